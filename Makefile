@@ -1,0 +1,56 @@
+# fasthttpx developer commands. `make demo` and `make test` are the two set-up commands.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+PYTEST_ARGS ?=
+
+.PHONY: venv test test-compiled test-python lint demo bench bench-parser bench-client soak clean build-ext wheel wheel-test
+
+$(VENV)/.installed: pyproject.toml setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+# Rebuild the compiled core in place (after editing a .pyx).
+build-ext: venv
+	$(PY) setup.py -q build_ext --inplace
+
+test: venv build-ext lint test-compiled test-python
+
+test-compiled: venv
+	$(PY) -c "import fasthttpx, sys; assert fasthttpx.__implementation__ == 'cython', fasthttpx.__implementation__; print('compiled core loaded')"
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-python: venv
+	FASTHTTPX_NO_EXTENSIONS=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(PY) -m ruff check fasthttpx tests benchmarks scripts
+	$(PY) -m mypy
+	@if [ -f scripts/unasync.py ]; then $(PY) scripts/unasync.py --check; fi
+
+demo: venv build-ext
+	$(PY) -m fasthttpx._demo
+
+# Benchmark peers are installed here, not by the test extra.
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PIP) install -q httpx aiohttp h11 httptools pyreqwest urllib3
+	touch $@
+
+bench: bench-parser bench-client
+
+bench-parser: $(VENV)/.bench-installed build-ext
+	$(PY) benchmarks/bench_parser.py
+
+bench-client: $(VENV)/.bench-installed build-ext
+	$(PY) benchmarks/bench_client.py
+
+soak: venv build-ext
+	$(PY) -m pytest -m slow $(PYTEST_ARGS)
+
+clean:
+	rm -rf build dist *.egg-info fasthttpx/*.so fasthttpx/_parser.c fasthttpx/_chunked.c

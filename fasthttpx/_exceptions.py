@@ -1,0 +1,207 @@
+"""The one exception hierarchy every error raised to a user belongs to.
+
+Native errors (OSError, ssl.SSLError, trio errors, h2 errors) are mapped once, where they
+arise, with the original chained as ``__cause__``. The tree (as HTTPX 0.28 draws it)::
+
+    HTTPError
+    ├── RequestError
+    │   ├── TransportError
+    │   │   ├── TimeoutException
+    │   │   │   ├── ConnectTimeout
+    │   │   │   ├── ReadTimeout
+    │   │   │   ├── WriteTimeout
+    │   │   │   └── PoolTimeout
+    │   │   ├── NetworkError
+    │   │   │   ├── ConnectError
+    │   │   │   ├── ReadError
+    │   │   │   ├── WriteError
+    │   │   │   └── CloseError
+    │   │   ├── ProtocolError
+    │   │   │   ├── LocalProtocolError
+    │   │   │   └── RemoteProtocolError
+    │   │   ├── ProxyError
+    │   │   └── UnsupportedProtocol
+    │   ├── DecodingError
+    │   └── TooManyRedirects
+    └── HTTPStatusError
+    InvalidURL
+    CookieConflict
+    StreamError
+    ├── StreamConsumed
+    ├── StreamClosed
+    ├── ResponseClosed
+    ├── ResponseNotRead
+    └── RequestNotRead
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "HTTPError", "RequestError", "TransportError", "TimeoutException", "ConnectTimeout",
+    "ReadTimeout", "WriteTimeout", "PoolTimeout", "NetworkError", "ConnectError", "ReadError",
+    "WriteError", "CloseError", "ProtocolError", "LocalProtocolError", "RemoteProtocolError",
+    "ProxyError", "UnsupportedProtocol", "DecodingError", "TooManyRedirects", "HTTPStatusError",
+    "InvalidURL", "CookieConflict", "StreamError", "StreamConsumed", "StreamClosed",
+    "ResponseClosed", "ResponseNotRead", "RequestNotRead",
+]
+
+
+class HTTPError(Exception):
+    """Base class for everything that goes wrong with a request or its response."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self._request: Any = None
+
+    @property
+    def request(self) -> Any:
+        if self._request is None:
+            raise RuntimeError("The .request property has not been set.")
+        return self._request
+
+    @request.setter
+    def request(self, request: Any) -> None:
+        self._request = request
+
+
+class RequestError(HTTPError):
+    """An error while sending a request or receiving its response."""
+
+    def __init__(self, message: str, *, request: Any = None) -> None:
+        super().__init__(message)
+        self._request = request
+
+
+class TransportError(RequestError):
+    """An error at the transport layer (network, protocol, timeouts)."""
+
+
+class TimeoutException(TransportError):
+    """A timeout (connect, read, write or pool) expired."""
+
+
+class ConnectTimeout(TimeoutException):
+    """Opening the connection took longer than the connect timeout."""
+
+
+class ReadTimeout(TimeoutException):
+    """No data arrived from the server within the read timeout."""
+
+
+class WriteTimeout(TimeoutException):
+    """Sending data took longer than the write timeout."""
+
+
+class PoolTimeout(TimeoutException):
+    """No connection became free in the pool within the pool timeout."""
+
+
+class NetworkError(TransportError):
+    """The network failed while connecting, reading, writing or closing."""
+
+
+class ConnectError(NetworkError):
+    """The connection could not be opened (refused, unreachable, DNS, TLS handshake)."""
+
+
+class ReadError(NetworkError):
+    """Receiving data from the network failed."""
+
+
+class WriteError(NetworkError):
+    """Sending data to the network failed."""
+
+
+class CloseError(NetworkError):
+    """Closing the connection failed."""
+
+
+class ProtocolError(TransportError):
+    """The protocol was violated."""
+
+
+class LocalProtocolError(ProtocolError):
+    """We were about to violate the protocol (e.g. a malformed request)."""
+
+
+class RemoteProtocolError(ProtocolError):
+    """The server violated the protocol: malformed, ambiguous or truncated response."""
+
+
+class ProxyError(TransportError):
+    """The proxy could not be used."""
+
+
+class UnsupportedProtocol(TransportError):
+    """The URL scheme is not one we speak (only http and https are)."""
+
+
+class DecodingError(RequestError):
+    """The response body could not be decoded from its Content-Encoding."""
+
+
+class TooManyRedirects(RequestError):
+    """More redirects than ``max_redirects`` were followed."""
+
+
+class HTTPStatusError(HTTPError):
+    """Raised by ``raise_for_status()`` for 4xx and 5xx responses."""
+
+    def __init__(self, message: str, *, request: Any, response: Any) -> None:
+        super().__init__(message)
+        self._request = request
+        self.response = response
+
+
+class InvalidURL(Exception):
+    """A URL could not be parsed or is not usable for a request."""
+
+
+class CookieConflict(Exception):
+    """More than one cookie matched a lookup by name."""
+
+
+class StreamError(RuntimeError):
+    """A response or request stream was used in a way that cannot work."""
+
+
+class StreamConsumed(StreamError):
+    """The stream was already consumed once and is not kept."""
+
+    def __init__(self, message: str = "Attempted to read or stream content, but the content "
+                 "has already been streamed.") -> None:
+        super().__init__(message)
+
+
+class StreamClosed(StreamError):
+    """The stream was closed before it was read."""
+
+    def __init__(self, message: str = "Attempted to read or stream content, but the stream "
+                 "has been closed.") -> None:
+        super().__init__(message)
+
+
+class ResponseClosed(StreamClosed):
+    """The response was closed before its body was read."""
+
+    def __init__(self, message: str = "Attempted to read or stream response content, but the "
+                 "response has been closed.") -> None:
+        super().__init__(message)
+
+
+class ResponseNotRead(StreamError):
+    """``.content`` was used on a streamed response that has not been read."""
+
+    def __init__(self, message: str = "Attempted to access streaming response content, "
+                 "without having called `read()`.") -> None:
+        super().__init__(message)
+
+
+class RequestNotRead(StreamError):
+    """``.content`` was used on a request whose streamed body has not been read."""
+
+    def __init__(self, message: str = "Attempted to access streaming request content, "
+                 "without having called `read()`.") -> None:
+        super().__init__(message)

@@ -1,0 +1,44 @@
+"""Pick the compiled core or its pure-Python twin, once, at import.
+
+``FASTHTTPX_NO_EXTENSIONS`` set to anything but empty, ``0``, ``false`` or ``no`` selects the
+twins (for stepping through the parser in a debugger); so does a failed import of the compiled
+modules (a build without a compiler, or PyPy). ``IMPLEMENTATION`` records the choice and is
+exported as ``fasthttpx.__implementation__``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+__all__ = ["IMPLEMENTATION", "ResponseParser", "ChunkedDecoder", "extensions_disabled"]
+
+
+def extensions_disabled(value: str | None) -> bool:
+    """True when the environment value asks for the pure-Python twins."""
+    if value is None:
+        return False
+    return value.strip().lower() not in ("", "0", "false", "no")
+
+
+if TYPE_CHECKING:
+    from ._chunked_py import ChunkedDecoder
+    from ._parser_py import ResponseParser
+
+    IMPLEMENTATION: str
+elif extensions_disabled(os.environ.get("FASTHTTPX_NO_EXTENSIONS")):
+    from ._chunked_py import ChunkedDecoder
+    from ._parser_py import ResponseParser
+
+    IMPLEMENTATION = "python"
+else:
+    try:
+        from ._chunked import ChunkedDecoder
+        from ._parser import ResponseParser
+    except ImportError:
+        from ._chunked_py import ChunkedDecoder
+        from ._parser_py import ResponseParser
+
+        IMPLEMENTATION = "python"
+    else:
+        IMPLEMENTATION = "cython"
