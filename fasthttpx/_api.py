@@ -1,0 +1,70 @@
+"""Module-level one-off requests: ``fasthttpx.get(url)`` and friends.
+
+Each call opens a ``Client``, sends one request, reads the response and closes the client,
+so nothing is pooled between calls; use a ``Client`` for repeated requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ._sync.client import Client
+from ._sync.response import Response
+
+__all__ = ["request", "stream", "get", "options", "head", "post", "put", "patch", "delete"]
+
+_CLIENT_KEYWORDS = ("verify", "cert", "trust_env", "http1", "http2", "proxy", "limits")
+
+
+def _split(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {key: kwargs.pop(key) for key in _CLIENT_KEYWORDS if key in kwargs}
+
+
+def request(method: str, url: Any, **kwargs: Any) -> Response:
+    """Send one request with a throw-away ``Client``; the body is read before returning."""
+    kwargs.pop("stream", None)
+    client_kwargs = _split(kwargs)
+    if "timeout" in kwargs:
+        client_kwargs["timeout"] = kwargs.pop("timeout")
+    with Client(**client_kwargs) as client:
+        return client.request(method, url, **kwargs)
+
+
+@contextmanager
+def stream(method: str, url: Any, **kwargs: Any) -> Iterator[Response]:
+    """``with fasthttpx.stream("GET", url) as r:`` — a streamed one-off request."""
+    client_kwargs = _split(kwargs)
+    if "timeout" in kwargs:
+        client_kwargs["timeout"] = kwargs.pop("timeout")
+    with Client(**client_kwargs) as client, client.stream(method, url, **kwargs) as response:
+        yield response
+
+
+def get(url: Any, **kwargs: Any) -> Response:
+    return request("GET", url, **kwargs)
+
+
+def options(url: Any, **kwargs: Any) -> Response:
+    return request("OPTIONS", url, **kwargs)
+
+
+def head(url: Any, **kwargs: Any) -> Response:
+    return request("HEAD", url, **kwargs)
+
+
+def post(url: Any, **kwargs: Any) -> Response:
+    return request("POST", url, **kwargs)
+
+
+def put(url: Any, **kwargs: Any) -> Response:
+    return request("PUT", url, **kwargs)
+
+
+def patch(url: Any, **kwargs: Any) -> Response:
+    return request("PATCH", url, **kwargs)
+
+
+def delete(url: Any, **kwargs: Any) -> Response:
+    return request("DELETE", url, **kwargs)

@@ -1,0 +1,407 @@
+"""``AsyncClient``: configuration, request building, auth, redirects, cookies, hooks.
+
+The client owns a transport (by default the connection pool) and turns user calls into
+``Request`` objects; the transport does the HTTP. The common case (no auth, no cookies, no
+redirects to follow, no hooks) goes straight from ``build_request`` to the transport.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from .._auth import Auth, build_auth
+from .._config import (
+    DEFAULT_LIMITS,
+    DEFAULT_MAX_REDIRECTS,
+    DEFAULT_TIMEOUT,
+    Limits,
+    Timeout,
+    create_ssl_context,
+)
+from .._cookies import Cookies
+from .._decoders import accept_encoding_value
+from .._exceptions import TooManyRedirects
+from .._models import Headers, Request
+from .._redirects import build_redirect_request
+from .._urls import URL, QueryParams
+from .._version import __version__
+from ..concurrency.asyncio import AsyncioBackend
+from ..concurrency.base import AsyncBackend
+from .connection_pool import AsyncConnectionPool
+from .response import AsyncResponse
+
+__all__ = ["AsyncClient"]
+
+logger = logging.getLogger("fasthttpx")
+
+USER_AGENT = f"python-fasthttpx/{__version__}"
+_URL_CACHE_SIZE = 256  # parsed URL strings kept per client (URLs are immutable)
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+
+
+class AsyncClient:
+    """An HTTP client with connection pooling, for ``async with`` use.
+
+    ``async with AsyncClient() as client: r = await client.get(url)``. Arguments as in HTTPX
+    0.28; ``backend`` picks the async library (``AsyncioBackend`` by default, works on uvloop;
+    ``fasthttpx.concurrency.trio.TrioBackend`` for trio).
+    """
+
+    def __init__(
+        self,
+        *,
+        auth: Any = None,
+        params: Any = None,
+        headers: Any = None,
+        cookies: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        http1: bool = True,
+        http2: bool = False,
+        proxy: Any = None,
+        timeout: Any = DEFAULT_TIMEOUT,
+        limits: Limits = DEFAULT_LIMITS,
+        max_redirects: int = DEFAULT_MAX_REDIRECTS,
+        follow_redirects: bool = False,
+        base_url: Any = "",
+        event_hooks: Mapping[str, list[Callable[..., Any]]] | None = None,
+        trust_env: bool = True,
+        transport: Any = None,
+        default_encoding: str = "utf-8",
+        retries: bool = True,
+        backend: AsyncBackend | None = None,
+    ) -> None:
+        if proxy is not None:
+            raise NotImplementedError(
+                "proxies are not supported by this version of fasthttpx"
+            )
+        self._auth = build_auth(auth)
+        self._params = QueryParams(params)
+        self.headers = Headers(
+            {
+                "Accept": "*/*",
+                "Accept-Encoding": accept_encoding_value(),
+                "Connection": "keep-alive",
+                "User-Agent": USER_AGENT,
+            }
+        )
+        if headers is not None:
+            self.headers.update(headers)
+        self._cookies = Cookies(cookies)
+        self.timeout = Timeout(timeout)
+        self.max_redirects = max_redirects
+        self.follow_redirects = follow_redirects
+        self._base_url = self._enforce_trailing_slash(URL(base_url))
+        self._event_hooks = {
+            "request": list((event_hooks or {}).get("request", [])),
+            "response": list((event_hooks or {}).get("response", [])),
+        }
+        self._trust_env = trust_env
+        self._default_encoding = default_encoding
+        self._backend: AsyncBackend = backend if backend is not None else AsyncioBackend()
+        self._ssl_context_args = (verify, cert, trust_env, http2)
+        self._ssl_context: Any = None
+        if transport is None:
+            transport = AsyncConnectionPool(
+                backend=self._backend,
+                limits=limits,
+                ssl_context=self._get_ssl_context,
+                http1=http1,
+                http2=http2,
+                retries=retries,
+            )
+        self._transport = transport
+        self._limits = limits
+        self._url_cache: dict[str, URL] = {}
+        self.is_closed = False
+
+    # -- configuration -------------------------------------------------------------------
+
+    def _get_ssl_context(self) -> Any:
+        """Built on first HTTPS use, then shared by every connection of this client."""
+        if self._ssl_context is None:
+            verify, cert, trust_env, http2 = self._ssl_context_args
+            self._ssl_context = create_ssl_context(
+                verify=verify, cert=cert, trust_env=trust_env, http2=http2
+            )
+        return self._ssl_context
+
+    @staticmethod
+    def _enforce_trailing_slash(url: URL) -> URL:
+        if url.raw_path.endswith(b"/"):
+            return url
+        return url.copy_with(raw_path=url.raw_path + b"/")
+
+    @property
+    def base_url(self) -> URL:
+        return self._base_url
+
+    @property
+    def cookies(self) -> Cookies:
+        return self._cookies
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:
+        self._cookies = Cookies(cookies)
+
+    @property
+    def params(self) -> QueryParams:
+        return self._params
+
+    @property
+    def auth(self) -> Auth | None:
+        return self._auth
+
+    @auth.setter
+    def auth(self, auth: Any) -> None:
+        self._auth = build_auth(auth)
+
+    @property
+    def event_hooks(self) -> dict[str, list[Callable[..., Any]]]:
+        return self._event_hooks
+
+    @property
+    def transport(self) -> Any:
+        return self._transport
+
+    def _merge_url(self, url: Any) -> URL:
+        if isinstance(url, str):
+            parsed = self._url_cache.get(url)
+            if parsed is None:
+                parsed = URL(url)
+                if len(self._url_cache) >= _URL_CACHE_SIZE:
+                    self._url_cache.clear()
+                self._url_cache[url] = parsed
+        elif isinstance(url, URL):
+            parsed = url
+        else:
+            raise TypeError(f"Invalid type for url. Expected str or URL, got {type(url)}")
+        if parsed.is_relative_url and self._base_url.is_absolute_url:
+            merge_raw_path = self._base_url.raw_path + parsed.raw_path.lstrip(b"/")
+            return self._base_url.copy_with(raw_path=merge_raw_path)
+        return parsed
+
+    def build_request(
+        self,
+        method: str,
+        url: Any,
+        *,
+        content: Any = None,
+        data: Any = None,
+        files: Any = None,
+        json: Any = None,
+        params: Any = None,
+        headers: Any = None,
+        cookies: Any = None,
+        timeout: Any = UNSET,
+        extensions: dict[str, Any] | None = None,
+    ) -> Request:
+        """Build a ``Request`` with the client's defaults merged in, without sending it."""
+        merged_url = self._merge_url(url)
+        if self._params or params is not None:
+            merged_params = self._params.merge(params) if self._params else QueryParams(params)
+            merged_url = merged_url.copy_merge_params(merged_params)
+        if headers is None:
+            merged_headers = self.headers
+        else:
+            merged_headers = self.headers.copy()
+            merged_headers.update(headers)
+        merged_cookies = None
+        if cookies is not None or self._cookies:
+            merged_cookies = Cookies(self._cookies)
+            if cookies is not None:
+                merged_cookies.update(Cookies(cookies))
+        extensions = dict(extensions or {})
+        if "timeout" not in extensions:
+            extensions["timeout"] = (
+                self.timeout if timeout is UNSET else Timeout(timeout)
+            ).as_dict()
+        return Request(
+            method,
+            merged_url,
+            content=content,
+            data=data,
+            files=files,
+            json=json,
+            headers=merged_headers,
+            cookies=merged_cookies,
+            extensions=extensions,
+        )
+
+    # -- sending -------------------------------------------------------------------------
+
+    async def send(
+        self,
+        request: Request,
+        *,
+        stream: bool = False,
+        auth: Any = UNSET,
+        follow_redirects: Any = UNSET,
+    ) -> AsyncResponse:
+        """Send a built request; with ``stream=True`` return as soon as the head arrived."""
+        if self.is_closed:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        follow = self.follow_redirects if follow_redirects is UNSET else follow_redirects
+        auth_obj = self._auth if auth is UNSET else build_auth(auth)
+        if auth_obj is None and request.url.userinfo:
+            auth_obj = build_auth((request.url.username, request.url.password))
+        if (
+            auth_obj is None
+            and not follow
+            and not self._event_hooks["request"]
+            and not self._event_hooks["response"]
+            and not self._cookies
+        ):
+            response = await self._transport.handle_async_request(request)
+            response.default_encoding = self._default_encoding
+        else:
+            response = await self._send_handling_auth(request, auth_obj, follow, [])
+        if not stream:
+            try:
+                await response.read()
+            except BaseException:
+                await response.close()
+                raise
+        return response
+
+    async def _send_handling_auth(
+        self, request: Request, auth: Auth | None, follow: bool, history: list[AsyncResponse]
+    ) -> AsyncResponse:
+        if auth is None:
+            return await self._send_handling_redirects(request, follow, history)
+        flow = auth.auth_flow(request)
+        request = next(flow)
+        while True:
+            response = await self._send_handling_redirects(request, follow, history)
+            if auth.requires_response_body:
+                await response.read()
+            try:
+                next_request = flow.send(response)
+            except StopIteration:
+                return response
+            await response.read()
+            await response.close()
+            response.history = list(history)
+            history = history + [response]
+            request = next_request
+
+    async def _send_handling_redirects(
+        self, request: Request, follow: bool, history: list[AsyncResponse]
+    ) -> AsyncResponse:
+        while True:
+            if len(history) > self.max_redirects:
+                raise TooManyRedirects(
+                    f"Exceeded maximum allowed redirects ({self.max_redirects}).",
+                    request=request,
+                )
+            for hook in self._event_hooks["request"]:
+                result = hook(request)
+                if hasattr(result, "__await__"):
+                    await result
+            if self._cookies:
+                self._cookies.set_cookie_header(request)
+            response = await self._transport.handle_async_request(request)
+            response.default_encoding = self._default_encoding
+            response.history = list(history)
+            try:
+                self._cookies.extract_cookies(response)
+                for hook in self._event_hooks["response"]:
+                    result = hook(response)
+                    if hasattr(result, "__await__"):
+                        await result
+                if not response.has_redirect_location:
+                    return response
+                next_request = build_redirect_request(request, response, cookies=self._cookies)
+                if not follow:
+                    response.next_request = next_request
+                    return response
+                await response.read()
+            except BaseException:
+                await response.close()
+                raise
+            await response.close()
+            history = history + [response]
+            request = next_request
+
+    async def request(
+        self,
+        method: str,
+        url: Any,
+        *,
+        content: Any = None,
+        data: Any = None,
+        files: Any = None,
+        json: Any = None,
+        params: Any = None,
+        headers: Any = None,
+        cookies: Any = None,
+        auth: Any = UNSET,
+        follow_redirects: Any = UNSET,
+        timeout: Any = UNSET,
+        extensions: dict[str, Any] | None = None,
+        stream: bool = False,
+    ) -> AsyncResponse:
+        """Build and send a request. With ``stream=True`` the body is left unread."""
+        request = self.build_request(
+            method, url, content=content, data=data, files=files, json=json, params=params,
+            headers=headers, cookies=cookies, timeout=timeout, extensions=extensions,
+        )
+        return await self.send(request, stream=stream, auth=auth,
+                               follow_redirects=follow_redirects)
+
+    async def get(self, url: Any, **kwargs: Any) -> AsyncResponse:
+        """``GET url``; keywords as for ``request()``."""
+        return await self.request("GET", url, **kwargs)
+
+    async def options(self, url: Any, **kwargs: Any) -> AsyncResponse:
+        return await self.request("OPTIONS", url, **kwargs)
+
+    async def head(self, url: Any, **kwargs: Any) -> AsyncResponse:
+        return await self.request("HEAD", url, **kwargs)
+
+    async def post(self, url: Any, **kwargs: Any) -> AsyncResponse:
+        return await self.request("POST", url, **kwargs)
+
+    async def put(self, url: Any, **kwargs: Any) -> AsyncResponse:
+        return await self.request("PUT", url, **kwargs)
+
+    async def patch(self, url: Any, **kwargs: Any) -> AsyncResponse:
+        return await self.request("PATCH", url, **kwargs)
+
+    async def delete(self, url: Any, **kwargs: Any) -> AsyncResponse:
+        return await self.request("DELETE", url, **kwargs)
+
+    @asynccontextmanager
+    async def stream(self, method: str, url: Any, **kwargs: Any) -> AsyncIterator[AsyncResponse]:
+        """``async with client.stream("GET", url) as r:`` — the response is closed on exit."""
+        kwargs["stream"] = True
+        response = await self.request(method, url, **kwargs)
+        try:
+            yield response
+        finally:
+            await response.close()
+
+    # -- lifetime ------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """Close every connection of the pool."""
+        if not self.is_closed:
+            self.is_closed = True
+            await self._transport.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        self._backend.check_running()
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        await self.aclose()

@@ -1,0 +1,259 @@
+"""One HTTP/1.1 connection: send a request, drive the response parser, decide reuse.
+
+The parser (compiled or its twin) does all the parsing; this module moves bytes between it
+and the backend stream. A connection goes back to the pool only when the response ended
+cleanly, the response allows keep-alive, and no byte is left over (a stray byte means the
+server and we disagree about where a response ends: never reuse such a connection).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from .._events import Data, EndOfMessage, InformationalResponse, ResponseHead
+from .._exceptions import ReadError, WriteError
+from .._http11_state import (
+    LAST_CHUNK,
+    expiry_delay,
+    frame_chunk,
+    has_close_token,
+    keep_alive_timeout,
+    serialize_request_head,
+)
+from .._implementation import ResponseParser
+from .._models import Headers, Request
+from ..concurrency.base import AsyncNetworkStream
+from .response import AsyncResponse
+
+if TYPE_CHECKING:
+    from .connection_pool import AsyncConnectionPool
+
+__all__ = ["AsyncHTTP11Connection", "StaleConnection"]
+
+logger = logging.getLogger("fasthttpx")
+
+READ_SIZE = 64 * 1024
+WRITE_COALESCE_LIMIT = 64 * 1024  # bodies up to this size are sent in one write with the head
+
+
+class StaleConnection(Exception):
+    """A reused keep-alive connection was closed or reset before any response byte arrived.
+
+    Internal: the pool retries idempotent requests on a new connection when it sees this,
+    and turns it into a ``RemoteProtocolError`` otherwise."""
+
+
+class AsyncHTTP11Connection:
+    """An HTTP/1.1 connection owned by the pool; one exchange at a time, no pipelining."""
+
+    http_version = "HTTP/1.1"
+
+    def __init__(
+        self,
+        stream: AsyncNetworkStream,
+        origin: tuple[str, bytes, int],
+        pool: AsyncConnectionPool,
+        parser_options: dict[str, int],
+    ) -> None:
+        self._stream = stream
+        self.origin = origin
+        self._pool = pool
+        self._parser_options = parser_options
+        self.expires_at = float("inf")
+        self.exchanges = 0
+        self.closed = False
+
+    def is_reusable_now(self) -> bool:
+        return not self.closed and not self._stream.is_readable_or_closed()
+
+    async def aclose(self) -> None:
+        if not self.closed:
+            self.closed = True
+            await self._stream.aclose()
+
+    async def handle_async_request(
+        self, request: Request, timeouts: dict[str, Any]
+    ) -> AsyncResponse:
+        """Send ``request`` and return the response once its head has arrived (and, if it
+        arrived in the same reads, its whole body). On any exception the caller discards this
+        connection."""
+        reused = self.exchanges > 0
+        self.exchanges += 1
+        method = request.method.encode("ascii")
+        stream = self._stream
+        head = serialize_request_head(method, request.url.raw_path, request.headers.raw)
+        body = request.stream
+        try:
+            if isinstance(body, bytes):
+                if len(body) <= WRITE_COALESCE_LIMIT:
+                    await stream.write(head + body if body else head, timeouts["write"])
+                else:
+                    await stream.write(head, timeouts["write"])
+                    await stream.write(body, timeouts["write"])
+            else:
+                await stream.write(head, timeouts["write"])
+                await self._send_body(request, body, timeouts["write"])
+        except WriteError as exc:
+            if reused:
+                raise StaleConnection(str(exc)) from exc
+            raise
+
+        parser = ResponseParser(method, **self._parser_options)
+        read_timeout = timeouts["read"]
+        pieces: list[bytes] = []
+        response_head: ResponseHead | None = None
+        finished = False
+        while response_head is None:
+            try:
+                data = await stream.read(READ_SIZE, read_timeout)
+            except ReadError as exc:
+                if reused and parser.bytes_received == 0:
+                    raise StaleConnection(str(exc)) from exc
+                raise
+            if data:
+                events = parser.feed(data)
+            elif reused and parser.bytes_received == 0:
+                raise StaleConnection("the server closed the connection without a response")
+            else:
+                events = parser.feed_eof()
+            for event in events:
+                if type(event) is Data:
+                    pieces.append(event.data)
+                elif type(event) is ResponseHead:
+                    response_head = event
+                elif type(event) is EndOfMessage:
+                    finished = True
+                elif type(event) is InformationalResponse:
+                    continue
+        headers = Headers(response_head.headers)
+        body_stream = AsyncHTTP11Body(
+            self, parser, pieces, finished, read_timeout, request, headers
+        )
+        response = AsyncResponse(
+            response_head.status_code,
+            headers=headers,
+            stream=body_stream,
+            request=request,
+            http_version="HTTP/1.0" if response_head.http_version == b"1.0" else "HTTP/1.1",
+            reason_phrase=response_head.reason.decode("latin-1"),
+        )
+        if finished:
+            await body_stream.finish()
+        return response
+
+    async def _send_body(self, request: Request, body: Any, write_timeout: float | None) -> None:
+        chunked = "content-length" not in request.headers
+        if hasattr(body, "__aiter__"):
+            async for piece in body:
+                if piece:
+                    await self._stream.write(
+                        frame_chunk(piece) if chunked else piece, write_timeout
+                    )
+        else:
+            for piece in body:
+                if piece:
+                    await self._stream.write(
+                        frame_chunk(piece) if chunked else piece, write_timeout
+                    )
+        if chunked:
+            await self._stream.write(LAST_CHUNK, write_timeout)
+
+    async def exchange_finished(self, parser: Any, request: Request, headers: Headers) -> None:
+        """The response ended cleanly: keep the connection if everything allows it."""
+        reusable = (
+            parser.keep_alive
+            and not parser.unused_data
+            and not has_close_token(request.headers.get("connection"))
+        )
+        if reusable:
+            keep_alive = headers.get("keep-alive")
+            server_timeout = keep_alive_timeout(keep_alive) if keep_alive else None
+            delay = expiry_delay(self._pool.keepalive_expiry, server_timeout)
+            if delay <= 0:
+                reusable = False
+            self.expires_at = time.monotonic() + delay
+        elif parser.unused_data:
+            logger.debug("discarding connection to %r: %d stray bytes after the response",
+                         self.origin, len(parser.unused_data))
+        await self._pool.release(self, reusable)
+
+
+class AsyncHTTP11Body:
+    """The body of one response, read from the connection as the caller consumes it."""
+
+    __slots__ = ("_conn", "_parser", "_pieces", "_finished", "_released", "_timeout",
+                 "_request", "_headers")
+
+    def __init__(
+        self,
+        conn: AsyncHTTP11Connection,
+        parser: Any,
+        pieces: list[bytes],
+        finished: bool,
+        timeout: float | None,
+        request: Request,
+        headers: Headers,
+    ) -> None:
+        self._conn = conn
+        self._parser = parser
+        self._pieces = pieces
+        self._finished = finished
+        self._released = False
+        self._timeout = timeout
+        self._request = request
+        self._headers = headers
+
+    async def finish(self) -> None:
+        """Called when the end of the message has been parsed."""
+        if not self._released:
+            self._released = True
+            await self._conn.exchange_finished(self._parser, self._request, self._headers)
+
+    async def _read_more(self) -> None:
+        parser = self._parser
+        try:
+            data = await self._conn._stream.read(READ_SIZE, self._timeout)
+            events = parser.feed(data) if data else parser.feed_eof()
+        except BaseException:
+            await self.aclose()
+            raise
+        for event in events:
+            if type(event) is Data:
+                self._pieces.append(event.data)
+            elif type(event) is EndOfMessage:
+                self._finished = True
+        if self._finished:
+            await self.finish()
+
+    async def read_all(self) -> bytes:
+        """The rest of the body in one piece."""
+        while not self._finished:
+            await self._read_more()
+        pieces = self._pieces
+        self._pieces = []
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while True:
+            if self._pieces:
+                pieces = self._pieces
+                self._pieces = []
+                for piece in pieces:
+                    yield piece
+            if self._finished:
+                return
+            await self._read_more()
+
+    async def aclose(self) -> None:
+        """Give up on the rest: a connection with an unread body is closed, not reused."""
+        if not self._released:
+            self._released = True
+            conn = self._conn
+            try:
+                await conn.aclose()
+            finally:
+                await conn._pool.release(conn, False)
+

@@ -1,0 +1,159 @@
+"""``AsyncResponse``: the response model plus its body, read from the network on demand.
+
+Everything that is not I/O (status, headers, text, json, raise_for_status...) lives in
+``BaseResponse``; this class adds the four seed methods: ``read()`` (whole decoded body, kept
+as ``.content``), ``stream()`` (decoded pieces), ``raw()`` (pieces as sent, transfer coding
+removed) and ``close()`` (release the connection; an unread body closes it).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any, Protocol
+
+from .._decoders import IdentityDecoder, LineDecoder, TextDecoder, decoder_for_headers
+from .._exceptions import ResponseClosed, StreamConsumed
+from .._models import BaseResponse
+
+__all__ = ["AsyncResponse", "AsyncBodyStream"]
+
+
+class AsyncBodyStream(Protocol):
+    """What a connection hands the response: its body, readable once."""
+
+    async def read_all(self) -> bytes: ...
+    def __aiter__(self) -> AsyncIterator[bytes]: ...
+    async def aclose(self) -> None: ...
+
+
+class AsyncResponse(BaseResponse):
+    """A response whose body comes from an async stream."""
+
+    def __init__(
+        self,
+        status_code: int,
+        *,
+        stream: AsyncBodyStream | None = None,
+        content: bytes | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(status_code, content=content, **kwargs)
+        self._body_stream = stream
+        self.is_stream_consumed = stream is None
+        self.is_closed = stream is None
+        self._started = time.perf_counter()
+        if stream is None and content is not None:
+            self._elapsed = timedelta(0)
+
+    def _decoder(self) -> Any:
+        if "content-encoding" not in self.headers:
+            return None
+        decoder = decoder_for_headers(self.headers)
+        return None if isinstance(decoder, IdentityDecoder) else decoder
+
+    def _claim_stream(self) -> AsyncBodyStream:
+        if self.is_stream_consumed:
+            raise StreamConsumed()
+        if self.is_closed or self._body_stream is None:
+            raise ResponseClosed()
+        self.is_stream_consumed = True
+        return self._body_stream
+
+    def _mark_closed(self) -> None:
+        self.is_closed = True
+        self._elapsed = timedelta(seconds=time.perf_counter() - self._started)
+
+    async def read(self) -> bytes:
+        """Read the whole body, decode it, keep it as ``.content`` and return it."""
+        if self._content is None:
+            stream = self._claim_stream()
+            try:
+                raw = await stream.read_all()
+            finally:
+                await self.close()
+            self._num_bytes_downloaded += len(raw)
+            decoder = self._decoder()
+            self._content = decoder.decode(raw) + decoder.flush() if decoder else raw
+        return self._content
+
+    async def stream(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """Yield the body decoded from its Content-Encoding, piece by piece as it arrives."""
+        if self._content is not None:
+            content = self._content
+            size = chunk_size or len(content) or 1
+            for start in range(0, len(content), size):
+                yield content[start:start + size]
+            return
+        decoder = self._decoder()
+        async for piece in self._raw_pieces():
+            data = decoder.decode(piece) if decoder else piece
+            if chunk_size:
+                for start in range(0, len(data), chunk_size):
+                    yield data[start:start + chunk_size]
+            elif data:
+                yield data
+        if decoder:
+            tail = decoder.flush()
+            if tail:
+                yield tail
+
+    async def raw(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """Yield the body as sent: transfer coding removed, content coding kept."""
+        async for piece in self._raw_pieces():
+            if chunk_size:
+                for start in range(0, len(piece), chunk_size):
+                    yield piece[start:start + chunk_size]
+            else:
+                yield piece
+
+    async def _raw_pieces(self) -> AsyncIterator[bytes]:
+        stream = self._claim_stream()
+        try:
+            async for piece in stream:
+                self._num_bytes_downloaded += len(piece)
+                yield piece
+        finally:
+            await self.close()
+
+    async def text_pieces(self) -> AsyncIterator[str]:
+        """Yield the body as text, decoded with ``self.encoding``."""
+        decoder = TextDecoder(self.encoding or "utf-8")
+        async for piece in self.stream():
+            text = decoder.decode(piece)
+            if text:
+                yield text
+        tail = decoder.flush()
+        if tail:
+            yield tail
+
+    async def lines(self) -> AsyncIterator[str]:
+        """Yield the body as text lines."""
+        decoder = LineDecoder()
+        async for text in self.text_pieces():
+            for line in decoder.decode(text):
+                yield line
+        for line in decoder.flush():
+            yield line
+
+    async def close(self) -> None:
+        """Release the connection; a body not read to its end closes it."""
+        if not self.is_closed:
+            self._mark_closed()
+            if self._body_stream is not None:
+                await self._body_stream.aclose()
+
+    # HTTPX spellings of the seed methods.
+    aread = read
+    aiter_bytes = stream
+    aiter_raw = raw
+    aiter_text = text_pieces
+    aiter_lines = lines
+    aclose = close
+
+    async def __aenter__(self) -> AsyncResponse:
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        await self.close()

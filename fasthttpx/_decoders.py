@@ -1,0 +1,316 @@
+"""Incremental decoders for response bodies: content codings, text, and lines.
+
+Content codings (RFC 9110 §8.4.1): each decoder takes the body in pieces as they arrive
+(``decode(bytes) -> bytes``) and ``flush()`` returns whatever is left, so nothing buffers the
+whole body. ``Content-Encoding: gzip, br`` lists codings in the order they were applied, so
+``MultiDecoder`` undoes them in reverse (§8.4). Unknown codings are left alone, as HTTPX does.
+br and zstd are offered only when ``brotli``/``brotlicffi`` and ``zstandard`` import.
+Any decompression failure raises ``DecodingError`` with the library's error chained.
+
+``TextDecoder`` turns bytes into str incrementally (a multi-byte character split across two
+pieces is kept for the next one); ``LineDecoder`` splits text on ``\\n``, ``\\r\\n`` and ``\\r``,
+including a ``\\r\\n`` split across two pieces.
+"""
+
+from __future__ import annotations
+
+import codecs
+import zlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ._exceptions import DecodingError
+
+if TYPE_CHECKING:
+    from ._models import Headers
+
+__all__ = [
+    "ContentDecoder", "IdentityDecoder", "GZipDecoder", "DeflateDecoder", "BrotliDecoder",
+    "ZStandardDecoder", "MultiDecoder", "SUPPORTED_ENCODINGS", "accept_encoding_value",
+    "decoder_for_headers", "TextDecoder", "LineDecoder",
+]
+
+_brotli: Any
+try:
+    import brotli as _brotli
+except ImportError:  # pragma: no cover - depends on the environment
+    try:
+        import brotlicffi as _brotli
+    except ImportError:
+        _brotli = None
+
+_zstd: Any
+try:
+    import zstandard as _zstd
+except ImportError:  # pragma: no cover - depends on the environment
+    _zstd = None
+
+
+class ContentDecoder(Protocol):
+    def decode(self, data: bytes) -> bytes: ...
+
+    def flush(self) -> bytes: ...
+
+
+class IdentityDecoder:
+    """No content coding: bytes pass through."""
+
+    __slots__ = ()
+
+    def decode(self, data: bytes) -> bytes:
+        return data
+
+    def flush(self) -> bytes:
+        return b""
+
+
+class GZipDecoder:
+    """gzip (RFC 1952), including bodies made of several concatenated gzip members."""
+
+    __slots__ = ("_obj",)
+
+    def __init__(self) -> None:
+        self._obj = zlib.decompressobj(zlib.MAX_WBITS | 16)
+
+    def decode(self, data: bytes) -> bytes:
+        out = []
+        try:
+            while data:
+                out.append(self._obj.decompress(data))
+                if not self._obj.eof:
+                    break
+                data = self._obj.unused_data
+                if data:
+                    self._obj = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        except zlib.error as exc:
+            raise DecodingError(f"Invalid gzip data: {exc}") from exc
+        return b"".join(out)
+
+    def flush(self) -> bytes:
+        try:
+            return self._obj.flush()
+        except zlib.error as exc:  # pragma: no cover - zlib flush rarely fails
+            raise DecodingError(f"Invalid gzip data: {exc}") from exc
+
+
+class DeflateDecoder:
+    """deflate: the zlib format (RFC 1950) or, as some servers send, raw deflate (RFC 1951)."""
+
+    __slots__ = ("_obj", "_first")
+
+    def __init__(self) -> None:
+        self._obj = zlib.decompressobj()
+        self._first = True
+
+    def decode(self, data: bytes) -> bytes:
+        was_first = self._first
+        self._first = False
+        try:
+            return self._obj.decompress(data)
+        except zlib.error as exc:
+            if was_first:
+                # Not a zlib header: try raw deflate from the start.
+                self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
+                return self.decode(data)
+            raise DecodingError(f"Invalid deflate data: {exc}") from exc
+
+    def flush(self) -> bytes:
+        try:
+            return self._obj.flush()
+        except zlib.error as exc:  # pragma: no cover
+            raise DecodingError(f"Invalid deflate data: {exc}") from exc
+
+
+class BrotliDecoder:
+    """br (RFC 7932), with ``brotli`` or ``brotlicffi``."""
+
+    __slots__ = ("_obj", "_decompress", "_seen")
+
+    def __init__(self) -> None:
+        if _brotli is None:  # pragma: no cover
+            raise ImportError("brotli decoding needs 'brotli' or 'brotlicffi' installed")
+        self._obj = _brotli.Decompressor()
+        self._decompress: Callable[[bytes], bytes] = (
+            self._obj.process if hasattr(self._obj, "process") else self._obj.decompress
+        )
+        self._seen = False
+
+    def decode(self, data: bytes) -> bytes:
+        if not data:
+            return b""
+        self._seen = True
+        try:
+            return self._decompress(data)
+        except Exception as exc:  # brotli.error / brotlicffi.Error
+            raise DecodingError(f"Invalid brotli data: {exc}") from exc
+
+    def flush(self) -> bytes:
+        if not self._seen:
+            return b""
+        try:
+            finish = getattr(self._obj, "finish", None)
+            if finish is not None:  # brotlicffi checks completeness here
+                finish()
+            elif hasattr(self._obj, "is_finished") and not self._obj.is_finished():
+                raise DecodingError("Incomplete brotli data")
+        except DecodingError:
+            raise
+        except Exception as exc:
+            raise DecodingError(f"Invalid brotli data: {exc}") from exc
+        return b""
+
+
+class ZStandardDecoder:
+    """zstd (RFC 8878), with ``zstandard``; several concatenated frames are accepted."""
+
+    __slots__ = ("_dctx", "_obj", "_seen")
+
+    def __init__(self) -> None:
+        if _zstd is None:  # pragma: no cover
+            raise ImportError("zstd decoding needs 'zstandard' installed")
+        self._dctx = _zstd.ZstdDecompressor()
+        self._obj = self._dctx.decompressobj()
+        self._seen = False
+
+    def decode(self, data: bytes) -> bytes:
+        if data:
+            self._seen = True
+        out = []
+        try:
+            while data:
+                out.append(self._obj.decompress(data))
+                if not self._obj.eof:
+                    break
+                data = self._obj.unused_data
+                if data:
+                    self._obj = self._dctx.decompressobj()
+        except _zstd.ZstdError as exc:
+            raise DecodingError(f"Invalid zstd data: {exc}") from exc
+        return b"".join(out)
+
+    def flush(self) -> bytes:
+        if not self._seen:
+            return b""
+        if not self._obj.eof:
+            raise DecodingError("Incomplete zstd data")
+        return b""
+
+
+class MultiDecoder:
+    """Several codings: undone last-applied first (RFC 9110 §8.4)."""
+
+    __slots__ = ("_children",)
+
+    def __init__(self, children: list[ContentDecoder]) -> None:
+        self._children = list(reversed(children))
+
+    def decode(self, data: bytes) -> bytes:
+        for child in self._children:
+            data = child.decode(data)
+        return data
+
+    def flush(self) -> bytes:
+        data = b""
+        for child in self._children:
+            data = child.decode(data) + child.flush()
+        return data
+
+
+SUPPORTED_ENCODINGS: dict[str, Callable[[], ContentDecoder]] = {
+    "identity": IdentityDecoder,
+    "gzip": GZipDecoder,
+    "x-gzip": GZipDecoder,
+    "deflate": DeflateDecoder,
+}
+if _brotli is not None:
+    SUPPORTED_ENCODINGS["br"] = BrotliDecoder
+if _zstd is not None:
+    SUPPORTED_ENCODINGS["zstd"] = ZStandardDecoder
+
+_ACCEPT_ENCODING = ", ".join(
+    name for name in ("gzip", "deflate", "br", "zstd") if name in SUPPORTED_ENCODINGS
+)
+
+
+def accept_encoding_value() -> str:
+    """The ``Accept-Encoding`` value for what this installation can decode."""
+    return _ACCEPT_ENCODING
+
+
+def decoder_for_codings(codings: list[str]) -> ContentDecoder:
+    """A decoder for a list of coding names as they appear in Content-Encoding."""
+    decoders = []
+    for name in codings:
+        factory = SUPPORTED_ENCODINGS.get(name.strip().lower())
+        if factory is not None and factory is not IdentityDecoder:
+            decoders.append(factory())
+    if not decoders:
+        return IdentityDecoder()
+    if len(decoders) == 1:
+        return decoders[0]
+    return MultiDecoder(decoders)
+
+
+def decoder_for_headers(headers: Headers) -> ContentDecoder:
+    """The decoder that undoes a response's ``Content-Encoding`` (identity when absent)."""
+    if "content-encoding" not in headers:
+        return IdentityDecoder()
+    return decoder_for_codings(headers.get_list("content-encoding", split_commas=True))
+
+
+class TextDecoder:
+    """Incremental bytes → str with ``errors="replace"``."""
+
+    __slots__ = ("_decoder",)
+
+    def __init__(self, encoding: str = "utf-8") -> None:
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+
+    def decode(self, data: bytes) -> str:
+        return self._decoder.decode(data)
+
+    def flush(self) -> str:
+        return self._decoder.decode(b"", True)
+
+
+class LineDecoder:
+    """Incremental text → lines, splitting on ``\\n``, ``\\r\\n`` and ``\\r`` (ends dropped)."""
+
+    __slots__ = ("_buffer", "_trailing_cr")
+
+    def __init__(self) -> None:
+        self._buffer: list[str] = []
+        self._trailing_cr = False
+
+    def decode(self, text: str) -> list[str]:
+        if self._trailing_cr:
+            text = "\r" + text
+            self._trailing_cr = False
+        if text.endswith("\r"):
+            # Might be the first half of "\r\n": decide when the next piece comes.
+            self._trailing_cr = True
+            text = text[:-1]
+        if not text:
+            return []
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if "\n" not in text:
+            self._buffer.append(text)
+            return []
+        lines = text.split("\n")
+        if self._buffer:
+            self._buffer.append(lines[0])
+            lines[0] = "".join(self._buffer)
+            self._buffer = []
+        last = lines.pop()
+        if last:
+            self._buffer.append(last)
+        return lines
+
+    def flush(self) -> list[str]:
+        if not self._buffer and not self._trailing_cr:
+            return []
+        line = "".join(self._buffer)
+        self._buffer = []
+        self._trailing_cr = False
+        return [line]

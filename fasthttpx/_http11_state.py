@@ -1,0 +1,106 @@
+"""Sans-I/O rules of one HTTP/1.1 exchange: request serialisation, reuse, retry, expiry.
+
+Nothing here awaits or touches a socket; the I/O shell (``_async/http11.py`` and its
+generated sync twin) asks these functions what to send and whether a connection may be
+reused or a request retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ._exceptions import LocalProtocolError
+
+__all__ = [
+    "IDEMPOTENT_METHODS", "serialize_request_head", "frame_chunk", "LAST_CHUNK",
+    "keep_alive_timeout", "has_close_token", "expiry_delay",
+]
+
+# RFC 9110 §9.2.2: methods whose repetition has the same effect as one request; these may
+# be retried automatically when a reused connection turns out to have been closed.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+
+LAST_CHUNK = b"0\r\n\r\n"  # RFC 9112 §7.1: last-chunk and an empty trailer section
+
+_FORBIDDEN_IN_FIELDS = (b"\r", b"\n", b"\0")
+
+
+def serialize_request_head(
+    method: bytes, target: bytes, headers: Iterable[tuple[bytes, bytes]]
+) -> bytes:
+    """The request line and header section (RFC 9112 §3, §5), ending in the empty line.
+
+    Refuses CR, LF or NUL in any part, which would let a caller's value split the request
+    (header injection)."""
+    parts = [method, b" ", target, b" HTTP/1.1\r\n"]
+    append = parts.append
+    for name, value in headers:
+        append(name)
+        append(b": ")
+        append(value)
+        append(b"\r\n")
+    append(b"\r\n")
+    head = b"".join(parts)
+    # Every legitimate CR and LF is one of the CRLF pairs we added: count them.
+    line_count = (len(parts) - 1) // 4 + 1  # request line, one per header, the empty line
+    if head.count(b"\n") != line_count or head.count(b"\r") != line_count or b"\0" in head:
+        _raise_bad_field(method, target, headers)
+    return head
+
+
+def _raise_bad_field(
+    method: bytes, target: bytes, headers: Iterable[tuple[bytes, bytes]]
+) -> None:
+    for char in _FORBIDDEN_IN_FIELDS:
+        if char in method or char in target or b" " in method:
+            raise LocalProtocolError(f"invalid character {char!r} in the request line")
+        for name, value in headers:
+            if char in name or char in value:
+                raise LocalProtocolError(
+                    f"invalid character {char!r} in request header {name.decode('latin-1')!r}"
+                )
+    raise LocalProtocolError("invalid request head")
+
+
+def frame_chunk(data: bytes) -> bytes:
+    """One chunk of a chunked request body (RFC 9112 §7.1)."""
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+def has_close_token(value: bytes | str | None) -> bool:
+    """True if a Connection field value lists the ``close`` option (RFC 9112 §9.6)."""
+    if not value:
+        return False
+    if isinstance(value, str):
+        value = value.encode("latin-1")
+    return any(token.strip().lower() == b"close" for token in value.split(b","))
+
+
+def keep_alive_timeout(value: bytes | str | None) -> float | None:
+    """The ``timeout=N`` parameter of a ``Keep-Alive`` response header, in seconds.
+
+    Not in the current RFCs (RFC 2068 §19.7.1.1), but Apache, nginx and Node send it to say
+    when they will close an idle connection."""
+    if not value:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    for param in value.split(","):
+        key, _, number = param.partition("=")
+        if key.strip().lower() == "timeout":
+            try:
+                seconds = float(number.strip())
+            except ValueError:
+                return None
+            return seconds if seconds >= 0 else None
+    return None
+
+
+def expiry_delay(keepalive_expiry: float, server_timeout: float | None) -> float:
+    """How long an idle connection may wait for reuse.
+
+    The client's ``keepalive_expiry``, shortened to one second before the server's announced
+    ``Keep-Alive: timeout`` so that we never send on a connection the server is closing."""
+    if server_timeout is None:
+        return keepalive_expiry
+    return max(0.0, min(keepalive_expiry, server_timeout - 1.0))

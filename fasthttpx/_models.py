@@ -1,0 +1,661 @@
+"""Headers, Request and the I/O-free part of a Response.
+
+``Headers`` keeps the fields as a list of raw ``(name, value)`` byte pairs, names in the case
+they were given or received, in order, duplicates kept (RFC 9110 §5.3: a recipient may combine
+same-named fields with commas, which ``headers[name]`` does). Building one from the parser's
+list costs nothing: the list is kept as is (``Headers.from_raw``) and the lower-cased names used
+for case-insensitive look-ups (§5.1) are computed on the first look-up only.
+
+``Request`` normalises what the user gave (method, URL, headers, body via ``_content``) into the
+values the transport sends; ``BaseResponse`` holds everything about a response except how its
+body is read, which the streaming ``Response``/``AsyncResponse`` subclasses supply by setting
+``_content`` (and ``_num_bytes_downloaded``).
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime
+import json as jsonlib
+import re
+import warnings
+from collections.abc import (
+    AsyncIterable,
+    Callable,
+    ItemsView,
+    Iterable,
+    Iterator,
+    KeysView,
+    Mapping,
+    MutableMapping,
+    ValuesView,
+)
+from typing import Any, Union
+
+from ._content import encode_request, encode_response
+from ._cookies import Cookies
+from ._decoders import TextDecoder
+from ._exceptions import HTTPStatusError, RequestNotRead, ResponseNotRead
+from ._status_codes import codes
+from ._urls import URL
+
+__all__ = ["Headers", "Request", "BaseResponse", "HeaderTypes", "RequestBody"]
+
+HeaderTypes = Union[
+    "Headers",
+    Mapping[str, str],
+    Mapping[bytes, bytes],
+    Iterable[tuple[str, str]],
+    Iterable[tuple[bytes, bytes]],
+]
+RequestBody = Union[bytes, Iterable[bytes], AsyncIterable[bytes]]
+
+_SENSITIVE = frozenset({b"authorization", b"proxy-authorization"})
+
+
+def _encode(value: str | bytes, encoding: str | None, what: str) -> bytes:
+    if type(value) is bytes:
+        return value
+    if isinstance(value, str):
+        return value.encode(encoding or "ascii")
+    if isinstance(value, bytes):
+        return bytes(value)
+    raise TypeError(f"Header {what} must be str or bytes, not {type(value)}")
+
+
+class Headers(MutableMapping[str, str]):
+    """Case-insensitive multi-dict of HTTP header fields."""
+
+    __slots__ = ("_list", "_lower", "_encoding")
+
+    _list: list[tuple[bytes, bytes]]
+    _lower: list[bytes] | None
+    _encoding: str | None
+
+    def __init__(self, headers: HeaderTypes | None = None, encoding: str | None = None) -> None:
+        self._lower = None
+        self._encoding = encoding
+        if headers is None:
+            self._list = []
+        elif isinstance(headers, Headers):
+            self._list = list(headers._list)
+            self._lower = None if headers._lower is None else list(headers._lower)
+            if encoding is None:
+                self._encoding = headers._encoding
+        elif isinstance(headers, Mapping):
+            self._list = [
+                (_encode(k, encoding, "name"), _encode(v, encoding, "value"))
+                for k, v in headers.items()
+            ]
+        else:
+            pairs = headers if isinstance(headers, list) else list(headers)
+            if all(type(k) is bytes and type(v) is bytes for k, v in pairs):
+                self._list = pairs if pairs is not headers else list(pairs)
+            else:
+                self._list = [
+                    (_encode(k, encoding, "name"), _encode(v, encoding, "value"))
+                    for k, v in pairs
+                ]
+
+    @classmethod
+    def from_raw(cls, raw: list[tuple[bytes, bytes]]) -> Headers:
+        """Wrap a parser's list of ``(name, value)`` bytes pairs, taking ownership: O(1)."""
+        h = cls.__new__(cls)
+        h._list = raw
+        h._lower = None
+        h._encoding = None
+        return h
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _names(self) -> list[bytes]:
+        lower = self._lower
+        if lower is None:
+            lower = self._lower = [k.lower() for k, _ in self._list]
+        return lower
+
+    def _key(self, key: str | bytes) -> bytes:
+        if isinstance(key, str):
+            return key.lower().encode(self._encoding or "utf-8")
+        return key.lower()
+
+    @property
+    def encoding(self) -> str:
+        """How values are decoded: ascii, else utf-8, else iso-8859-1 (never fails)."""
+        enc = self._encoding
+        if enc is None:
+            if all(k.isascii() and v.isascii() for k, v in self._list):
+                enc = "ascii"
+            else:
+                try:
+                    for k, v in self._list:
+                        k.decode("utf-8")
+                        v.decode("utf-8")
+                    enc = "utf-8"
+                except UnicodeDecodeError:
+                    enc = "iso-8859-1"
+            self._encoding = enc
+        return enc
+
+    @encoding.setter
+    def encoding(self, value: str) -> None:
+        self._encoding = value
+
+    @property
+    def raw(self) -> list[tuple[bytes, bytes]]:
+        """The fields as ``(name, value)`` bytes, names in their original case."""
+        return list(self._list)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def get_list(self, key: str, split_commas: bool = False) -> list[str]:
+        """All values of ``key`` in order; with ``split_commas`` each is split on ","."""
+        lk = self._key(key)
+        enc = self.encoding
+        values = [v.decode(enc) for n, (_, v) in zip(self._names(), self._list) if n == lk]
+        if not split_commas:
+            return values
+        out: list[str] = []
+        for v in values:
+            out.extend(item.strip() for item in v.split(","))
+        return out
+
+    def __getitem__(self, key: str) -> str:
+        values = self.get_list(key)
+        if not values:
+            raise KeyError(key)
+        return values[0] if len(values) == 1 else ", ".join(values)
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        values = self.get_list(key)
+        if not values:
+            return default
+        return values[0] if len(values) == 1 else ", ".join(values)
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, (str, bytes)):
+            return False
+        return self._key(key) in self._names()
+
+    def _combined(self) -> dict[str, str]:
+        enc = self.encoding
+        d: dict[str, str] = {}
+        for n, (_, v) in zip(self._names(), self._list):
+            k = n.decode(enc)
+            val = v.decode(enc)
+            d[k] = d[k] + ", " + val if k in d else val
+        return d
+
+    def keys(self) -> KeysView[str]:
+        enc = self.encoding
+        return {n.decode(enc): None for n in self._names()}.keys()
+
+    def values(self) -> ValuesView[str]:
+        return self._combined().values()
+
+    def items(self) -> ItemsView[str, str]:
+        return self._combined().items()
+
+    def multi_items(self) -> list[tuple[str, str]]:
+        """Every field as (lower-case name, value), duplicates kept, in order."""
+        enc = self.encoding
+        return [(n.decode(enc), v.decode(enc)) for n, (_, v) in zip(self._names(), self._list)]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self._list)
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def __setitem__(self, key: str, value: str) -> None:
+        """Set one field: replaces the first of that name in place and drops the others."""
+        name = _encode(key, self._encoding, "name")
+        val = _encode(value, self._encoding, "value")
+        lk = name.lower()
+        names = self._names()
+        found = [i for i, n in enumerate(names) if n == lk]
+        for i in reversed(found[1:]):
+            del self._list[i]
+            del names[i]
+        if found:
+            self._list[found[0]] = (name, val)
+        else:
+            self._list.append((name, val))
+            names.append(lk)
+
+    def __delitem__(self, key: str) -> None:
+        lk = self._key(key)
+        names = self._names()
+        found = [i for i, n in enumerate(names) if n == lk]
+        if not found:
+            raise KeyError(key)
+        for i in reversed(found):
+            del self._list[i]
+            del names[i]
+
+    def add(self, key: str | bytes, value: str | bytes) -> None:
+        """Append a field, keeping any others of the same name."""
+        name = _encode(key, self._encoding, "name")
+        self._list.append((name, _encode(value, self._encoding, "value")))
+        if self._lower is not None:
+            self._lower.append(name.lower())
+
+    def update(self, headers: Any = None, **kwargs: Any) -> None:  # type: ignore[override]
+        """Replace the fields named in ``headers`` with its values (all of them)."""
+        other = Headers(headers)
+        if kwargs:
+            other.update(kwargs)
+        for key in other.keys():
+            if key in self:
+                del self[key]
+        self._list.extend(other._list)
+        self._lower = None
+
+    def copy(self) -> Headers:
+        return Headers(self)
+
+    # -- dunder -------------------------------------------------------------------------------
+
+    def __eq__(self, other: object) -> bool:
+        try:
+            other_headers = other if isinstance(other, Headers) else Headers(other)  # type: ignore[arg-type]
+        except (ValueError, TypeError):
+            return False
+        mine = [(n, v) for n, (_, v) in zip(self._names(), self._list)]
+        theirs = [(n, v) for n, (_, v) in zip(other_headers._names(), other_headers._list)]
+        return sorted(mine) == sorted(theirs)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        enc = self.encoding
+        as_list = [
+            (n, "[secure]" if n.encode(enc) in _SENSITIVE else v)
+            for n, v in self.multi_items()
+        ]
+        as_dict = dict(as_list)
+        encoding_str = "" if enc == "ascii" else f", encoding={enc!r}"
+        if len(as_dict) == len(as_list):
+            return f"{self.__class__.__name__}({as_dict!r}{encoding_str})"
+        return f"{self.__class__.__name__}({as_list!r}{encoding_str})"
+
+
+def _content_type_params(value: str) -> dict[str, str]:
+    """Parameters of a media type (RFC 9110 §8.3.1), names lower-cased, quotes removed."""
+    params: dict[str, str] = {}
+    for part in value.split(";")[1:]:
+        k, sep, v = part.partition("=")
+        if sep:
+            v = v.strip()
+            if len(v) >= 2 and v[0] == v[-1] == '"':
+                v = v[1:-1]
+            params[k.strip().lower()] = v
+    return params
+
+
+def _boundary_from_content_type(headers: Headers) -> bytes | None:
+    ct = headers.get("content-type")
+    if ct is None or not ct.lower().startswith("multipart/form-data"):
+        return None
+    b = _content_type_params(ct).get("boundary")
+    return b.encode("latin-1") if b else None
+
+
+class Request:
+    """An HTTP request, ready for a transport: method, URL, headers and encoded body."""
+
+    __slots__ = ("method", "url", "headers", "stream", "extensions", "_content")
+
+    def __init__(
+        self,
+        method: str | bytes,
+        url: URL | str,
+        *,
+        params: Any = None,
+        headers: Any = None,
+        cookies: Any = None,
+        content: Any = None,
+        data: Any = None,
+        files: Any = None,
+        json: Any = None,
+        stream: Any = None,
+        extensions: dict[str, Any] | None = None,
+    ) -> None:
+        self.method: str = (
+            method.decode("ascii").upper() if isinstance(method, bytes) else method.upper()
+        )
+        u = url if isinstance(url, URL) else URL(url)
+        self.url: URL = u if params is None else u.copy_merge_params(params)
+        self.headers: Headers = Headers(headers)
+        self.extensions: dict[str, Any] = {} if extensions is None else extensions
+        self._content: bytes | None = None
+
+        if cookies:
+            Cookies(cookies).set_cookie_header(self)
+
+        if stream is None:
+            if data is not None and not isinstance(data, Mapping):
+                # As HTTPX: raw bytes/str go in `content=`.
+                warnings.warn(
+                    "Use 'content=<...>' to upload raw bytes/text content.",
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
+                content, data = data, None
+            body_headers, body = encode_request(
+                content=content,
+                data=data,
+                files=files,
+                json=json,
+                boundary=_boundary_from_content_type(self.headers) if files else None,
+            )
+            self.stream: RequestBody = body
+            if type(body) is bytes:
+                self._content = body
+        else:
+            body_headers = {}
+            self.stream = stream
+        self._prepare(body_headers)
+
+    def _prepare(self, body_headers: dict[str, str]) -> None:
+        headers = self.headers
+        for key, value in body_headers.items():
+            # RFC 9112 §6.2: never both Content-Length and Transfer-Encoding.
+            if key == "Transfer-Encoding" and "Content-Length" in headers:
+                continue
+            if key not in headers:
+                headers[key] = value
+        auto: list[tuple[bytes, bytes]] = []
+        if "Host" not in headers and self.url.raw_host:
+            auto.append((b"Host", self.url.netloc))  # RFC 9110 §7.2
+        if (
+            self.method in ("POST", "PUT", "PATCH")
+            and "Content-Length" not in headers
+            and "Transfer-Encoding" not in headers
+        ):
+            auto.append((b"Content-Length", b"0"))  # RFC 9110 §8.6
+        if auto:
+            self.headers = Headers.from_raw(auto + headers._list)
+
+    @property
+    def content(self) -> bytes:
+        if self._content is None:
+            raise RequestNotRead()
+        return self._content
+
+    def read(self) -> bytes:
+        """Read a streamed body into ``content`` (and make it replayable)."""
+        if self._content is None:
+            stream = self.stream
+            if not isinstance(stream, Iterable):
+                raise TypeError("This request has an async body: use 'await request.aread()'.")
+            self._content = b"".join(stream)
+            self.stream = self._content
+        return self._content
+
+    async def aread(self) -> bytes:
+        if self._content is None:
+            stream = self.stream
+            if isinstance(stream, AsyncIterable):
+                self._content = b"".join([part async for part in stream])
+            else:
+                self._content = b"".join(stream)  # type: ignore[arg-type]
+            self.stream = self._content
+        return self._content
+
+    def __repr__(self) -> str:
+        return f"<{self.__class__.__name__}({self.method!r}, {str(self.url)!r})>"
+
+
+def _is_known_encoding(encoding: str) -> bool:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        return False
+    return True
+
+
+_LINK_SPLIT = re.compile(r",\s*<")
+_LINK_STRIP = " '\""
+
+
+def parse_header_links(value: str) -> list[dict[str, str]]:
+    """Parse a ``Link`` header (RFC 8288 §3) into dicts with "url" and the parameters."""
+    links: list[dict[str, str]] = []
+    value = value.strip(_LINK_STRIP)
+    if not value:
+        return links
+    for item in _LINK_SPLIT.split(value):
+        url, _, params = item.partition(";")
+        link = {"url": url.strip("<> '\"")}
+        for param in params.split(";"):
+            key, sep, val = param.partition("=")
+            if not sep:
+                break
+            link[key.strip(_LINK_STRIP)] = val.strip(_LINK_STRIP)
+        links.append(link)
+    return links
+
+
+_ERROR_TYPES = {
+    1: "Informational response",
+    3: "Redirect response",
+    4: "Client error",
+    5: "Server error",
+}
+
+
+class BaseResponse:
+    """A response without its I/O: status, headers, and helpers over ``_content``.
+
+    Subclasses supply the body: they set ``self._content`` (bytes) once it is read and keep
+    ``self._num_bytes_downloaded`` up to date.
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        *,
+        headers: Any = None,
+        content: bytes | str | None = None,
+        text: str | None = None,
+        html: str | None = None,
+        json: Any = None,
+        request: Request | None = None,
+        http_version: str = "HTTP/1.1",
+        reason_phrase: str | None = None,
+        history: list[Any] | None = None,
+        default_encoding: str | Callable[[bytes], str | None] = "utf-8",
+        extensions: dict[str, Any] | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.headers: Headers = headers if isinstance(headers, Headers) else Headers(headers)
+        self._request = request
+        self.http_version = http_version
+        self.reason_phrase: str = (
+            reason_phrase if reason_phrase is not None else codes.get_reason_phrase(status_code)
+        )
+        self.history: list[Any] = [] if history is None else history
+        self.default_encoding = default_encoding
+        self.extensions: dict[str, Any] = {} if extensions is None else extensions
+        self.is_closed = False
+        self._content: bytes | None = None
+        self._text: str | None = None
+        self._encoding: str | None = None
+        self._elapsed: datetime.timedelta | None = None
+        self._num_bytes_downloaded = 0
+        self._cookies: Cookies | None = None
+        if content is not None or text is not None or html is not None or json is not None:
+            body_headers, body = encode_response(content, text, html, json)
+            for key, value in body_headers.items():
+                if key == "Content-Length" and "Transfer-Encoding" in self.headers:
+                    continue
+                if key not in self.headers:
+                    self.headers[key] = value
+            self._content = body
+            self._num_bytes_downloaded = len(body)
+
+    # -- request-related ----------------------------------------------------------------------
+
+    @property
+    def request(self) -> Request:
+        if self._request is None:
+            raise RuntimeError(
+                "The request instance has not been set on this response."
+            )
+        return self._request
+
+    @request.setter
+    def request(self, value: Request) -> None:
+        self._request = value
+
+    @property
+    def url(self) -> URL:
+        return self.request.url
+
+    @property
+    def elapsed(self) -> datetime.timedelta:
+        """Time from sending the request to the end of the response (set by the client)."""
+        if self._elapsed is None:
+            raise RuntimeError(
+                "'.elapsed' may only be accessed after the response has been read or closed."
+            )
+        return self._elapsed
+
+    @elapsed.setter
+    def elapsed(self, value: datetime.timedelta) -> None:
+        self._elapsed = value
+
+    # -- body ---------------------------------------------------------------------------------
+
+    @property
+    def content(self) -> bytes:
+        content = self._content
+        if content is None:
+            raise ResponseNotRead()
+        return content
+
+    @property
+    def num_bytes_downloaded(self) -> int:
+        return self._num_bytes_downloaded
+
+    @property
+    def charset_encoding(self) -> str | None:
+        """The ``charset`` parameter of Content-Type, if any (RFC 9110 §8.3.2)."""
+        ct = self.headers.get("content-type")
+        if ct is None or ";" not in ct:
+            return None
+        return _content_type_params(ct).get("charset") or None
+
+    @property
+    def encoding(self) -> str:
+        """The text encoding: Content-Type charset if known, else ``default_encoding``."""
+        enc = self._encoding
+        if enc is None:
+            charset = self.charset_encoding
+            if charset is not None and _is_known_encoding(charset):
+                enc = charset
+            elif isinstance(self.default_encoding, str):
+                enc = self.default_encoding
+            elif self._content is not None:
+                enc = self.default_encoding(self._content)
+            enc = self._encoding = enc or "utf-8"
+        return enc
+
+    @encoding.setter
+    def encoding(self, value: str) -> None:
+        if self._text is not None:
+            raise ValueError("Setting encoding after `text` has been accessed is not allowed.")
+        self._encoding = value
+
+    @property
+    def text(self) -> str:
+        text = self._text
+        if text is None:
+            content = self.content
+            if not content:
+                text = ""
+            else:
+                decoder = TextDecoder(self.encoding)
+                text = decoder.decode(content) + decoder.flush()
+            self._text = text
+        return text
+
+    def json(self, **kwargs: Any) -> Any:
+        return jsonlib.loads(self.content, **kwargs)
+
+    # -- status -------------------------------------------------------------------------------
+
+    @property
+    def is_informational(self) -> bool:
+        return 100 <= self.status_code <= 199
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status_code <= 299
+
+    @property
+    def is_redirect(self) -> bool:
+        return 300 <= self.status_code <= 399
+
+    @property
+    def is_client_error(self) -> bool:
+        return 400 <= self.status_code <= 499
+
+    @property
+    def is_server_error(self) -> bool:
+        return 500 <= self.status_code <= 599
+
+    @property
+    def is_error(self) -> bool:
+        return 400 <= self.status_code <= 599
+
+    @property
+    def has_redirect_location(self) -> bool:
+        """A 301/302/303/307/308 with a Location field (RFC 9110 §15.4)."""
+        return self.status_code in (301, 302, 303, 307, 308) and "location" in self.headers
+
+    def raise_for_status(self) -> Any:
+        """Raise ``HTTPStatusError`` unless 2xx; returns the response itself when it is."""
+        request = self._request
+        if request is None:
+            raise RuntimeError(
+                "Cannot call `raise_for_status` as the request "
+                "instance has not been set on this response."
+            )
+        if self.is_success:
+            return self
+        error_type = _ERROR_TYPES.get(self.status_code // 100, "Invalid status code")
+        message = (
+            f"{error_type} '{self.status_code} {self.reason_phrase}' for url '{self.url}'\n"
+        )
+        if self.has_redirect_location:
+            message += f"Redirect location: '{self.headers['location']}'\n"
+        message += (
+            "For more information check: "
+            f"https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/{self.status_code}"
+        )
+        raise HTTPStatusError(message, request=request, response=self)
+
+    # -- fields -------------------------------------------------------------------------------
+
+    @property
+    def cookies(self) -> Cookies:
+        cookies = self._cookies
+        if cookies is None:
+            cookies = self._cookies = Cookies()
+            cookies.extract_cookies(self)
+        return cookies
+
+    @property
+    def links(self) -> dict[str | None, dict[str, str]]:
+        """The ``Link`` header parsed, keyed by ``rel`` (or by URL when no rel)."""
+        header = self.headers.get("link")
+        if header is None:
+            return {}
+        return {(link.get("rel") or link.get("url")): link for link in parse_header_links(header)}
+
+    def __repr__(self) -> str:
+        return f"<Response [{self.status_code} {self.reason_phrase}]>"

@@ -1,0 +1,114 @@
+"""Sans-I/O bookkeeping of the connection pool: who is idle, how many are open, who waits.
+
+The I/O shell (``_async/connection_pool.py``) holds the pool lock while it calls these
+methods, and does the closing and connecting they ask for outside it. Invariants:
+
+* ``total`` counts every connection that is open or being opened, idle or in use; it never
+  exceeds ``limits.max_connections``.
+* A connection is in ``idle`` only between a clean end of exchange and its next checkout,
+  and at most ``limits.max_keepalive_connections`` sit there.
+* Idle connections are reused most-recently-used first (the warmest is the least likely to
+  have been closed by the server), and one that is expired, closed or has stray bytes waiting
+  is never handed out.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Generic, Protocol, TypeVar
+
+__all__ = ["PooledConnection", "PoolState", "Origin"]
+
+Origin = tuple[str, bytes, int]
+
+
+class PooledConnection(Protocol):
+    origin: Origin
+    expires_at: float
+
+    def is_reusable_now(self) -> bool:
+        """False if the connection is closed or something was received while it was idle."""
+
+
+C = TypeVar("C", bound=PooledConnection)
+W = TypeVar("W")
+
+
+class PoolState(Generic[C, W]):
+    """Counts and idle stacks; ``W`` is the backend's event type used for waiters."""
+
+    def __init__(self, max_connections: int | None, max_keepalive: int | None) -> None:
+        self.max_connections = max_connections
+        self.max_keepalive = max_keepalive
+        self.idle: dict[Origin, list[C]] = {}
+        self.idle_count = 0
+        self.total = 0
+        self.waiters: deque[W] = deque()
+
+    def take_idle(self, origin: Origin, now: float, discard: list[C]) -> C | None:
+        """Pop the warmest usable idle connection of ``origin``; unusable ones go to
+        ``discard`` (the caller closes them) and stop counting."""
+        stack = self.idle.get(origin)
+        while stack:
+            conn = stack.pop()
+            self.idle_count -= 1
+            if conn.expires_at > now and conn.is_reusable_now():
+                return conn
+            self.total -= 1
+            discard.append(conn)
+        return None
+
+    def reserve_new(self, now: float, discard: list[C]) -> bool:
+        """Count a connection about to be opened, if the limit allows; to make room, an idle
+        connection of another origin may be evicted into ``discard``."""
+        if self.max_connections is None or self.total < self.max_connections:
+            self.total += 1
+            return True
+        victim = self._oldest_idle()
+        if victim is None:
+            return False
+        self.idle[victim.origin].remove(victim)
+        self.idle_count -= 1
+        discard.append(victim)  # its slot goes to the new connection: total unchanged
+        return True
+
+    def put_idle(self, conn: C) -> bool:
+        """Keep ``conn`` for reuse; False if the keep-alive limit says to close it instead
+        (then it no longer counts)."""
+        if self.max_keepalive is not None and self.idle_count >= self.max_keepalive:
+            self.total -= 1
+            return False
+        self.idle.setdefault(conn.origin, []).append(conn)
+        self.idle_count += 1
+        return True
+
+    def forget(self) -> None:
+        """A connection that was open or being opened is gone (closed, failed, cancelled)."""
+        self.total -= 1
+
+    def expire_idle(self, now: float, discard: list[C]) -> None:
+        """Move every expired or unusable idle connection into ``discard``."""
+        for stack in self.idle.values():
+            keep = [c for c in stack if c.expires_at > now and c.is_reusable_now()]
+            if len(keep) != len(stack):
+                for conn in stack:
+                    if conn not in keep:
+                        discard.append(conn)
+                        self.total -= 1
+                        self.idle_count -= 1
+                stack[:] = keep
+
+    def take_all_idle(self) -> list[C]:
+        """Empty the idle stacks (pool close)."""
+        conns = [c for stack in self.idle.values() for c in stack]
+        self.idle.clear()
+        self.total -= len(conns)
+        self.idle_count = 0
+        return conns
+
+    def _oldest_idle(self) -> C | None:
+        oldest: C | None = None
+        for stack in self.idle.values():
+            if stack and (oldest is None or stack[0].expires_at < oldest.expires_at):
+                oldest = stack[0]
+        return oldest

@@ -1,0 +1,22 @@
+"""Map native network errors to fasthttpx exceptions, once, where they arise."""
+
+from __future__ import annotations
+
+import ssl
+
+from .._exceptions import ConnectError, NetworkError
+
+__all__ = ["connect_error"]
+
+
+def connect_error(exc: BaseException, host: str, port: int) -> NetworkError:
+    """Build the ConnectError for a failed connect or TLS handshake, naming the reason."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        reason = exc.verify_message or str(exc)
+        return ConnectError(f"TLS certificate verification failed for {host}:{port}: {reason}")
+    if isinstance(exc, ssl.SSLError):
+        return ConnectError(f"TLS handshake with {host}:{port} failed: {exc.reason or exc}")
+    if isinstance(exc, ssl.CertificateError):
+        return ConnectError(f"TLS certificate of {host}:{port} rejected: {exc}")
+    message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return ConnectError(f"cannot connect to {host}:{port}: {message or type(exc).__name__}")

@@ -1,0 +1,311 @@
+"""The asyncio backend (default for ``AsyncClient``); runs unchanged on uvloop.
+
+Streams are built on a transport/protocol pair rather than ``asyncio.StreamReader``: the
+protocol keeps received bytes in a list and wakes at most one waiting reader, which is the
+cheapest wait asyncio offers (one future per read that has to wait, one timer handle only when
+a timeout is set). Reading pauses the transport when more than ``READ_BUFFER_HIGH`` bytes are
+waiting, so a fast server cannot make us buffer a whole download.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .._exceptions import (
+    ConnectTimeout,
+    ReadError,
+    ReadTimeout,
+    WriteError,
+    WriteTimeout,
+)
+from ._errors import connect_error
+
+__all__ = ["AsyncioBackend", "AsyncioStream"]
+
+READ_BUFFER_HIGH = 1 << 20  # pause the transport above 1 MiB of unread data
+READ_BUFFER_LOW = 256 << 10
+
+
+class _StreamProtocol(asyncio.Protocol):
+    """Collects received bytes and wakes the single reader waiting for them."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.transport: asyncio.Transport | None = None
+        self.chunks: list[bytes] = []
+        self.buffered = 0
+        self.eof = False
+        self.error: BaseException | None = None
+        self.read_waiter: asyncio.Future[None] | None = None
+        self.drain_waiter: asyncio.Future[None] | None = None
+        self.write_paused = False
+        self.read_paused = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.chunks.append(data)
+        self.buffered += len(data)
+        if self.buffered > READ_BUFFER_HIGH and not self.read_paused and self.transport:
+            self.read_paused = True
+            self.transport.pause_reading()
+        waiter = self.read_waiter
+        if waiter is not None:
+            self.read_waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def eof_received(self) -> bool:
+        self.eof = True
+        self._wake_reader()
+        return False
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self.eof = True
+        self.error = exc
+        self._wake_reader()
+        waiter = self.drain_waiter
+        if waiter is not None:
+            self.drain_waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def pause_writing(self) -> None:
+        self.write_paused = True
+
+    def resume_writing(self) -> None:
+        self.write_paused = False
+        waiter = self.drain_waiter
+        if waiter is not None:
+            self.drain_waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _wake_reader(self) -> None:
+        waiter = self.read_waiter
+        if waiter is not None:
+            self.read_waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+
+def _expire(waiter: asyncio.Future[None], error: BaseException) -> None:
+    if not waiter.done():
+        waiter.set_exception(error)
+
+
+class AsyncioStream:
+    """A TCP (or TLS) connection driven through ``_StreamProtocol``."""
+
+    __slots__ = ("_protocol", "_transport", "_loop", "_closed")
+
+    def __init__(self, transport: asyncio.Transport, protocol: _StreamProtocol) -> None:
+        self._transport = transport
+        self._protocol = protocol
+        self._loop = protocol.loop
+        self._closed = False
+
+    async def read(self, max_bytes: int, timeout: float | None) -> bytes:
+        protocol = self._protocol
+        if not protocol.chunks and not protocol.eof:
+            waiter = self._loop.create_future()
+            protocol.read_waiter = waiter
+            if timeout is None:
+                await waiter
+            else:
+                handle = self._loop.call_later(
+                    timeout, _expire, waiter, ReadTimeout(f"no data received within {timeout} s")
+                )
+                try:
+                    await waiter
+                finally:
+                    handle.cancel()
+        chunks = protocol.chunks
+        if chunks:
+            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            if len(data) > max_bytes:
+                protocol.chunks = [data[max_bytes:]]
+                data = data[:max_bytes]
+            else:
+                protocol.chunks = []
+            protocol.buffered -= len(data)
+            if protocol.read_paused and protocol.buffered < READ_BUFFER_LOW:
+                protocol.read_paused = False
+                self._transport.resume_reading()
+            return data
+        if protocol.error is not None:
+            raise ReadError(f"connection lost: {protocol.error}") from protocol.error
+        if self._closed:
+            raise ReadError("read from a closed connection")
+        return b""
+
+    async def write(self, data: bytes, timeout: float | None) -> None:
+        if self._closed or self._transport.is_closing():
+            error = self._protocol.error
+            raise WriteError(f"connection closed{f': {error}' if error else ''}") from error
+        self._transport.write(data)
+        protocol = self._protocol
+        if protocol.write_paused:
+            waiter = self._loop.create_future()
+            protocol.drain_waiter = waiter
+            handle = None
+            if timeout is not None:
+                handle = self._loop.call_later(
+                    timeout, _expire, waiter, WriteTimeout(f"could not send within {timeout} s")
+                )
+            try:
+                await waiter
+            finally:
+                if handle is not None:
+                    handle.cancel()
+            if protocol.error is not None:
+                raise WriteError(f"connection lost: {protocol.error}") from protocol.error
+
+    async def aclose(self) -> None:
+        self.close_now()
+
+    def close_now(self) -> None:
+        """Close without waiting (usable from synchronous cleanup paths)."""
+        if not self._closed:
+            self._closed = True
+            self._transport.abort() if self._protocol.error else self._transport.close()
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None, timeout: float | None
+    ) -> AsyncioStream:
+        try:
+            transport = await asyncio.wait_for(
+                self._loop.start_tls(
+                    self._transport, self._protocol, ssl_context, server_hostname=server_hostname
+                ),
+                timeout,
+            )
+        except asyncio.TimeoutError as exc:
+            raise ConnectTimeout(f"TLS handshake took longer than {timeout} s") from exc
+        except (OSError, ssl.SSLError, ssl.CertificateError) as exc:
+            raise connect_error(exc, server_hostname or "?", 0) from exc
+        assert transport is not None
+        self._transport = transport  # type: ignore[assignment]
+        self._protocol.transport = transport  # type: ignore[assignment]
+        return self
+
+    def is_readable_or_closed(self) -> bool:
+        protocol = self._protocol
+        return bool(protocol.chunks) or protocol.eof or self._closed
+
+    def get_extra_info(self, name: str) -> Any:
+        if name == "alpn_protocol":
+            ssl_object = self._transport.get_extra_info("ssl_object")
+            return ssl_object.selected_alpn_protocol() if ssl_object is not None else None
+        return self._transport.get_extra_info(name)
+
+
+class _Event:
+    __slots__ = ("_event",)
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    async def wait(self, timeout: float | None) -> bool:
+        if self._event.is_set():
+            return True
+        try:
+            await asyncio.wait_for(self._event.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+
+class _TaskGroup:
+    """Minimal task group (asyncio.TaskGroup needs 3.11): leaving it cancels what is left."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def __aenter__(self) -> _TaskGroup:
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        self.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def start_soon(self, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        task = asyncio.ensure_future(func(*args))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def cancel(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+
+
+class AsyncioBackend:
+    """Backend for asyncio and uvloop event loops."""
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        *,
+        timeout: float | None,
+        ssl_context: ssl.SSLContext | None = None,
+        server_hostname: str | None = None,
+        local_address: str | None = None,
+    ) -> AsyncioStream:
+        loop = asyncio.get_running_loop()
+        local = (local_address, 0) if local_address else None
+        try:
+            transport, protocol = await asyncio.wait_for(
+                loop.create_connection(
+                    lambda: _StreamProtocol(loop),
+                    host,
+                    port,
+                    ssl=ssl_context,
+                    server_hostname=server_hostname if ssl_context is not None else None,
+                    local_addr=local,
+                ),
+                timeout,
+            )
+        except asyncio.TimeoutError as exc:
+            raise ConnectTimeout(f"connecting to {host}:{port} took longer than {timeout} s") \
+                from exc
+        except (OSError, ssl.SSLError, ssl.CertificateError) as exc:
+            raise connect_error(exc, host, port) from exc
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:  # pragma: no cover - not a TCP socket
+                pass
+        return AsyncioStream(transport, protocol)  # type: ignore[arg-type]
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+    def create_lock(self) -> asyncio.Lock:
+        return asyncio.Lock()
+
+    def create_event(self) -> _Event:
+        return _Event()
+
+    def create_task_group(self) -> _TaskGroup:
+        return _TaskGroup()
+
+    def check_running(self) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError(
+                "this AsyncClient uses the asyncio backend, but no asyncio event loop is "
+                "running (inside trio, pass backend=TrioBackend())"
+            ) from None
+

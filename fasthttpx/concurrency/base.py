@@ -1,0 +1,141 @@
+"""The backend interface: what the client needs from a network and concurrency library.
+
+The HTTP layers above only move bytes and wait through these objects, so the same client code
+runs on asyncio, uvloop, trio or blocking sockets, and users can plug in their own backend.
+An async backend implements ``AsyncBackend``/``AsyncNetworkStream``; the blocking one
+implements ``SyncBackend``/``NetworkStream`` with the same method names minus ``await``.
+
+Errors: a backend raises only fasthttpx exceptions (``ConnectError``, ``ConnectTimeout``,
+``ReadError``, ``ReadTimeout``, ``WriteError``, ``WriteTimeout``, ``PoolTimeout``...) with the
+native error chained as ``__cause__``. Timeouts are in seconds; ``None`` means wait forever.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+__all__ = [
+    "AsyncNetworkStream", "AsyncLock", "AsyncEvent", "AsyncTaskGroup", "AsyncBackend",
+    "NetworkStream", "Lock", "Event", "TaskGroup", "SyncBackend",
+]
+
+
+class AsyncNetworkStream(Protocol):
+    """A connected byte stream (TCP, possibly wrapped in TLS)."""
+
+    async def read(self, max_bytes: int, timeout: float | None) -> bytes:
+        """Return the next bytes received (at most ``max_bytes``); ``b""`` once the peer has
+        closed. Raises ``ReadTimeout`` or ``ReadError``."""
+
+    async def write(self, data: bytes, timeout: float | None) -> None:
+        """Send all of ``data``. Raises ``WriteTimeout`` or ``WriteError``."""
+
+    async def aclose(self) -> None:
+        """Close the stream; never raises for an already closed stream."""
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None, timeout: float | None
+    ) -> AsyncNetworkStream:
+        """Wrap this stream in TLS (for proxies' CONNECT tunnels); returns the TLS stream."""
+
+    def is_readable_or_closed(self) -> bool:
+        """True if bytes or EOF arrived since the last read, or the stream is closed.
+
+        Called on an idle keep-alive connection before reuse: anything readable there is a
+        stray byte or a close, and the connection must not be reused. Must be cheap."""
+
+    def get_extra_info(self, name: str) -> Any:
+        """``"ssl_object"``, ``"peername"``, ``"sockname"``, ``"alpn_protocol"``, or None."""
+
+
+class AsyncLock(Protocol):
+    async def __aenter__(self) -> object: ...
+    async def __aexit__(self, *args: object) -> None: ...
+
+
+class AsyncEvent(Protocol):
+    def set(self) -> None: ...
+
+    async def wait(self, timeout: float | None) -> bool:
+        """Wait until set; return False if ``timeout`` expired first."""
+
+
+class AsyncTaskGroup(Protocol):
+    """Runs tasks concurrently; used by ``parallel()``. Leaving it cancels what is left."""
+
+    async def __aenter__(self) -> AsyncTaskGroup: ...
+    async def __aexit__(self, *args: object) -> bool | None: ...
+    def start_soon(self, func: Callable[..., Awaitable[Any]], *args: Any) -> None: ...
+    def cancel(self) -> None: ...
+
+
+class AsyncBackend(Protocol):
+    """Factory for streams and concurrency primitives of one async library."""
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        *,
+        timeout: float | None,
+        ssl_context: ssl.SSLContext | None = None,
+        server_hostname: str | None = None,
+        local_address: str | None = None,
+    ) -> AsyncNetworkStream:
+        """Open a TCP connection (and the TLS handshake when ``ssl_context`` is given);
+        raises ``ConnectTimeout`` or ``ConnectError``."""
+
+    async def sleep(self, seconds: float) -> None: ...
+    def create_lock(self) -> AsyncLock: ...
+    def create_event(self) -> AsyncEvent: ...
+    def create_task_group(self) -> AsyncTaskGroup: ...
+    def check_running(self) -> None:
+        """Raise RuntimeError if this backend's async library is not the one running."""
+
+
+class NetworkStream(Protocol):
+    def read(self, max_bytes: int, timeout: float | None) -> bytes: ...
+    def write(self, data: bytes, timeout: float | None) -> None: ...
+    def close(self) -> None: ...
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None, timeout: float | None
+    ) -> NetworkStream: ...
+    def is_readable_or_closed(self) -> bool: ...
+    def get_extra_info(self, name: str) -> Any: ...
+
+
+class Lock(Protocol):
+    def __enter__(self) -> object: ...
+    def __exit__(self, *args: object) -> None: ...
+
+
+class Event(Protocol):
+    def set(self) -> None: ...
+    def wait(self, timeout: float | None) -> bool: ...
+
+
+class TaskGroup(Protocol):
+    def __enter__(self) -> TaskGroup: ...
+    def __exit__(self, *args: object) -> bool | None: ...
+    def start_soon(self, func: Callable[..., Any], *args: Any) -> None: ...
+    def cancel(self) -> None: ...
+
+
+class SyncBackend(Protocol):
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        *,
+        timeout: float | None,
+        ssl_context: ssl.SSLContext | None = None,
+        server_hostname: str | None = None,
+        local_address: str | None = None,
+    ) -> NetworkStream: ...
+    def sleep(self, seconds: float) -> None: ...
+    def create_lock(self) -> Lock: ...
+    def create_event(self) -> Event: ...
+    def create_task_group(self) -> TaskGroup: ...
+    def check_running(self) -> None: ...

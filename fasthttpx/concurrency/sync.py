@@ -1,0 +1,193 @@
+"""The blocking-socket backend used by ``Client`` (and by sync ``parallel()`` on threads).
+
+A socket keeps one timeout mode; ``settimeout`` is only called when the wanted timeout
+changes. The reuse check asks the socket with a zero-timeout ``poll``: an idle keep-alive
+connection that is readable has received stray bytes or a close and must not be reused.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from .._exceptions import ConnectTimeout, ReadError, ReadTimeout, WriteError, WriteTimeout
+from ._errors import connect_error
+
+__all__ = ["SyncBackend", "SyncStream"]
+
+_UNSET = object()
+
+
+class SyncStream:
+    """A blocking TCP (or TLS) socket."""
+
+    __slots__ = ("_sock", "_timeout", "_poller", "_closed")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._timeout: object = _UNSET
+        self._poller: Any = None
+        self._closed = False
+
+    def _set_timeout(self, timeout: float | None) -> None:
+        if timeout != self._timeout:
+            self._sock.settimeout(timeout)
+            self._timeout = timeout
+
+    def read(self, max_bytes: int, timeout: float | None) -> bytes:
+        if self._timeout != timeout:
+            self._set_timeout(timeout)
+        try:
+            return self._sock.recv(max_bytes)
+        except socket.timeout as exc:
+            raise ReadTimeout(f"no data received within {timeout} s") from exc
+        except OSError as exc:
+            raise ReadError(f"connection lost: {exc}") from exc
+
+    def write(self, data: bytes, timeout: float | None) -> None:
+        if self._timeout != timeout:
+            self._set_timeout(timeout)
+        try:
+            self._sock.sendall(data)
+        except socket.timeout as exc:
+            raise WriteTimeout(f"could not send within {timeout} s") from exc
+        except OSError as exc:
+            raise WriteError(f"connection lost: {exc}") from exc
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            try:
+                self._sock.close()
+            except OSError:  # pragma: no cover - close of a broken socket
+                pass
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None, timeout: float | None
+    ) -> SyncStream:
+        self._set_timeout(timeout)
+        try:
+            tls = ssl_context.wrap_socket(self._sock, server_hostname=server_hostname)
+        except socket.timeout as exc:
+            raise ConnectTimeout(f"TLS handshake took longer than {timeout} s") from exc
+        except (OSError, ssl.SSLError, ssl.CertificateError) as exc:
+            raise connect_error(exc, server_hostname or "?", 0) from exc
+        return SyncStream(tls)
+
+    def is_readable_or_closed(self) -> bool:
+        if self._closed:
+            return True
+        if isinstance(self._sock, ssl.SSLSocket) and self._sock.pending():
+            return True
+        poller = self._poller
+        if poller is None:
+            poller = self._poller = select.poll()
+            poller.register(self._sock, select.POLLIN | select.POLLPRI)
+        return bool(poller.poll(0))
+
+    def get_extra_info(self, name: str) -> Any:
+        sock = self._sock
+        if name == "ssl_object":
+            return sock if isinstance(sock, ssl.SSLSocket) else None
+        if name == "alpn_protocol":
+            return sock.selected_alpn_protocol() if isinstance(sock, ssl.SSLSocket) else None
+        if name == "peername":
+            return sock.getpeername()
+        if name == "sockname":
+            return sock.getsockname()
+        if name == "socket":
+            return sock
+        return None
+
+
+class _Event:
+    __slots__ = ("_event",)
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    def wait(self, timeout: float | None) -> bool:
+        return self._event.wait(timeout)
+
+
+class _TaskGroup:
+    """Threads for sync ``parallel()``; leaving the group cancels tasks not yet started and
+    waits for the running ones (a blocking call cannot be interrupted)."""
+
+    def __init__(self, max_workers: int = 20) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=max_workers,
+                                            thread_name_prefix="fasthttpx-parallel")
+        self._futures: list[Future[Any]] = []
+
+    def __enter__(self) -> _TaskGroup:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self.cancel()
+        self._executor.shutdown(wait=True)
+
+    def start_soon(self, func: Callable[..., Any], *args: Any) -> None:
+        self._futures.append(self._executor.submit(func, *args))
+
+    def cancel(self) -> None:
+        for future in self._futures:
+            future.cancel()
+
+
+class SyncBackend:
+    """Blocking sockets; thread-safe primitives for a ``Client`` shared between threads."""
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        *,
+        timeout: float | None,
+        ssl_context: ssl.SSLContext | None = None,
+        server_hostname: str | None = None,
+        local_address: str | None = None,
+    ) -> SyncStream:
+        source = (local_address, 0) if local_address else None
+        try:
+            sock = socket.create_connection((host, port), timeout, source_address=source)
+        except socket.timeout as exc:
+            raise ConnectTimeout(f"connecting to {host}:{port} took longer than {timeout} s") \
+                from exc
+        except OSError as exc:
+            raise connect_error(exc, host, port) from exc
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:  # pragma: no cover - not a TCP socket
+            pass
+        stream = SyncStream(sock)
+        if ssl_context is None:
+            return stream
+        try:
+            return stream.start_tls(ssl_context, server_hostname or host, timeout)
+        except BaseException:
+            stream.close()
+            raise
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def create_lock(self) -> threading.Lock:
+        return threading.Lock()
+
+    def create_event(self) -> _Event:
+        return _Event()
+
+    def create_task_group(self) -> _TaskGroup:
+        return _TaskGroup()
+
+    def check_running(self) -> None:
+        return None

@@ -1,0 +1,57 @@
+"""Shared fixtures for the whole suite: only the ``impl`` fixture lives here.
+
+``impl`` runs a test once against the compiled core (``cython``) and once against its
+pure-Python twin (``python``). The compiled half can never silently drop out of a run: if
+``fasthttpx._parser`` / ``fasthttpx._chunked`` cannot be imported, the ``cython`` case fails
+with the import error, unless the run opted out with ``FASTHTTPX_NO_EXTENSIONS`` (then it is
+skipped and says why). Client-level fixtures belong in their own ``conftest.py`` files.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from fasthttpx._implementation import extensions_disabled
+
+IMPL_MODULES = {
+    "cython": ("fasthttpx._parser", "fasthttpx._chunked"),
+    "python": ("fasthttpx._parser_py", "fasthttpx._chunked_py"),
+}
+
+
+@dataclass(frozen=True)
+class Impl:
+    """One implementation of the core: its name and its two classes."""
+
+    name: str
+    ResponseParser: Any
+    ChunkedDecoder: Any
+
+
+def load_impl(name: str) -> Impl:
+    """Import one twin pair; raises ImportError if it is not available."""
+    parser_module, chunked_module = IMPL_MODULES[name]
+    parser = importlib.import_module(parser_module)
+    chunked = importlib.import_module(chunked_module)
+    return Impl(name, parser.ResponseParser, chunked.ChunkedDecoder)
+
+
+@pytest.fixture(params=list(IMPL_MODULES), ids=list(IMPL_MODULES))
+def impl(request: pytest.FixtureRequest) -> Impl:
+    name: str = request.param
+    if name == "cython" and extensions_disabled(os.environ.get("FASTHTTPX_NO_EXTENSIONS")):
+        pytest.skip("FASTHTTPX_NO_EXTENSIONS is set: compiled core opted out")
+    try:
+        return load_impl(name)
+    except ImportError as exc:
+        pytest.fail(
+            f"the {name} core cannot be imported: {exc!r} (build it with "
+            "`python3 setup.py build_ext --inplace`, or set FASTHTTPX_NO_EXTENSIONS=1 "
+            "to opt out)",
+            pytrace=False,
+        )
