@@ -54,3 +54,12 @@ soak: venv build-ext
 
 clean:
 	rm -rf build dist *.egg-info fasthttpx/*.so fasthttpx/_parser.c fasthttpx/_chunked.c
+
+# A manylinux wheel for this interpreter, written to wheels/ (CI builds all platforms with
+# cibuildwheel: see wheels/README.md).
+wheel:
+	PYTHON=$(PYTHON) wheels/build.sh
+
+# Install that wheel alone in a fresh venv and run the suite against it, outside the checkout.
+wheel-test:
+	PYTHON=$(PYTHON) wheels/test.sh $(PYTEST_ARGS)

@@ -5,7 +5,7 @@
 the compiled parser (``"cython"``) or its pure-Python twin (``"python"``) is running.
 """
 
-from ._api import delete, get, head, options, patch, post, put, request, stream
+from ._api import delete, get, head, options, parallel, patch, post, put, request, stream
 from ._async.client import AsyncClient
 from ._async.response import AsyncResponse
 from ._auth import Auth, BasicAuth, DigestAuth, FunctionAuth
@@ -60,6 +60,6 @@ __all__ = [
     "RequestError", "RequestNotRead", "Response", "ResponseClosed", "ResponseNotRead",
     "StreamClosed", "StreamConsumed", "StreamError", "Timeout", "TimeoutException",
     "TooManyRedirects", "TransportError", "URL", "UnsupportedProtocol", "WriteError",
-    "WriteTimeout", "codes", "create_ssl_context", "delete", "get", "head", "options", "patch",
-    "post", "put", "request", "stream",
+    "WriteTimeout", "codes", "create_ssl_context", "delete", "get", "head", "options",
+    "parallel", "patch", "post", "put", "request", "stream",
 ]

@@ -11,9 +11,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from ._sync.client import Client
+from ._sync.parallel import Parallel
 from ._sync.response import Response
 
-__all__ = ["request", "stream", "get", "options", "head", "post", "put", "patch", "delete"]
+__all__ = ["parallel", "request", "stream", "get", "options", "head", "post", "put", "patch", "delete"]
 
 _CLIENT_KEYWORDS = ("verify", "cert", "trust_env", "http1", "http2", "proxy", "limits")
 
@@ -68,3 +69,11 @@ def patch(url: Any, **kwargs: Any) -> Response:
 
 def delete(url: Any, **kwargs: Any) -> Response:
     return request("DELETE", url, **kwargs)
+
+
+@contextmanager
+def parallel(**kwargs: Any) -> Iterator[Parallel]:
+    """``with fasthttpx.parallel() as parallel:`` — one-off concurrent requests on threads,
+    with a ``Client`` made for the block and closed after it."""
+    with Client(**kwargs) as client, client.parallel() as group:
+        yield group

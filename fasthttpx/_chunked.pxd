@@ -1,6 +1,16 @@
 # Cython declarations of the chunked decoder, so that `_parser.pyx` calls it through C
 # (no Python-level call per feed). See `_chunked.pyx` and its twin `_chunked_py.py`.
 
+# Decoder states (the same numbers in `_chunked_py.py`).
+cdef enum:
+    _SIZE = 0
+    _DATA = 1
+    _DATA_CR = 2
+    _DATA_LF = 3
+    _TRAILER = 4
+    _DONE = 5
+    _FAILED = 6
+
 cdef class ChunkedDecoder:
     cdef int _state
     cdef bytearray _buf

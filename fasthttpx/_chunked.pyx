@@ -23,23 +23,17 @@ limit and the section limit, the error is the one whose limit the bytes cross fi
 the section), so the same input gives the same error however it is split into feeds.
 """
 
+cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.mem cimport PyMem_Free, PyMem_Realloc
-from libc.string cimport memchr, memcpy
+from libc.stdint cimport uint64_t
+from libc.string cimport memchr, memcmp, memcpy
 
 from ._exceptions import RemoteProtocolError
 
 __all__ = ["ChunkedDecoder"]
 
-# States (the same numbers in `_chunked_py.py`).
-cdef enum:
-    _SIZE = 0
-    _DATA = 1
-    _DATA_CR = 2
-    _DATA_LF = 3
-    _TRAILER = 4
-    _DONE = 5
-    _FAILED = 6
+# States: the enum in `_chunked.pxd` (the same numbers in `_chunked_py.py`).
 
 cdef enum:
     _MAX_CHUNK_SIZE_DIGITS = 16  # significant hex digits: the size fits in 64 bits
@@ -74,6 +68,8 @@ cdef void _init_tables():
 _init_tables()
 
 
+@cython.boundscheck(False)
+@cython.wraparound(False)
 cdef tuple parse_field_line(const unsigned char* s, Py_ssize_t n):
     """Split a header or trailer field line (no line end, no CR) into (name, value).
 
@@ -82,7 +78,8 @@ cdef tuple parse_field_line(const unsigned char* s, Py_ssize_t n):
     only HTAB, SP, VCHAR and obs-text (RFC 9110 §5.5).
     """
     cdef Py_ssize_t i = 0
-    cdef Py_ssize_t vs, ve, j
+    cdef Py_ssize_t vs, ve
+    cdef object name
     while i < n and TCHAR[s[i]]:
         i += 1
     if i == 0 or i == n or s[i] != 0x3A:  # ":"
@@ -93,11 +90,70 @@ cdef tuple parse_field_line(const unsigned char* s, Py_ssize_t n):
     ve = n
     while ve > vs and (s[ve - 1] == 0x20 or s[ve - 1] == 0x09):
         ve -= 1
-    for j in range(vs, ve):
+    if not _value_ok(s + vs, ve - vs):
+        raise RemoteProtocolError("invalid character in field value")
+    name = _known_name(s, i)
+    if name is None:
+        name = PyBytes_FromStringAndSize(<const char*>s, i)
+    return (name, PyBytes_FromStringAndSize(<const char*>s + vs, ve - vs))
+
+
+cdef inline bint _value_ok(const unsigned char* s, Py_ssize_t n):
+    """True if ``s[:n]`` holds only HTAB, SP, VCHAR and obs-text (RFC 9110 §5.5).
+
+    Eight bytes at a time: a word with no byte below 0x20 (bytes from 0x80 excluded) and no
+    0x7F byte is fine as it is; only words that may hold an HTAB or a CTL go byte by byte.
+    """
+    cdef Py_ssize_t j = 0
+    cdef Py_ssize_t k
+    cdef uint64_t w
+    while j + 8 <= n:
+        memcpy(&w, s + j, 8)
+        if (((w - 0x2020202020202020ULL) & ~w)
+                | ((w ^ 0x7F7F7F7F7F7F7F7FULL) - 0x0101010101010101ULL
+                   & ~(w ^ 0x7F7F7F7F7F7F7F7FULL))) & 0x8080808080808080ULL:
+            for k in range(j, j + 8):
+                if not VALUE_OK[s[k]]:
+                    return False
+        j += 8
+    while j < n:
         if not VALUE_OK[s[j]]:
-            raise RemoteProtocolError("invalid character in field value")
-    return (PyBytes_FromStringAndSize(<const char*>s, i),
-            PyBytes_FromStringAndSize(<const char*>s + vs, ve - vs))
+            return False
+        j += 1
+    return True
+
+
+# Common header names, returned as shared objects instead of new ones (a bytes object less
+# to allocate and free per field). By length; compared exactly (case as received).
+cdef tuple _KNOWN_NAMES_BY_LEN = tuple(
+    tuple(name for name in (
+        b"Date", b"Server", b"Content-Type", b"Content-Length", b"Connection", b"Cache-Control",
+        b"ETag", b"Vary", b"Transfer-Encoding", b"Set-Cookie", b"Location", b"Last-Modified",
+        b"Expires", b"Accept-Ranges", b"Content-Encoding", b"Age", b"Keep-Alive", b"Via",
+        b"X-Request-Id", b"Strict-Transport-Security", b"X-Content-Type-Options",
+        b"X-Frame-Options", b"Access-Control-Allow-Origin", b"Content-Security-Policy",
+        b"Pragma", b"Alt-Svc", b"Content-Disposition", b"X-Cache", b"Content-Language",
+        b"WWW-Authenticate", b"Referrer-Policy", b"X-XSS-Protection", b"Link",
+        b"date", b"server", b"content-type", b"content-length", b"connection",
+        b"cache-control", b"etag", b"vary", b"transfer-encoding", b"set-cookie", b"location",
+        b"last-modified", b"expires", b"accept-ranges", b"content-encoding", b"age",
+    ) if len(name) == length)
+    for length in range(32)
+)
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+cdef inline object _known_name(const unsigned char* s, Py_ssize_t n):
+    cdef tuple candidates
+    cdef bytes name
+    if n >= 32:
+        return None
+    candidates = <tuple>_KNOWN_NAMES_BY_LEN[n]
+    for name in candidates:
+        if memcmp(PyBytes_AS_STRING(name), s, n) == 0:
+            return name
+    return None
 
 
 cdef int _field_line_error(const unsigned char* s, Py_ssize_t n) except -1:

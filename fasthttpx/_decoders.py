@@ -32,10 +32,14 @@ __all__ = [
 
 _brotli: Any
 try:
-    import brotli as _brotli
+    import brotli
+
+    _brotli = brotli
 except ImportError:  # pragma: no cover - depends on the environment
     try:
-        import brotlicffi as _brotli
+        import brotlicffi
+
+        _brotli = brotlicffi
     except ImportError:
         _brotli = None
 

@@ -48,7 +48,7 @@ HeaderTypes = Union[
     Iterable[tuple[str, str]],
     Iterable[tuple[bytes, bytes]],
 ]
-RequestBody = Union[bytes, Iterable[bytes], AsyncIterable[bytes]]
+RequestBody = bytes | Iterable[bytes] | AsyncIterable[bytes]
 
 _SENSITIVE = frozenset({b"authorization", b"proxy-authorization"})
 
@@ -88,9 +88,9 @@ class Headers(MutableMapping[str, str]):
                 for k, v in headers.items()
             ]
         else:
-            pairs = headers if isinstance(headers, list) else list(headers)
+            pairs: list[Any] = list(headers)
             if all(type(k) is bytes and type(v) is bytes for k, v in pairs):
-                self._list = pairs if pairs is not headers else list(pairs)
+                self._list = pairs
             else:
                 self._list = [
                     (_encode(k, encoding, "name"), _encode(v, encoding, "value"))
@@ -166,7 +166,7 @@ class Headers(MutableMapping[str, str]):
             raise KeyError(key)
         return values[0] if len(values) == 1 else ", ".join(values)
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         values = self.get_list(key)
         if not values:
             return default
@@ -335,7 +335,12 @@ class Request:
         if cookies:
             Cookies(cookies).set_cookie_header(self)
 
-        if stream is None:
+        if stream is None and content is None and data is None and files is None and json is None:
+            # No body: the common GET.
+            self.stream = b""
+            self._content = b""
+            body_headers = {}
+        elif stream is None:
             if data is not None and not isinstance(data, Mapping):
                 # As HTTPX: raw bytes/str go in `content=`.
                 warnings.warn(
@@ -361,6 +366,13 @@ class Request:
 
     def _prepare(self, body_headers: dict[str, str]) -> None:
         headers = self.headers
+        if not headers._list and not body_headers:
+            # Nothing to merge with: the usual automatic headers only.
+            if self.url._host:
+                headers._list.append((b"Host", self.url.netloc))
+            if self.method in ("POST", "PUT", "PATCH"):
+                headers._list.append((b"Content-Length", b"0"))
+            return
         for key, value in body_headers.items():
             # RFC 9112 §6.2: never both Content-Length and Transfer-Encoding.
             if key == "Transfer-Encoding" and "Content-Length" in headers:
@@ -391,7 +403,7 @@ class Request:
             stream = self.stream
             if not isinstance(stream, Iterable):
                 raise TypeError("This request has an async body: use 'await request.aread()'.")
-            self._content = b"".join(stream)
+            self._content = b"".join(stream)  # type: ignore[arg-type]
             self.stream = self._content
         return self._content
 

@@ -33,13 +33,12 @@ feeds gives the same error. ``Content-Length`` must be valid even where it is ig
 204, 304); ``Transfer-Encoding`` is only looked at for responses that can have a body.
 """
 
+cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
-from cpython.object cimport PyObject
-from cpython.tuple cimport PyTuple_GET_ITEM
+from cpython.list cimport PyList_GET_SIZE
 from libc.string cimport memchr
 
-from ._chunked cimport ChunkedDecoder, parse_field_line
+from ._chunked cimport _DONE as _CHUNKED_DONE, ChunkedDecoder, parse_field_line
 
 from ._events import Data, EndOfMessage, InformationalResponse, ResponseHead
 from ._exceptions import RemoteProtocolError
@@ -327,6 +326,8 @@ cdef class ResponseParser:
             events.append(EndOfMessage())
         return 0
 
+    @cython.boundscheck(False)
+    @cython.wraparound(False)
     cdef int _decide_framing(self) except -1:
         """Message body length, RFC 9112 §6.3, and connection persistence, §9.3."""
         cdef long long content_length = -1
@@ -335,21 +336,19 @@ cdef class ResponseParser:
         cdef bint te_last_chunked = False
         cdef bint close = False
         cdef bint keep_alive = False
-        cdef Py_ssize_t i, count, n, a, b, end
-        cdef PyObject* pair
+        cdef Py_ssize_t n, a, b, end
+        cdef tuple pair
         cdef bytes name, value
         cdef const unsigned char* s
         cdef const unsigned char* v
         cdef int code
-        count = PyList_GET_SIZE(self._headers)
-        for i in range(count):
-            pair = <PyObject*>PyList_GET_ITEM(self._headers, i)
-            name = <bytes>PyTuple_GET_ITEM(<object>pair, 0)
+        for pair in self._headers:
+            name = <bytes>pair[0]
             n = PyBytes_GET_SIZE(name)
             if n != 14 and n != 17 and n != 10:
                 continue
             s = <const unsigned char*>PyBytes_AS_STRING(name)
-            value = <bytes>PyTuple_GET_ITEM(<object>pair, 1)
+            value = <bytes>pair[1]
             v = <const unsigned char*>PyBytes_AS_STRING(value)
             end = PyBytes_GET_SIZE(value)
             if n == 14 and _lower_equals(s, b"content-length", 14):
@@ -443,7 +442,7 @@ cdef class ResponseParser:
             out = decoder._feed(data, pos)
             if PyBytes_GET_SIZE(out):
                 events.append(Data(out))
-            if decoder._state == 5:  # finished (_DONE in `_chunked.pyx`)
+            if decoder._state == _CHUNKED_DONE:
                 self._state = _DONE
                 events.append(EndOfMessage(decoder._trailers))
                 self._unused = decoder._unused

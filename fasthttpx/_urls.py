@@ -109,7 +109,7 @@ def _encode_host(host: str) -> str:
         last = host[-1]
         if "0" <= last <= "9":
             parts = host.split(".")
-            if len(parts) == 4 and all(p.isdigit() for p in parts):
+            if len(parts) == 4 and host.replace(".", "").isdigit() and "" not in parts:
                 # IPv4address = dec-octet "." dec-octet "." dec-octet "." dec-octet
                 for p in parts:
                     if int(p) > 255 or (len(p) > 1 and p[0] == "0"):
@@ -118,7 +118,13 @@ def _encode_host(host: str) -> str:
         m = _HOST_BAD_RE.search(host)
         if m is not None:
             raise InvalidURL(f"Invalid character {m.group()!r} in URL host {host!r}")
-        return host.lower()
+        host = host.lower()
+        if "xn--" in host:
+            try:
+                idna.decode(host)
+            except (idna.IDNAError, UnicodeError) as exc:
+                raise InvalidURL(f"Invalid IDNA hostname: {host!r}") from exc
+        return host
     try:
         return idna.encode(host, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError) as exc:

@@ -18,6 +18,8 @@ import pytest
 
 from fasthttpx._implementation import extensions_disabled
 
+pytest_plugins = ["tests.kit.plugin"]
+
 IMPL_MODULES = {
     "cython": ("fasthttpx._parser", "fasthttpx._chunked"),
     "python": ("fasthttpx._parser_py", "fasthttpx._chunked_py"),

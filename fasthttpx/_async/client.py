@@ -31,6 +31,7 @@ from .._version import __version__
 from ..concurrency.asyncio import AsyncioBackend
 from ..concurrency.base import AsyncBackend
 from .connection_pool import AsyncConnectionPool
+from .parallel import AsyncParallel
 from .response import AsyncResponse
 
 __all__ = ["AsyncClient"]
@@ -390,6 +391,12 @@ class AsyncClient:
             yield response
         finally:
             await response.close()
+
+    def parallel(self, limit: int | None = None) -> AsyncParallel:
+        """``async with client.parallel() as parallel:`` — start requests without waiting,
+        collect them with ``get_response()`` / ``next_response()``. At most ``limit``
+        (default: the pool's ``max_connections``) run at the same time."""
+        return AsyncParallel(self, limit)
 
     # -- lifetime ------------------------------------------------------------------------
 

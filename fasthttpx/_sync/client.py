@@ -30,8 +30,9 @@ from .._redirects import build_redirect_request
 from .._urls import URL, QueryParams
 from .._version import __version__
 from ..concurrency.sync import SyncBackend
-from ..concurrency.base import SyncBackend
+from ..concurrency.base import Backend
 from .connection_pool import ConnectionPool
+from .parallel import Parallel
 from .response import Response
 
 __all__ = ["Client"]
@@ -80,7 +81,7 @@ class Client:
         transport: Any = None,
         default_encoding: str = "utf-8",
         retries: bool = True,
-        backend: SyncBackend | None = None,
+        backend: Backend | None = None,
     ) -> None:
         if proxy is not None:
             raise NotImplementedError(
@@ -109,7 +110,7 @@ class Client:
         }
         self._trust_env = trust_env
         self._default_encoding = default_encoding
-        self._backend: SyncBackend = backend if backend is not None else SyncBackend()
+        self._backend: Backend = backend if backend is not None else SyncBackend()
         self._ssl_context_args = (verify, cert, trust_env, http2)
         self._ssl_context: Any = None
         if transport is None:
@@ -391,6 +392,12 @@ class Client:
             yield response
         finally:
             response.close()
+
+    def parallel(self, limit: int | None = None) -> Parallel:
+        """``with client.parallel() as parallel:`` — start requests without waiting,
+        collect them with ``get_response()`` / ``next_response()``. At most ``limit``
+        (default: the pool's ``max_connections``) run at the same time."""
+        return Parallel(self, limit)
 
     # -- lifetime ------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from .._exceptions import PoolTimeout, RemoteProtocolError, UnsupportedProtocol
 from .._http11_state import IDEMPOTENT_METHODS
 from .._models import Request
 from .._pool_state import Origin, PoolState
-from ..concurrency.base import SyncBackend, Event
+from ..concurrency.base import Backend, Event
 from .http11 import HTTP11Connection, StaleConnection
 from .response import Response
 
@@ -44,7 +44,7 @@ class ConnectionPool:
     def __init__(
         self,
         *,
-        backend: SyncBackend,
+        backend: Backend,
         limits: Limits,
         ssl_context: Callable[[], ssl.SSLContext] | ssl.SSLContext | None = None,
         http1: bool = True,

@@ -3,7 +3,7 @@
 The HTTP layers above only move bytes and wait through these objects, so the same client code
 runs on asyncio, uvloop, trio or blocking sockets, and users can plug in their own backend.
 An async backend implements ``AsyncBackend``/``AsyncNetworkStream``; the blocking one
-implements ``SyncBackend``/``NetworkStream`` with the same method names minus ``await``.
+implements ``Backend``/``NetworkStream`` with the same method names minus ``await``.
 
 Errors: a backend raises only fasthttpx exceptions (``ConnectError``, ``ConnectTimeout``,
 ``ReadError``, ``ReadTimeout``, ``WriteError``, ``WriteTimeout``, ``PoolTimeout``...) with the
@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 __all__ = [
     "AsyncNetworkStream", "AsyncLock", "AsyncEvent", "AsyncTaskGroup", "AsyncBackend",
-    "NetworkStream", "Lock", "Event", "TaskGroup", "SyncBackend",
+    "NetworkStream", "Lock", "Event", "TaskGroup", "Backend",
 ]
 
 
@@ -123,7 +123,9 @@ class TaskGroup(Protocol):
     def cancel(self) -> None: ...
 
 
-class SyncBackend(Protocol):
+class Backend(Protocol):
+    """Factory for blocking streams and thread-safe primitives (the sync twin)."""
+
     def connect_tcp(
         self,
         host: str,

@@ -123,7 +123,7 @@ class _TaskGroup:
     """Threads for sync ``parallel()``; leaving the group cancels tasks not yet started and
     waits for the running ones (a blocking call cannot be interrupted)."""
 
-    def __init__(self, max_workers: int = 20) -> None:
+    def __init__(self, max_workers: int = 32) -> None:
         self._executor = ThreadPoolExecutor(max_workers=max_workers,
                                             thread_name_prefix="fasthttpx-parallel")
         self._futures: list[Future[Any]] = []

@@ -178,9 +178,11 @@ ok("chunked-empty", R_CH, chunked(b"0\r\n\r\n"), head_te(), E())
 many = b"".join(b"%x\r\n%s\r\n" % (n, b"x" * n) for n in range(1, 21)) + b"0\r\n\r\n"
 ok("chunked-many", R_CH, chunked(many), head_te(),
    Data(b"".join(b"x" * n for n in range(1, 21))), E())
-ok("chunked-uppercase-hex", R_CH, chunked(b"A\r\n0123456789\r\n1F\r\n" + b"y" * 31 + b"\r\n0\r\n\r\n"),
+ok("chunked-uppercase-hex", R_CH,
+   chunked(b"A\r\n0123456789\r\n1F\r\n" + b"y" * 31 + b"\r\n0\r\n\r\n"),
    head_te(), Data(b"0123456789" + b"y" * 31), E())
-ok("chunked-lowercase-hex", R_CH, chunked(b"a\r\n0123456789\r\n1f\r\n" + b"y" * 31 + b"\r\n0\r\n\r\n"),
+ok("chunked-lowercase-hex", R_CH,
+   chunked(b"a\r\n0123456789\r\n1f\r\n" + b"y" * 31 + b"\r\n0\r\n\r\n"),
    head_te(), Data(b"0123456789" + b"y" * 31), E())
 ok("chunked-leading-zeros", R_CH, chunked(b"0005\r\nhello\r\n000\r\n\r\n"),
    head_te(), Data(b"hello"), E())
@@ -250,7 +252,8 @@ bad("chunk-bare-cr-trailer", "RFC 9112 §2.2", chunked(b"0\r\nX-T: a\rb\r\n\r\n"
 bad("chunk-bare-cr-final-line", "RFC 9112 §2.2", chunked(b"0\r\n\rX\r\n"), KW_CR)
 bad("trailer-obs-fold", "RFC 9112 §5.2", chunked(b"0\r\nX-T: a\r\n b\r\n\r\n"), KW_FOLD)
 bad("trailer-no-colon", "RFC 9112 §7.1.2", chunked(b"0\r\nX-T\r\n\r\n"), KW_FIELD)
-bad("trailer-space-before-colon", "RFC 9112 §5.1", chunked(b"0\r\nX-T : v\r\n\r\n"), r"whitespace|space|colon")
+bad("trailer-space-before-colon", "RFC 9112 §5.1", chunked(b"0\r\nX-T : v\r\n\r\n"),
+    r"whitespace|space|colon")
 bad("trailer-nul", "RFC 9110 §5.5", chunked(b"0\r\nX-T: a\x00b\r\n\r\n"), KW_VALUE)
 bad("trailer-bad-name", "RFC 9110 §5.1", chunked(b"0\r\nX(T): v\r\n\r\n"), KW_FIELD)
 bad("chunked-eof-in-size", "RFC 9112 §8", chunked(b"5"), KW_EOF, eof=True)
@@ -303,7 +306,8 @@ bad("bare-cr-final-line", R_LE, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\rX\r\
 bad("bare-cr-status-cr-cr-lf", R_LE, b"HTTP/1.1 200 OK\r\r\nContent-Length: 0\r\n\r\n", KW_CR)
 bad("leading-empty-line", "RFC 9112 §2.2 (no empty lines before the status line)",
     b"\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", KW_STATUS)
-bad("leading-bare-lf", "RFC 9112 §2.2", b"\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", KW_STATUS)
+bad("leading-bare-lf", "RFC 9112 §2.2", b"\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+    KW_STATUS)
 
 # --- field syntax: RFC 9112 §5, RFC 9110 §5.1, §5.5, §5.6.2 ----------------------------
 R_F = "RFC 9112 §5.1"
@@ -368,14 +372,16 @@ ok("status-reason-obs-text", R_S, b"HTTP/1.1 200 \xc3\x89t\xe9\r\nContent-Length
    H(200, b"\xc3\x89t\xe9", hdr(CL0)), E())
 ok("status-reason-htab", R_S, b"HTTP/1.1 200 O\tK\r\nContent-Length: 0\r\n\r\n",
    H(200, b"O\tK", hdr(CL0)), E())
-ok("status-reason-punctuation", R_S, b"HTTP/1.1 200 OK: all (fine) / yes\r\nContent-Length: 0\r\n\r\n",
+ok("status-reason-punctuation", R_S,
+   b"HTTP/1.1 200 OK: all (fine) / yes\r\nContent-Length: 0\r\n\r\n",
    H(200, b"OK: all (fine) / yes", hdr(CL0)), E())
 ok("status-599", "RFC 9110 §15", b"HTTP/1.1 599 Custom\r\nContent-Length: 0\r\n\r\n",
    H(599, b"Custom", hdr(CL0)), E())
 ok("status-100-lowest", "RFC 9110 §15.2",
    b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
    I1(), H(headers=hdr(CL0)), E())
-ok("status-500", "RFC 9110 §15.6", b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 2\r\n\r\nno",
+ok("status-500", "RFC 9110 §15.6",
+   b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 2\r\n\r\nno",
    H(500, b"Internal Server Error", hdr(b"Content-Length: 2")), Data(b"no"), E())
 bad("reason-nul", R_S, b"HTTP/1.1 200 O\x00K\r\nContent-Length: 0\r\n\r\n",
     KW_STATUS + "|reason|NUL")
@@ -428,7 +434,8 @@ ok("204-with-cl", R_NB + "; RFC 9110 §15.3.5", msg(b"HTTP/1.1 204 No Content", 
    H(204, b"No Content", hdr(CL5)), E())
 ok("204-plain", R_NB, msg(b"HTTP/1.1 204 No Content"), H(204, b"No Content"), E())
 ok("204-with-te", R_NB, msg(b"HTTP/1.1 204 No Content", TE), H(204, b"No Content", hdr(TE)), E())
-ok("304-with-cl", R_NB + "; RFC 9110 §15.4.5", msg(b"HTTP/1.1 304 Not Modified", b"Content-Length: 42"),
+ok("304-with-cl", R_NB + "; RFC 9110 §15.4.5",
+   msg(b"HTTP/1.1 304 Not Modified", b"Content-Length: 42"),
    H(304, b"Not Modified", hdr(b"Content-Length: 42")), E())
 ok("304-with-te", R_NB, msg(b"HTTP/1.1 304 Not Modified", TE),
    H(304, b"Not Modified", hdr(TE)), E())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -141,11 +142,13 @@ def test_table_size() -> None:
 
 
 @pytest.mark.parametrize("case", D, ids=[c.id for c in D])
-def test_decoder_case(impl: object, case: DCase) -> None:
-    decoder_cls = impl.ChunkedDecoder  # type: ignore[attr-defined]
-    reference = None
-    if impl.name != "python":  # type: ignore[attr-defined]
-        from fasthttpx._chunked_py import ChunkedDecoder as reference
+def test_decoder_case(impl: Any, case: DCase) -> None:
+    decoder_cls = impl.ChunkedDecoder
+    reference: Any = None
+    if impl.name != "python":
+        from fasthttpx._chunked_py import ChunkedDecoder
+
+        reference = ChunkedDecoder
     first_error: str | None = None
     for how, pieces, trailing in _runs(case):
         out = run_decoder(decoder_cls, pieces, limits=case.limits, eof=case.eof)
@@ -158,8 +161,8 @@ def test_decoder_case(impl: object, case: DCase) -> None:
             assert out == ref, f"[{case.id} {how}] the twins differ"
 
 
-def test_cut_chunk_data_is_returned_at_once(impl: object) -> None:
-    dec = impl.ChunkedDecoder()  # type: ignore[attr-defined]
+def test_cut_chunk_data_is_returned_at_once(impl: Any) -> None:
+    dec = impl.ChunkedDecoder()
     assert dec.feed(b"a\r\n01234") == b"01234"
     assert dec.feed(b"56") == b"56"
     assert dec.feed(b"789\r") == b"789"
@@ -172,8 +175,8 @@ def test_cut_chunk_data_is_returned_at_once(impl: object) -> None:
     dec.feed_eof()  # finished: no error
 
 
-def test_fresh_decoder(impl: object) -> None:
-    dec = impl.ChunkedDecoder()  # type: ignore[attr-defined]
+def test_fresh_decoder(impl: Any) -> None:
+    dec = impl.ChunkedDecoder()
     assert not dec.finished and not dec.failed
     assert dec.trailers == [] and dec.unused_data == b""
     assert dec.feed(b"") == b""
@@ -182,8 +185,8 @@ def test_fresh_decoder(impl: object) -> None:
 
 
 @pytest.mark.parametrize("case", [c for c in D if c.error], ids=[c.id for c in D if c.error])
-def test_decoder_stays_failed(impl: object, case: DCase) -> None:
-    dec = impl.ChunkedDecoder(**case.limits)  # type: ignore[attr-defined]
+def test_decoder_stays_failed(impl: Any, case: DCase) -> None:
+    dec = impl.ChunkedDecoder(**case.limits)
     with pytest.raises(RemoteProtocolError) as first:
         dec.feed(case.data)
         if case.eof:
@@ -197,7 +200,7 @@ def test_decoder_stays_failed(impl: object, case: DCase) -> None:
 
 @pytest.mark.parametrize(("limit", "ok"), [("line", True), ("line", False), ("count", True),
                                            ("count", False), ("size", False)])
-def test_decoder_default_limits(impl: object, limit: str, ok: bool) -> None:
+def test_decoder_default_limits(impl: Any, limit: str, ok: bool) -> None:
     """Defaults: 4 KiB size line, 64 KiB trailer line, 100 trailers, 256 KiB of trailers."""
     if limit == "line":
         data = b"5;" + b"e" * (4000 if ok else 5000) + b"\r\nhello\r\n0\r\n\r\n"
@@ -205,7 +208,7 @@ def test_decoder_default_limits(impl: object, limit: str, ok: bool) -> None:
         data = b"0\r\n" + b"".join(b"T%d: v\r\n" % i for i in range(100 if ok else 101)) + b"\r\n"
     else:
         data = b"0\r\n" + b"".join(b"T%d: %s\r\n" % (i, b"v" * 60_000) for i in range(5)) + b"\r\n"
-    dec = impl.ChunkedDecoder()  # type: ignore[attr-defined]
+    dec = impl.ChunkedDecoder()
     if ok:
         dec.feed(data)
         assert dec.finished

@@ -1,0 +1,520 @@
+"""Runs one client on one benchmark scenario, in a fresh interpreter, and prints one JSON line.
+
+``bench_client.py`` starts this module once per (client, scenario) so no client's imports,
+caches or garbage affect another's figures. It warms up, then measures the client's own CPU
+time with ``time.process_time()`` (all threads of this process, so a Rust client's runtime
+threads are counted; the server is another process) and the wall time, keeping the best of
+``--repeat`` rounds. Output: ``{"cpu": s, "wall": s, "units": n}`` or ``{"na": reason}``.
+
+Scenarios: ``S1`` sequential GETs on one keep-alive connection, ``S2`` GETs from
+``--concurrency`` tasks, ``S3`` one streamed download of ``--mib`` MiB, ``SYNC`` sequential GETs
+with a blocking client. Units are requests (S1, S2, SYNC) or bytes (S3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import json
+import os
+import socket
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+MIB = 1024 * 1024
+SMALL_BODY = b"Hello, world!"
+
+
+class NotAvailable(Exception):
+    """This client cannot run this scenario; the message says why."""
+
+
+# --- floor: the least a Python HTTP/1.1 client can do -----------------------------------------
+
+
+class _FloorProtocol(asyncio.Protocol):
+    """Writes fixed request bytes; completes a future when Content-Length body bytes arrived."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.waiter: asyncio.Future[int] | None = None
+        self.buffer = b""
+        self.remaining = -1  # body bytes still expected; -1 = reading the head
+        self.received = 0
+        self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def request(self, data: bytes) -> asyncio.Future[int]:
+        assert self.transport is not None
+        self.waiter = asyncio.get_running_loop().create_future()
+        self.received = 0
+        self.transport.write(data)
+        return self.waiter
+
+    def data_received(self, data: bytes) -> None:
+        if self.remaining < 0:
+            self.buffer += data
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            self.remaining = _content_length(self.buffer[:end])
+            data = self.buffer[end + 4 :]
+            self.buffer = b""
+        self.remaining -= len(data)
+        self.received += len(data)
+        if self.remaining <= 0:
+            self.remaining = -1
+            waiter, self.waiter = self.waiter, None
+            if waiter is not None:
+                waiter.set_result(self.received)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(ConnectionError("connection lost"))
+        self.lost.set_result(None)
+
+
+async def _floor_connect(host: str, port: int) -> _FloorProtocol:
+    loop = asyncio.get_running_loop()
+    _, protocol = await loop.create_connection(_FloorProtocol, host, port)
+    return protocol
+
+
+async def _floor_close(protocol: _FloorProtocol) -> None:
+    if protocol.transport is not None:
+        protocol.transport.close()
+        await protocol.lost
+
+
+def _content_length(head: bytes) -> int:
+    """Content-Length of a response head (without its final CRLF CRLF); 0 if absent."""
+    lowered = head.lower()
+    i = lowered.find(b"content-length:")
+    if i < 0:
+        return 0
+    end = lowered.find(b"\r\n", i)
+    return int(lowered[i + 15 : end if end >= 0 else len(lowered)])
+
+
+def _request_bytes(host: str, port: int, path: str) -> bytes:
+    return f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()
+
+
+# --- async clients: each returns (small_get, stream_download, close) ---------------------------
+
+SmallGet = Callable[[], Awaitable[None]]
+Download = Callable[[], Awaitable[int]]
+Close = Callable[[], Awaitable[None]]
+
+
+async def make_async_client(
+    name: str, host: str, port: int, mib: int, backend: str
+) -> tuple[Callable[[], Awaitable[SmallGet]], Download, Close]:
+    """``(new_worker, download, close)``: ``new_worker()`` gives a coroutine function doing one
+    small GET (the floor gives each worker its own connection; real clients share a pool)."""
+    url = f"http://{host}:{port}/"
+    big_url = f"http://{host}:{port}/big/{mib}"
+
+    if name == "floor":
+        small_req = _request_bytes(host, port, "/")
+        big_req = _request_bytes(host, port, f"/big/{mib}")
+        protocols: list[_FloorProtocol] = []
+
+        async def new_worker() -> SmallGet:
+            protocol = await _floor_connect(host, port)
+            protocols.append(protocol)
+
+            async def get() -> None:
+                await protocol.request(small_req)
+
+            return get
+
+        async def download() -> int:
+            protocol = await _floor_connect(host, port)
+            try:
+                return await protocol.request(big_req)
+            finally:
+                await _floor_close(protocol)
+
+        async def close() -> None:
+            for protocol in protocols:
+                await _floor_close(protocol)
+
+        return new_worker, download, close
+
+    if name == "aiohttp":
+        import aiohttp
+
+        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100))
+
+        async def aiohttp_get() -> None:
+            async with session.get(url) as response:
+                await response.read()
+
+        async def aiohttp_new_worker() -> SmallGet:
+            return aiohttp_get
+
+        async def aiohttp_download() -> int:
+            n = 0
+            async with session.get(big_url) as response:
+                async for chunk in response.content.iter_any():
+                    n += len(chunk)
+            return n
+
+        async def aiohttp_close() -> None:
+            await session.close()
+
+        return aiohttp_new_worker, aiohttp_download, aiohttp_close
+
+    if name in ("httpx", "fasthttpx"):
+        if name == "httpx":
+            import httpx
+
+            client: Any = httpx.AsyncClient(limits=httpx.Limits(max_connections=100))
+        else:
+            fasthttpx = _import_fasthttpx()
+            if not hasattr(fasthttpx, "AsyncClient"):
+                raise NotAvailable("n/a (not built): fasthttpx has no AsyncClient")
+            kwargs: dict[str, Any] = {}
+            if backend == "trio":
+                try:
+                    trio_module = importlib.import_module("fasthttpx.concurrency.trio")
+                    backend_class = trio_module.TrioBackend
+                except (ImportError, AttributeError) as exc:
+                    raise NotAvailable(f"n/a: no fasthttpx TrioBackend ({exc})") from exc
+                kwargs["backend"] = backend_class()
+            client = fasthttpx.AsyncClient(**kwargs)
+        is_httpx = name == "httpx"
+
+        async def x_get() -> None:
+            response = await client.get(url)
+            if response.content != SMALL_BODY:
+                raise RuntimeError(f"unexpected body {response.content!r}")
+
+        async def x_new_worker() -> SmallGet:
+            return x_get
+
+        async def x_download() -> int:
+            n = 0
+            if is_httpx:
+                async with client.stream("GET", big_url) as response:
+                    async for chunk in response.aiter_bytes():
+                        n += len(chunk)
+                return n
+            response = await client.get(big_url, stream=True)
+            try:
+                async for chunk in response.stream():
+                    n += len(chunk)
+            finally:
+                await response.close()
+            return n
+
+        stack = contextlib.AsyncExitStack()
+        await stack.enter_async_context(client)  # both clients close on __aexit__
+
+        async def x_close() -> None:
+            await stack.aclose()
+
+        return x_new_worker, x_download, x_close
+
+    if name == "pyreqwest":
+        from pyreqwest.client import ClientBuilder
+
+        rclient = ClientBuilder().build()
+
+        async def r_get() -> None:
+            response = await rclient.get(url).build().send()
+            await response.bytes()
+
+        async def r_new_worker() -> SmallGet:
+            return r_get
+
+        async def r_download() -> int:
+            n = 0
+            async with rclient.get(big_url).build_streamed() as response:
+                while (chunk := await response.body_reader.read_chunk()) is not None:
+                    n += len(chunk)
+            return n
+
+        async def r_close() -> None:
+            await rclient.close()
+
+        return r_new_worker, r_download, r_close
+
+    raise NotAvailable(f"unknown client {name}")
+
+
+def _import_fasthttpx() -> Any:
+    try:
+        import fasthttpx
+    except Exception as exc:
+        raise NotAvailable(f"n/a (not built): {exc!r}") from exc
+    return fasthttpx
+
+
+# --- trio variants (floor and httpx run natively; fasthttpx through its TrioBackend) -----------
+
+
+async def make_trio_client(
+    name: str, host: str, port: int, mib: int
+) -> tuple[Callable[[], Awaitable[SmallGet]], Download, Close]:
+    import trio
+
+    if name == "floor":
+        small_req = _request_bytes(host, port, "/")
+        big_req = _request_bytes(host, port, f"/big/{mib}")
+        streams: list[Any] = []
+
+        async def exchange(stream: Any, request: bytes) -> int:
+            await stream.send_all(request)
+            buffer = b""
+            while (end := buffer.find(b"\r\n\r\n")) < 0:
+                buffer += await stream.receive_some(65536)
+            received = len(buffer) - end - 4
+            remaining = _content_length(buffer[:end]) - received
+            while remaining > 0:
+                chunk = await stream.receive_some(MIB)
+                remaining -= len(chunk)
+                received += len(chunk)
+            return received
+
+        async def new_worker() -> SmallGet:
+            stream = await trio.open_tcp_stream(host, port)
+            streams.append(stream)
+
+            async def get() -> None:
+                await exchange(stream, small_req)
+
+            return get
+
+        async def download() -> int:
+            stream = await trio.open_tcp_stream(host, port)
+            async with stream:
+                return await exchange(stream, big_req)
+
+        async def close() -> None:
+            for stream in streams:
+                await stream.aclose()
+
+        return new_worker, download, close
+    if name in ("httpx", "fasthttpx"):
+        return await make_async_client(name, host, port, mib, "trio")
+    raise NotAvailable(f"n/a: {name} does not run on trio")
+
+
+# --- sync clients --------------------------------------------------------------------------------
+
+
+def make_sync_client(
+    name: str, host: str, port: int
+) -> tuple[Callable[[], None], Callable[[], None]]:
+    url = f"http://{host}:{port}/"
+    if name == "floor":
+        sock = socket.create_connection((host, port))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        request = _request_bytes(host, port, "/")
+
+        def get() -> None:
+            sock.sendall(request)
+            buffer = b""
+            while (end := buffer.find(b"\r\n\r\n")) < 0:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError("closed")
+                buffer += chunk
+            length = _content_length(buffer[:end])
+            while len(buffer) - end - 4 < length:
+                buffer += sock.recv(65536)
+
+        return get, sock.close
+    if name == "urllib3":
+        import urllib3
+
+        pool = urllib3.PoolManager()
+
+        def u_get() -> None:
+            if pool.request("GET", url).data != SMALL_BODY:
+                raise RuntimeError("unexpected body")
+
+        return u_get, pool.clear
+    if name == "httpx":
+        import httpx
+
+        client = httpx.Client()
+
+        def h_get() -> None:
+            if client.get(url).content != SMALL_BODY:
+                raise RuntimeError("unexpected body")
+
+        return h_get, client.close
+    if name == "pyreqwest":
+        from pyreqwest.client import SyncClientBuilder
+
+        rclient = SyncClientBuilder().build()
+
+        def r_get() -> None:
+            rclient.get(url).build().send().bytes()
+
+        return r_get, rclient.close
+    if name == "fasthttpx":
+        fasthttpx = _import_fasthttpx()
+        if not hasattr(fasthttpx, "Client"):
+            raise NotAvailable("n/a (not built): fasthttpx has no Client")
+        fclient = fasthttpx.Client()
+
+        def f_get() -> None:
+            if fclient.get(url).content != SMALL_BODY:
+                raise RuntimeError("unexpected body")
+
+        return f_get, fclient.close
+    raise NotAvailable(f"unknown client {name}")
+
+
+# --- measurement --------------------------------------------------------------------------------
+
+
+def _best(rounds: list[tuple[float, float]]) -> tuple[float, float]:
+    """The round with the least CPU time (the least disturbed)."""
+    return min(rounds)
+
+
+async def run_async(args: argparse.Namespace) -> dict[str, Any]:
+    if args.backend == "trio":
+        new_worker, download, close = await make_trio_client(
+            args.client, args.host, args.port, args.mib
+        )
+    else:
+        new_worker, download, close = await make_async_client(
+            args.client, args.host, args.port, args.mib, "asyncio"
+        )
+    rounds: list[tuple[float, float]] = []
+    try:
+        if args.scenario == "S1":
+            get = await new_worker()
+            for _ in range(args.warmup):
+                await get()
+            for _ in range(args.repeat):
+                c0, w0 = time.process_time(), time.perf_counter()
+                for _ in range(args.n):
+                    await get()
+                rounds.append((time.process_time() - c0, time.perf_counter() - w0))
+            units = args.n
+        elif args.scenario == "S2":
+            workers = [await new_worker() for _ in range(args.concurrency)]
+
+            async def burst(total: int) -> None:
+                left = [total]
+
+                async def task(get: SmallGet) -> None:
+                    while left[0] > 0:
+                        left[0] -= 1
+                        await get()
+
+                await _gather(args.backend, [task(g) for g in workers])
+
+            await burst(args.warmup)
+            for _ in range(args.repeat):
+                c0, w0 = time.process_time(), time.perf_counter()
+                await burst(args.n)
+                rounds.append((time.process_time() - c0, time.perf_counter() - w0))
+            units = args.n
+        elif args.scenario == "S3":
+            await download()  # warm-up (also checks the size)
+            for _ in range(args.repeat):
+                c0, w0 = time.process_time(), time.perf_counter()
+                size = await download()
+                rounds.append((time.process_time() - c0, time.perf_counter() - w0))
+                if size != args.mib * MIB:
+                    raise RuntimeError(f"downloaded {size} bytes, expected {args.mib * MIB}")
+            units = args.mib * MIB
+        else:
+            raise NotAvailable(f"unknown async scenario {args.scenario}")
+    finally:
+        await close()
+    cpu, wall = _best(rounds)
+    return {"cpu": cpu, "wall": wall, "units": units}
+
+
+async def _gather(backend: str, coros: list[Awaitable[None]]) -> None:
+    if backend == "trio":
+        import trio
+
+        async with trio.open_nursery() as nursery:
+            for coro in coros:
+                nursery.start_soon(_await, coro)
+    else:
+        await asyncio.gather(*coros)
+
+
+async def _await(coro: Awaitable[None]) -> None:
+    await coro
+
+
+def run_sync(args: argparse.Namespace) -> dict[str, Any]:
+    get, close = make_sync_client(args.client, args.host, args.port)
+    rounds: list[tuple[float, float]] = []
+    try:
+        for _ in range(args.warmup):
+            get()
+        for _ in range(args.repeat):
+            c0, w0 = time.process_time(), time.perf_counter()
+            for _ in range(args.n):
+                get()
+            rounds.append((time.process_time() - c0, time.perf_counter() - w0))
+    finally:
+        close()
+    cpu, wall = _best(rounds)
+    return {"cpu": cpu, "wall": wall, "units": args.n}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--client", required=True)
+    parser.add_argument("--scenario", required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--n", type=int, default=5000)
+    parser.add_argument("--warmup", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--mib", type=int, default=100)
+    parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
+    parser.add_argument("--backend", choices=["asyncio", "trio"], default="asyncio")
+    parser.add_argument("--cpu", type=int, default=None)
+    args = parser.parse_args()
+    if args.cpu is not None and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {args.cpu})
+    try:
+        if args.scenario == "SYNC":
+            result = run_sync(args)
+        elif args.backend == "trio":
+            import trio
+
+            result = trio.run(run_async, args)
+        else:
+            if args.loop == "uvloop":
+                import uvloop
+
+                asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+            result = asyncio.run(run_async(args))
+    except NotAvailable as exc:
+        result = {"na": str(exc)}
+    if args.client == "fasthttpx" and "na" not in result:
+        import fasthttpx
+
+        result["implementation"] = getattr(fasthttpx, "__implementation__", "?")
+    print(json.dumps(result), flush=True)
+    sys.stderr.flush()
+    # Skip interpreter finalisation: pyreqwest 0.15.1's runtime threads can abort it
+    # ("PyGILState_Release: thread state ... must be current") after the work is done.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

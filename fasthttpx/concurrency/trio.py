@@ -1,0 +1,393 @@
+"""The trio backend: ``AsyncClient(backend=TrioBackend())`` inside ``trio.run``.
+
+Streams are trio's own: ``trio.open_tcp_stream`` (happy eyeballs, TCP_NODELAY set by trio) and
+``trio.SSLStream`` for TLS, in ``https_compatible`` mode (RFC 9112 §9.8 lets an HTTP client
+treat a missing close_notify as a normal close, and closing does not wait to send one). Each
+timeout is a ``trio.move_on_after`` cancel scope around the one operation; when *that* scope
+fired we raise our ``ConnectTimeout``/``ReadTimeout``/``WriteTimeout`` instead, while a
+cancellation from an enclosing scope passes through as ``trio.Cancelled``, untouched. trio's
+errors (``BrokenResourceError``, ``ClosedResourceError``, ``OSError``, ``ssl.SSLError``) are
+mapped to ``ReadError``/``WriteError``/``ConnectError`` with the native error as ``__cause__``.
+
+The reuse check (``is_readable_or_closed``) must not checkpoint: it asks the kernel with a
+zero-timeout ``select.poll`` on the socket, plus, for TLS, whether bytes already pulled off the
+socket wait inside the SSL layer.
+"""
+
+from __future__ import annotations
+
+import math
+import select
+import ssl
+import sys
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Any, cast
+
+try:
+    import trio
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
+    raise ImportError("TrioBackend needs trio: pip install fasthttpx[trio]") from exc
+
+from .._exceptions import (
+    ConnectError,
+    ConnectTimeout,
+    ReadError,
+    ReadTimeout,
+    WriteError,
+    WriteTimeout,
+)
+from ._errors import connect_error
+
+if sys.version_info < (3, 11):  # pragma: no cover - trio depends on the backport there
+    from exceptiongroup import BaseExceptionGroup
+
+__all__ = ["TrioBackend", "TrioStream"]
+
+#: trio's own default: start the next address family's attempt after 250 ms (RFC 8305 §5).
+DEFAULT_HAPPY_EYEBALLS_DELAY = 0.25
+
+_POLL_READABLE = select.POLLIN | select.POLLPRI
+_STREAM_ERRORS = (trio.BrokenResourceError, trio.ClosedResourceError, OSError, ssl.SSLError)
+
+
+def _native_reason(exc: BaseException) -> BaseException:
+    """The most telling native error behind a trio error, for the message.
+
+    ``SSLStream`` wraps ssl errors in ``BrokenResourceError`` (the ssl error is the cause);
+    ``open_tcp_stream`` raises a bare ``OSError("all attempts ... failed")`` whose cause is an
+    ExceptionGroup of the per-address errors: with one address, that error names the reason.
+    """
+    cause = exc.__cause__
+    if isinstance(exc, trio.BrokenResourceError) and cause is not None:
+        return cause
+    if isinstance(exc, OSError) and isinstance(cause, BaseExceptionGroup):
+        errors = cause.exceptions
+        if errors and all(isinstance(error, OSError) for error in errors):
+            first = errors[0]
+            if all(str(error) == str(first) for error in errors):
+                return first
+    return exc
+
+
+def _connect_failure(exc: BaseException, host: str, port: int) -> Exception:
+    reason = _native_reason(exc)
+    if isinstance(reason, OSError) and not isinstance(reason, ssl.SSLError) and reason.strerror:
+        # trio's per-address errors read "Error connecting to (...): <strerror>"; keep the
+        # plain reason, ``connect_error`` names host and port itself.
+        reason = OSError(reason.errno, reason.strerror)
+    return connect_error(reason, host, port)
+
+
+class TrioStream:
+    """A ``trio.SocketStream``, possibly wrapped in a ``trio.SSLStream``."""
+
+    __slots__ = ("_stream", "_socket_stream", "_poller", "_closed")
+
+    def __init__(self, stream: trio.SocketStream) -> None:
+        self._socket_stream = stream
+        self._stream: trio.SocketStream | trio.SSLStream[trio.SocketStream] = stream
+        self._poller: Any = None
+        self._closed = False
+
+    async def read(self, max_bytes: int, timeout: float | None) -> bytes:
+        if self._closed:
+            raise ReadError("read from a closed connection")
+        # Both trio streams return ``bytes`` (socket.recv, SSLObject.read); trio's annotation
+        # also admits bytearray, hence the casts.
+        try:
+            if timeout is None:
+                return cast(bytes, await self._stream.receive_some(max_bytes))
+            with trio.move_on_after(timeout) as scope:
+                return cast(bytes, await self._stream.receive_some(max_bytes))
+        except _STREAM_ERRORS as exc:
+            if self._closed:
+                raise ReadError("read from a closed connection") from exc
+            raise ReadError(f"connection lost: {_native_reason(exc)}") from exc
+        # Only reached when our own scope swallowed its Cancelled.
+        assert scope.cancelled_caught
+        raise ReadTimeout(f"no data received within {timeout} s")
+
+    async def write(self, data: bytes, timeout: float | None) -> None:
+        if self._closed:
+            raise WriteError("write to a closed connection")
+        try:
+            if timeout is None:
+                await self._stream.send_all(data)
+                return
+            with trio.move_on_after(timeout) as scope:
+                await self._stream.send_all(data)
+                return
+        except _STREAM_ERRORS as exc:
+            if self._closed:
+                raise WriteError("write to a closed connection") from exc
+            raise WriteError(f"connection lost: {_native_reason(exc)}") from exc
+        assert scope.cancelled_caught
+        raise WriteTimeout(f"could not send within {timeout} s")
+
+    async def aclose(self) -> None:
+        """Close now (https_compatible TLS sends no close_notify, so this never blocks).
+
+        Like every trio ``aclose``, the stream is closed even if an enclosing scope is
+        cancelled; that cancellation is then raised as usual."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await self._stream.aclose()
+        except _STREAM_ERRORS:  # pragma: no cover - closing a broken socket
+            pass
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None, timeout: float | None
+    ) -> TrioStream:
+        """Wrap the TCP stream in TLS and shake hands within ``timeout``; returns ``self``."""
+        await self._start_tls(ssl_context, server_hostname, timeout, server_hostname or "?", 0)
+        return self
+
+    async def _start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None,
+        timeout: float | None,
+        host: str,
+        port: int,
+    ) -> None:
+        if self._closed:
+            raise ConnectError("start_tls on a closed connection")
+        if self._stream is not self._socket_stream:
+            raise RuntimeError("start_tls: this stream already speaks TLS")
+        tls = trio.SSLStream(
+            self._socket_stream, ssl_context, server_hostname=server_hostname,
+            https_compatible=True,
+        )
+        try:
+            with trio.move_on_after(math.inf if timeout is None else timeout) as scope:
+                await tls.do_handshake()
+        except (*_STREAM_ERRORS, ssl.CertificateError) as exc:
+            raise _connect_failure(exc, host, port) from exc
+        if scope.cancelled_caught:
+            raise ConnectTimeout(f"TLS handshake with {host}:{port} took longer than {timeout} s")
+        self._stream = tls
+
+    def is_readable_or_closed(self) -> bool:
+        if self._closed:
+            return True
+        stream = self._stream
+        if isinstance(stream, trio.SSLStream):
+            # Decrypted bytes waiting in the SSL object, or records already taken off the
+            # socket into SSLStream's incoming memory BIO (a private attribute, hence the
+            # getattr: if trio renames it we fall back to the socket poll alone).
+            if stream.pending():
+                return True
+            incoming: Any = getattr(stream, "_incoming", None)
+            if incoming is not None and incoming.pending:
+                return True
+        poller = self._poller
+        if poller is None:
+            try:
+                fileno = self._socket_stream.socket.fileno()
+            except OSError:  # pragma: no cover - socket closed under us
+                return True
+            if fileno < 0:
+                return True
+            poller = self._poller = select.poll()
+            poller.register(fileno, _POLL_READABLE)
+        return bool(poller.poll(0))
+
+    def get_extra_info(self, name: str) -> Any:
+        stream = self._stream
+        tls = stream if isinstance(stream, trio.SSLStream) else None
+        if name == "ssl_object":
+            # trio keeps its ssl.SSLObject private; this is the object asyncio's
+            # get_extra_info("ssl_object") returns.
+            return tls._ssl_object if tls is not None else None
+        if name == "alpn_protocol":
+            return tls.selected_alpn_protocol() if tls is not None else None
+        sock = self._socket_stream.socket
+        try:
+            if name == "peername":
+                return sock.getpeername()
+            if name == "sockname":
+                return sock.getsockname()
+        except OSError:
+            return None
+        if name == "socket":
+            return sock
+        return None
+
+
+class _Lock:
+    """The pool's lock: taken without a checkpoint, and it must never have to wait.
+
+    The pool only holds it around bookkeeping that never awaits, and trio guarantees no other
+    task runs in between, so the lock is never contended. Waiting for it (``trio.Lock``'s
+    ``async with``) would be a checkpoint: a cancellation could strike right there, between
+    two bookkeeping steps, and leave the pool's counts wrong. So we take it with
+    ``acquire_nowait`` and treat contention as the bug it is.
+    """
+
+    __slots__ = ("_lock",)
+
+    def __init__(self) -> None:
+        self._lock = trio.Lock()
+
+    async def __aenter__(self) -> _Lock:
+        try:
+            self._lock.acquire_nowait()
+        except trio.WouldBlock:
+            raise RuntimeError("pool lock contended: a critical section awaited") from None
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._lock.release()
+
+
+class _Event:
+    __slots__ = ("_event",)
+
+    def __init__(self) -> None:
+        self._event = trio.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    async def wait(self, timeout: float | None) -> bool:
+        if timeout is None:
+            await self._event.wait()
+            return True
+        with trio.move_on_after(timeout):
+            await self._event.wait()
+        return self._event.is_set()
+
+
+class _TaskGroup:
+    """A trio nursery behind the backend interface.
+
+    The nursery is opened in the task that enters the group (``__aenter__`` delegates to
+    ``trio.open_nursery()``'s manager). As the interface says, leaving the group cancels what
+    is left, so ``__aexit__`` cancels the nursery before waiting for its children. A task that
+    raises cancels its siblings and the error leaves the group inside an ExceptionGroup, as
+    everywhere in trio.
+    """
+
+    __slots__ = ("_manager", "_nursery")
+
+    def __init__(self) -> None:
+        self._manager = trio.open_nursery()
+        self._nursery: trio.Nursery | None = None
+
+    async def __aenter__(self) -> _TaskGroup:
+        self._nursery = await self._manager.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None:
+        self.cancel()
+        return await self._manager.__aexit__(exc_type, exc, tb)
+
+    def start_soon(self, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        if self._nursery is None:
+            raise RuntimeError("start_soon() outside 'async with' of the task group")
+        self._nursery.start_soon(func, *args)
+
+    def cancel(self) -> None:
+        if self._nursery is not None:
+            self._nursery.cancel_scope.cancel()
+
+
+def _running_library() -> str | None:
+    try:
+        import sniffio
+    except ImportError:  # pragma: no cover - sniffio is a dependency of trio
+        try:
+            trio.lowlevel.current_trio_token()
+        except RuntimeError:
+            return None
+        return "trio"
+    try:
+        return sniffio.current_async_library()
+    except sniffio.AsyncLibraryNotFoundError:
+        return None
+
+
+class TrioBackend:
+    """Backend for trio (``pip install fasthttpx[trio]``).
+
+    ``happy_eyeballs_delay``: seconds before trying the next address of a host that resolves
+    to several (RFC 8305); ``None`` tries them one after another.
+    """
+
+    def __init__(
+        self, *, happy_eyeballs_delay: float | None = DEFAULT_HAPPY_EYEBALLS_DELAY
+    ) -> None:
+        self.happy_eyeballs_delay = happy_eyeballs_delay
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        *,
+        timeout: float | None,
+        ssl_context: ssl.SSLContext | None = None,
+        server_hostname: str | None = None,
+        local_address: str | None = None,
+    ) -> TrioStream:
+        """Connect, and shake hands if ``ssl_context`` is given; ``timeout`` covers both."""
+        stream: TrioStream | None = None
+        with trio.move_on_after(math.inf if timeout is None else timeout) as scope:
+            try:
+                tcp = await trio.open_tcp_stream(
+                    host, port, happy_eyeballs_delay=self.happy_eyeballs_delay,
+                    local_address=local_address,
+                )
+            except OSError as exc:
+                raise _connect_failure(exc, host, port) from exc
+            stream = TrioStream(tcp)
+            if ssl_context is not None:
+                try:
+                    await stream._start_tls(ssl_context, server_hostname or host, None, host, port)
+                except BaseException:
+                    with trio.CancelScope(shield=True):
+                        await trio.aclose_forcefully(tcp)
+                    raise
+        if scope.cancelled_caught:
+            if stream is not None:
+                with trio.CancelScope(shield=True):
+                    await stream.aclose()
+            raise ConnectTimeout(f"connecting to {host}:{port} took longer than {timeout} s")
+        assert stream is not None
+        return stream
+
+    async def sleep(self, seconds: float) -> None:
+        await trio.sleep(seconds)
+
+    def create_lock(self) -> _Lock:
+        return _Lock()
+
+    def create_event(self) -> _Event:
+        return _Event()
+
+    def create_task_group(self) -> _TaskGroup:
+        return _TaskGroup()
+
+    def check_running(self) -> None:
+        running = _running_library()
+        if running != "trio":
+            where = f"{running} is running" if running else "no async library is running"
+            raise RuntimeError(
+                f"this AsyncClient uses the trio backend, but {where}: call it inside "
+                "trio.run(), or use the default asyncio backend"
+            )

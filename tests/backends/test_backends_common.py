@@ -1,0 +1,192 @@
+"""The same stream behaviour on every backend: asyncio, trio and blocking sockets.
+
+Above all the reuse check, ``is_readable_or_closed``: the pool asks it of an idle keep-alive
+connection, and it must say False while the peer is quiet and True once the peer sent a stray
+byte, closed, or reset, or once we closed the stream ourselves; over TLS too, including when
+the stray bytes already sit inside the TLS layer rather than in the socket.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from fasthttpx import ConnectError, ReadError, ReadTimeout
+
+from ._helpers import RUNNERS, TLS, Runner, peer, refused_port, reset
+
+
+@pytest.fixture(params=list(RUNNERS), ids=list(RUNNERS))
+def runner(request: pytest.FixtureRequest) -> Runner:
+    return RUNNERS[request.param]()
+
+
+@pytest.fixture(scope="module")
+def tls() -> TLS:
+    return TLS()
+
+
+def test_quiet_connection_is_not_readable(runner: Runner) -> None:
+    with peer() as p:
+        async def body(r: Runner) -> None:
+            stream = await r.connect(p.port)
+            conn = p.accepted()
+            conn.sendall(b"hello")
+            assert await stream.read(5) == b"hello"
+            await r.sleep(0.05)
+            assert stream.is_readable_or_closed() is False
+            await stream.close()
+
+        runner.run(body)
+
+
+def test_stray_byte_makes_it_readable(runner: Runner) -> None:
+    with peer() as p:
+        async def body(r: Runner) -> None:
+            stream = await r.connect(p.port)
+            conn = p.accepted()
+            assert stream.is_readable_or_closed() is False
+            conn.sendall(b"x")
+            assert await r.wait_until(stream.is_readable_or_closed)
+            assert await stream.read(10) == b"x"
+            await r.sleep(0.05)
+            assert stream.is_readable_or_closed() is False
+            await stream.close()
+
+        runner.run(body)
+
+
+def test_peer_close_makes_it_readable_then_eof(runner: Runner) -> None:
+    with peer() as p:
+        async def body(r: Runner) -> None:
+            stream = await r.connect(p.port)
+            p.accepted().close()
+            assert await r.wait_until(stream.is_readable_or_closed)
+            assert await stream.read(10) == b""
+            await stream.close()
+
+        runner.run(body)
+
+
+def test_peer_reset_makes_it_readable(runner: Runner) -> None:
+    with peer() as p:
+        async def body(r: Runner) -> None:
+            stream = await r.connect(p.port)
+            reset(p.accepted())
+            assert await r.wait_until(stream.is_readable_or_closed)
+            with pytest.raises(ReadError) as info:
+                await stream.read(10)
+            assert info.value.__cause__ is not None
+            await stream.close()
+
+        runner.run(body)
+
+
+def test_closed_by_us_is_readable_or_closed_and_close_twice_is_fine(runner: Runner) -> None:
+    with peer() as p:
+        async def body(r: Runner) -> None:
+            stream = await r.connect(p.port)
+            p.accepted()
+            await stream.close()
+            assert stream.is_readable_or_closed() is True
+            await stream.close()
+            with pytest.raises(ReadError):
+                await stream.read(10)
+
+        runner.run(body)
+
+
+def test_read_timeout(runner: Runner) -> None:
+    with peer() as p:
+        async def body(r: Runner) -> None:
+            stream = await r.connect(p.port)
+            p.accepted()
+            with pytest.raises(ReadTimeout):
+                await stream.read(10, timeout=0.05)
+            await stream.close()
+
+        runner.run(body)
+
+
+def test_connect_refused(runner: Runner) -> None:
+    port = refused_port()
+
+    async def body(r: Runner) -> None:
+        with pytest.raises(ConnectError, match="refused") as info:
+            await r.connect(port)
+        assert isinstance(info.value.__cause__, OSError)
+
+    runner.run(body)
+
+
+def test_write_then_echo(runner: Runner) -> None:
+    with peer() as p:
+        async def body(r: Runner) -> None:
+            stream = await r.connect(p.port)
+            conn = p.accepted()
+            await stream.write(b"ping")
+            conn.settimeout(5)
+            assert conn.recv(10) == b"ping"
+            await stream.close()
+
+        runner.run(body)
+
+
+def test_tls_quiet_then_stray_then_close(runner: Runner, tls: TLS) -> None:
+    with peer(tls.server) as p:
+        async def body(r: Runner) -> None:
+            stream = await r.connect(p.port, ssl_context=tls.client, server_hostname="localhost")
+            conn = p.accepted()
+            # One exchange first: it also consumes TLS 1.3 session tickets, which arrive
+            # after the handshake and would make a fresh connection look readable.
+            conn.sendall(b"hello")
+            assert await stream.read(5) == b"hello"
+            await r.sleep(0.05)
+            assert stream.is_readable_or_closed() is False
+            conn.sendall(b"x")
+            assert await r.wait_until(stream.is_readable_or_closed)
+            assert await stream.read(10) == b"x"
+            await r.sleep(0.05)
+            assert stream.is_readable_or_closed() is False
+            conn.close()
+            assert await r.wait_until(stream.is_readable_or_closed)
+            assert await stream.read(10) == b""
+            await stream.close()
+
+        runner.run(body)
+
+
+def test_tls_stray_bytes_inside_the_tls_layer(runner: Runner, tls: TLS) -> None:
+    """Two TLS records arrive together; reading the first must not hide the second, which a
+    TLS layer with its own buffer (trio's memory BIO, asyncio's SSL protocol) has already
+    taken off the socket."""
+    with peer(tls.server) as p:
+        async def body(r: Runner) -> None:
+            stream = await r.connect(p.port, ssl_context=tls.client, server_hostname="localhost")
+            conn = p.accepted()
+            conn.sendall(b"warm")
+            assert await stream.read(4) == b"warm"
+            conn.sendall(b"hello")  # one record
+            conn.sendall(b"!")  # another record, right behind it
+            await r.sleep(0.1)
+            assert await stream.read(5) == b"hello"
+            assert stream.is_readable_or_closed() is True
+            assert await stream.read(5) == b"!"
+            await stream.close()
+
+        runner.run(body)
+
+
+def test_tls_decrypted_bytes_left_over(runner: Runner, tls: TLS) -> None:
+    """One record read in two parts: the rest waits decrypted in the TLS layer."""
+    with peer(tls.server) as p:
+        async def body(r: Runner) -> None:
+            stream = await r.connect(p.port, ssl_context=tls.client, server_hostname="localhost")
+            conn = p.accepted()
+            conn.sendall(b"hello world")
+            await r.sleep(0.05)
+            assert await stream.read(5) == b"hello"
+            assert stream.is_readable_or_closed() is True
+            assert await stream.read(100) == b" world"
+            await stream.close()
+
+        runner.run(body)

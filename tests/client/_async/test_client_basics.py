@@ -1,0 +1,224 @@
+"""End-to-end behaviour of the client over real sockets on 127.0.0.1.
+
+Written once, async; ``tests/client/_sync/`` holds the generated sync twin. Each test runs on
+asyncio, uvloop and trio (async) or on blocking sockets (sync).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from typing import Any
+
+import pytest
+
+import fasthttpx
+from tests.client.handlers import first_connection_sends, head_now_body_later
+from tests.kit.raw_server import OK, make_response, never_respond, respond_with
+
+
+async def test_get_text_and_repr(backend: Any, app_server: Any) -> None:
+    async with fasthttpx.AsyncClient(backend=backend) as client:
+        response = await client.get(app_server.url + "/")
+    assert response.status_code == 200
+    assert repr(response) == "<Response [200 OK]>"
+    assert response.text == "Hello, world!"
+    assert response.content == b"Hello, world!"
+    assert response.http_version == "HTTP/1.1"
+    assert response.is_success
+    assert response.elapsed.total_seconds() >= 0
+
+
+async def test_post_json_params_headers_echo(backend: Any, app_server: Any) -> None:
+    async with fasthttpx.AsyncClient(backend=backend, headers={"X-Client": "yes"}) as client:
+        response = await client.post(
+            app_server.url + "/echo",
+            params={"a": "1", "b": ["2", "3"]},
+            headers={"X-Request": "also"},
+            json={"hello": "wörld"},
+        )
+    echo = response.json()
+    assert echo["method"] == "POST"
+    assert echo["query"] == "a=1&b=2&b=3"
+    headers = {k.lower(): v for k, v in echo["headers"]}
+    assert headers["x-client"] == "yes"
+    assert headers["x-request"] == "also"
+    assert headers["content-type"] == "application/json"
+    assert json.loads(echo["body"]) == {"hello": "wörld"}
+
+
+async def test_form_and_multipart_bodies(backend: Any, app_server: Any) -> None:
+    async with fasthttpx.AsyncClient(backend=backend) as client:
+        form = (await client.post(app_server.url + "/echo", data={"k": "v w"})).json()
+        assert form["body"] == "k=v+w"
+        files = {"upload": ("a.txt", b"file-content", "text/plain")}
+        multi = (await client.post(app_server.url + "/echo", files=files)).json()
+        assert "file-content" in multi["body"]
+        assert 'filename="a.txt"' in multi["body"]
+
+
+async def test_chunked_request_body_from_iterator(backend: Any, app_server: Any) -> None:
+    async def pieces() -> Any:
+        yield b"one,"
+        yield b"two"
+
+    async with fasthttpx.AsyncClient(backend=backend) as client:
+        response = await client.post(app_server.url + "/echo", content=pieces())
+    assert response.json()["body"] == "one,two"
+
+
+async def test_streaming_read_stream_raw_close(backend: Any, app_server: Any) -> None:
+    async with fasthttpx.AsyncClient(backend=backend) as client:
+        response = await client.get(app_server.url + "/bytes/100000", stream=True)
+        with pytest.raises(fasthttpx.ResponseNotRead):
+            response.content
+        body = b""
+        async for piece in response.stream():
+            body += piece
+        assert len(body) == 100000
+        with pytest.raises(fasthttpx.StreamConsumed):
+            async for piece in response.stream():
+                pass
+
+        response = await client.get(app_server.url + "/gzip", stream=True)
+        raw = b""
+        async for piece in response.raw():
+            raw += piece
+        assert gzip.decompress(raw)
+
+        response = await client.get(app_server.url + "/bytes/10", stream=True)
+        await response.close()
+        with pytest.raises(fasthttpx.ResponseClosed):
+            await response.read()
+
+        response = await client.get(app_server.url + "/bytes/10", stream=True)
+        assert await response.read() == response.content
+        assert len(response.content) == 10
+
+
+async def test_stream_context_manager_and_aliases(backend: Any, app_server: Any) -> None:
+    async with fasthttpx.AsyncClient(backend=backend) as client:
+        async with client.stream("GET", app_server.url + "/stream/5") as response:
+            lines = [line async for line in response.aiter_lines()]
+        assert len(lines) == 5
+        assert response.is_closed
+
+
+async def test_gzip_content_decoded(backend: Any, app_server: Any) -> None:
+    async with fasthttpx.AsyncClient(backend=backend) as client:
+        response = await client.get(app_server.url + "/gzip")
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.content.startswith(b"{") or response.text
+
+
+async def test_keep_alive_reuses_one_connection(backend: Any, raw_server: Any) -> None:
+    server = raw_server(respond_with(OK))
+    async with fasthttpx.AsyncClient(backend=backend) as client:
+        for _ in range(5):
+            response = await client.get(server.url)
+            assert response.text == "Hello, world!"
+    assert server.connections_accepted == 1
+
+
+async def test_connection_refused_is_connect_error(backend: Any, raw_server: Any) -> None:
+    server = raw_server(respond_with(OK))
+    url = server.url
+    server.stop()
+    async with fasthttpx.AsyncClient(backend=backend) as client:
+        with pytest.raises(fasthttpx.ConnectError):
+            await client.get(url)
+
+
+async def test_read_timeout(backend: Any, raw_server: Any) -> None:
+    server = raw_server(never_respond())
+    async with fasthttpx.AsyncClient(backend=backend, timeout=0.2) as client:
+        with pytest.raises(fasthttpx.ReadTimeout):
+            await client.get(server.url)
+
+
+async def test_truncated_body_is_an_error_and_connection_discarded(
+    backend: Any, raw_server: Any
+) -> None:
+    truncated = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly-this"
+    server = raw_server(first_connection_sends(truncated, then_close=True))
+    async with fasthttpx.AsyncClient(backend=backend) as client:
+        with pytest.raises(fasthttpx.RemoteProtocolError, match="100"):
+            await client.get(server.url)
+        assert (await client.get(server.url)).text == "Hello, world!"
+    assert server.connections_accepted == 2
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"HTTP/1.1 200 OK\r\nBad\rHeader: 1\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 20 OK\r\nContent-Length: 0\r\n\r\n",
+    ],
+)
+async def test_malformed_responses_raise_and_discard(
+    backend: Any, raw_server: Any, bad: bytes
+) -> None:
+    server = raw_server(first_connection_sends(bad))
+    async with fasthttpx.AsyncClient(backend=backend) as client:
+        with pytest.raises(fasthttpx.RemoteProtocolError):
+            await client.get(server.url)
+        assert (await client.get(server.url)).status_code == 200
+    assert server.connections_accepted == 2
+
+
+async def test_stray_bytes_after_response_forbid_reuse(backend: Any, raw_server: Any) -> None:
+    stray = OK + make_response(200, b"STRAY!")
+    server = raw_server(respond_with(stray))
+    async with fasthttpx.AsyncClient(backend=backend) as client:
+        for _ in range(3):
+            assert (await client.get(server.url)).text == "Hello, world!"
+    assert server.connections_accepted == 3
+
+
+async def test_unread_streamed_body_closes_connection(backend: Any, raw_server: Any) -> None:
+    big = make_response(200, b"x" * 200_000)
+    server = raw_server(respond_with(big))
+    async with fasthttpx.AsyncClient(backend=backend) as client:
+        response = await client.get(server.url, stream=True)
+        await response.close()
+        assert client.transport.connection_count == 0
+        assert len((await client.get(server.url)).content) == 200_000
+    assert server.connections_accepted == 2
+
+
+async def test_pool_timeout_when_limit_reached(backend: Any, raw_server: Any) -> None:
+    server = raw_server(head_now_body_later(b"0123456789", delay=0.05))
+    limits = fasthttpx.Limits(max_connections=1)
+    async with fasthttpx.AsyncClient(backend=backend, limits=limits, timeout=0.3) as client:
+        held = await client.get(server.url, stream=True)
+        with pytest.raises(fasthttpx.PoolTimeout):
+            await client.get(server.url)
+        assert await held.read() == b"0123456789"
+        assert (await client.get(server.url)).content == b"0123456789"
+    assert server.connections_accepted == 1
+
+
+async def test_status_errors_and_redirects(backend: Any, app_server: Any) -> None:
+    async with fasthttpx.AsyncClient(backend=backend) as client:
+        response = await client.get(app_server.url + "/status/404")
+        assert response.status_code == 404
+        with pytest.raises(fasthttpx.HTTPStatusError):
+            response.raise_for_status()
+        response = await client.get(app_server.url + "/redirect/2")
+        assert response.is_redirect
+        response = await client.get(app_server.url + "/redirect/2", follow_redirects=True)
+        assert response.status_code == 200
+        assert len(response.history) == 2
+        client.max_redirects = 2
+        with pytest.raises(fasthttpx.TooManyRedirects):
+            await client.get(app_server.url + "/redirect/5", follow_redirects=True)
+
+
+async def test_no_fd_leak(backend: Any, app_server: Any, no_fd_leak: None) -> None:
+    async with fasthttpx.AsyncClient(backend=backend) as client:
+        for _ in range(20):
+            await client.get(app_server.url + "/")
+        response = await client.get(app_server.url + "/bytes/100000", stream=True)
+        await response.close()
