@@ -34,7 +34,7 @@ lint: venv
 	@if [ -f scripts/unasync.py ]; then $(PY) scripts/unasync.py --check; fi
 
 demo: venv build-ext
-	$(PY) -m fasthttpx._demo
+	$(PY) scripts/demo.py
 
 # Benchmark peers are installed here, not by the test extra.
 $(VENV)/.bench-installed: $(VENV)/.installed

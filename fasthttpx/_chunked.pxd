@@ -36,3 +36,5 @@ cdef class ChunkedDecoder:
     cdef int _check_chunk_ext(self, const unsigned char* s, Py_ssize_t n, Py_ssize_t i) except -1
 
 cdef tuple parse_field_line(const unsigned char* s, Py_ssize_t n)
+cdef object scan_field_line(const unsigned char* s, Py_ssize_t start, Py_ssize_t end,
+                            Py_ssize_t max_n, Py_ssize_t* line_end)

@@ -43,7 +43,9 @@ _MAX_CHUNK_SIZE_DIGITS = 16  # significant hex digits: the size fits in 64 bits 
 # field-line = field-name ":" OWS field-value OWS (RFC 9112 §5); field-name = token
 # (RFC 9110 §5.1, tchar §5.6.2). One precompiled pattern per line type, used for the common
 # case; when it does not match, the slow path below says exactly what is wrong.
-_FIELD_START = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*").match
+_FIELD_LINE = re.compile(
+    rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*(?:([^\x00-\x20\x7f][^\x00-\x08\x0a-\x1f\x7f]*))?"
+).fullmatch  # unambiguous (the value starts with neither SP nor HTAB): linear time
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+").fullmatch
 # field-value characters: HTAB, SP, VCHAR, obs-text (RFC 9110 §5.5); everything else is a CTL.
 _BAD_VALUE_CHAR = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]").search
@@ -61,13 +63,13 @@ def parse_field_line(line: bytes) -> tuple[bytes, bytes]:
     whitespace between the field name and the colon. The value is OWS-stripped and may hold
     only HTAB, SP, VCHAR and obs-text (RFC 9110 §5.5).
     """
-    m = _FIELD_START(line)
+    m = _FIELD_LINE(line)
     if m is None:
         _field_line_error(line)
-    value = line[m.end():].rstrip(b" \t")  # type: ignore[union-attr]
-    if _BAD_VALUE_CHAR(value) is not None:
-        raise RemoteProtocolError("invalid character in field value")
-    return m.group(1), value  # type: ignore[union-attr]
+    name, value = m.groups()  # type: ignore[union-attr]
+    if value is None:
+        return name, b""
+    return name, value.rstrip(b" \t")
 
 
 def _field_line_error(line: bytes) -> None:
@@ -80,6 +82,8 @@ def _field_line_error(line: bytes) -> None:
         raise RemoteProtocolError("field line without a colon")
     if colon == 0:
         raise RemoteProtocolError("empty field name")
+    if _TOKEN(line, 0, colon) is not None:  # the name is fine: the value is not
+        raise RemoteProtocolError("invalid character in field value")
     last = line[colon - 1]
     if last == 0x20 or last == 0x09:
         raise RemoteProtocolError("whitespace before the colon in a field line")
@@ -103,7 +107,7 @@ class ChunkedDecoder:
         max_trailers_size: int = 262144,
     ) -> None:
         self._state = _SIZE
-        self._buf = bytearray()  # an unfinished line carried over to the next feed
+        self._buf: bytearray | None = None  # an unfinished line carried over to the next feed
         self._remaining = 0  # chunk data still to come in the current chunk
         self._trailers: list[tuple[bytes, bytes]] = []
         self._section_size = 0  # bytes of trailer section seen in complete lines
@@ -174,14 +178,17 @@ class ChunkedDecoder:
             elif state == _SIZE or state == _TRAILER:
                 nl = data.find(b"\n", pos)
                 if nl < 0:
-                    n = len(self._buf) + end - pos
+                    n = (len(self._buf) if self._buf is not None else 0) + end - pos
                     self._check_line_limits(n, n)
-                    self._buf += data[pos:]
+                    if pos < end:
+                        if self._buf is None:
+                            self._buf = bytearray()
+                        self._buf += data[pos:]
                     break
-                if self._buf:
+                if self._buf is not None:
                     self._buf += data[pos:nl]
                     line = bytes(self._buf)
-                    self._buf.clear()
+                    self._buf = None
                 else:
                     line = data[pos:nl]
                 pos = nl + 1

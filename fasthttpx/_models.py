@@ -30,6 +30,7 @@ from collections.abc import (
     MutableMapping,
     ValuesView,
 )
+from itertools import chain
 from typing import Any, Union
 
 from ._content import encode_request, encode_response
@@ -124,7 +125,7 @@ class Headers(MutableMapping[str, str]):
         """How values are decoded: ascii, else utf-8, else iso-8859-1 (never fails)."""
         enc = self._encoding
         if enc is None:
-            if all(k.isascii() and v.isascii() for k, v in self._list):
+            if b"".join(chain.from_iterable(self._list)).isascii():
                 enc = "ascii"
             else:
                 try:
@@ -151,8 +152,16 @@ class Headers(MutableMapping[str, str]):
     def get_list(self, key: str, split_commas: bool = False) -> list[str]:
         """All values of ``key`` in order; with ``split_commas`` each is split on ","."""
         lk = self._key(key)
-        enc = self.encoding
-        values = [v.decode(enc) for n, (_, v) in zip(self._names(), self._list) if n == lk]
+        names = self._names()
+        if lk not in names:
+            return []
+        # An ASCII value decodes the same under every candidate encoding, so the (whole-list)
+        # encoding is only worked out when a non-ASCII value is asked for.
+        values = [
+            v.decode("latin-1") if v.isascii() else v.decode(self.encoding)
+            for n, (_, v) in zip(names, self._list)
+            if n == lk
+        ]
         if not split_commas:
             return values
         out: list[str] = []
@@ -306,8 +315,6 @@ def _boundary_from_content_type(headers: Headers) -> bytes | None:
 class Request:
     """An HTTP request, ready for a transport: method, URL, headers and encoded body."""
 
-    __slots__ = ("method", "url", "headers", "stream", "extensions", "_content")
-
     def __init__(
         self,
         method: str | bytes,
@@ -331,6 +338,8 @@ class Request:
         self.headers: Headers = Headers(headers)
         self.extensions: dict[str, Any] = {} if extensions is None else extensions
         self._content: bytes | None = None
+        self.stream: RequestBody
+        body_headers: dict[str, str]
 
         if cookies:
             Cookies(cookies).set_cookie_header(self)
@@ -356,12 +365,14 @@ class Request:
                 json=json,
                 boundary=_boundary_from_content_type(self.headers) if files else None,
             )
-            self.stream: RequestBody = body
+            self.stream = body
             if type(body) is bytes:
                 self._content = body
         else:
             body_headers = {}
             self.stream = stream
+            if type(stream) is bytes:
+                self._content = stream
         self._prepare(body_headers)
 
     def _prepare(self, body_headers: dict[str, str]) -> None:

@@ -36,9 +36,10 @@ feeds gives the same error. ``Content-Length`` must be valid even where it is ig
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.list cimport PyList_GET_SIZE
+from cpython.object cimport PyObject
 from libc.string cimport memchr
 
-from ._chunked cimport _DONE as _CHUNKED_DONE, ChunkedDecoder, parse_field_line
+from ._chunked cimport _DONE as _CHUNKED_DONE, ChunkedDecoder, parse_field_line, scan_field_line
 
 from ._events import Data, EndOfMessage, InformationalResponse, ResponseHead
 from ._exceptions import RemoteProtocolError
@@ -70,6 +71,95 @@ cdef void _init_tables():
 
 
 _init_tables()
+
+
+# Events are built without running their Python ``__init__``: the object is allocated by its
+# type and its slots are set through the slot descriptors (C calls). This is checked once at
+# import against the ordinary constructor; if `_events.py` ever differs, the ordinary
+# constructors are used.
+cdef extern from *:
+    """
+    static PyObject* fhx_new_event(PyObject* type, PyObject** descrs, PyObject** values, int n) {
+        PyTypeObject* tp = (PyTypeObject*)type;
+        PyObject* obj = tp->tp_alloc(tp, 0);
+        int i;
+        if (obj == NULL) return NULL;
+        for (i = 0; i < n; i++) {
+            if (Py_TYPE(descrs[i])->tp_descr_set(descrs[i], obj, values[i]) < 0) {
+                Py_DECREF(obj);
+                return NULL;
+            }
+        }
+        return obj;
+    }
+    """
+    object fhx_new_event(object type, PyObject** descrs, PyObject** values, int n)
+
+cdef PyObject* _HEAD_SLOTS[4]
+cdef PyObject* _DATA_SLOT[1]
+cdef PyObject* _EOM_SLOT[1]
+cdef bint _fast_events = False
+cdef tuple _slot_descriptors = (
+    ResponseHead.status_code, ResponseHead.reason, ResponseHead.http_version,
+    ResponseHead.headers, Data.data, EndOfMessage.trailers,
+)
+
+
+cdef inline object _head_event(object cls, int code, bytes reason, bytes version, list headers):
+    cdef object code_obj
+    cdef PyObject* values[4]
+    if not _fast_events:
+        return cls(code, reason, version, headers)
+    code_obj = code
+    values[0] = <PyObject*>code_obj
+    values[1] = <PyObject*>reason
+    values[2] = <PyObject*>version
+    values[3] = <PyObject*>headers
+    return fhx_new_event(cls, _HEAD_SLOTS, values, 4)
+
+
+cdef inline object _data_event(bytes data):
+    cdef PyObject* values[1]
+    if not _fast_events:
+        return Data(data)
+    values[0] = <PyObject*>data
+    return fhx_new_event(Data, _DATA_SLOT, values, 1)
+
+
+cdef inline object _end_event(list trailers):
+    cdef PyObject* values[1]
+    if not _fast_events:
+        return EndOfMessage(trailers)
+    values[0] = <PyObject*>trailers
+    return fhx_new_event(EndOfMessage, _EOM_SLOT, values, 1)
+
+
+cdef void _init_events():
+    global _fast_events
+    cdef int i
+    for descriptor in _slot_descriptors:
+        if type(descriptor).__name__ != "member_descriptor":
+            return
+    for i in range(4):
+        _HEAD_SLOTS[i] = <PyObject*>_slot_descriptors[i]
+    _DATA_SLOT[0] = <PyObject*>_slot_descriptors[4]
+    _EOM_SLOT[0] = <PyObject*>_slot_descriptors[5]
+    _fast_events = True
+    samples = [
+        (_head_event(ResponseHead, 200, b"OK", _HTTP_1_1, [(b"a", b"b")]),
+         ResponseHead(200, b"OK", _HTTP_1_1, [(b"a", b"b")])),
+        (_head_event(InformationalResponse, 103, b"", _HTTP_1_0, []),
+         InformationalResponse(103, b"", _HTTP_1_0, [])),
+        (_data_event(b"x"), Data(b"x")),
+        (_end_event([]), EndOfMessage()),
+        (_end_event([(b"t", b"v")]), EndOfMessage([(b"t", b"v")])),
+    ]
+    for fast, ordinary in samples:
+        if not (fast == ordinary and repr(fast) == repr(ordinary)):
+            _fast_events = False
+
+
+_init_events()
 
 
 cdef class ResponseParser:
@@ -108,7 +198,7 @@ cdef class ResponseParser:
         Py_ssize_t max_chunk_line_size=4096,
     ):
         self._state = _HEAD
-        self._buf = bytearray()  # an unfinished head line carried over to the next feed
+        self._buf = None  # an unfinished head line carried over to the next feed
         self._head_size = 0  # bytes of the current head in complete lines
         self._status_code = -1  # -1: the status line is expected next
         self._reason = b""
@@ -207,21 +297,35 @@ cdef class ResponseParser:
         cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(data)
         cdef Py_ssize_t pos = 0
         cdef Py_ssize_t end = PyBytes_GET_SIZE(data)
-        cdef Py_ssize_t nl, n, start
+        cdef Py_ssize_t nl, n, start, room
         cdef const unsigned char* found
         cdef bytes line
+        cdef object pair
         while self._state == _HEAD:
+            if (self._status_code >= 0 and self._buf is None
+                    and PyList_GET_SIZE(self._headers) < self._max_header_count):
+                # compiled-only shortcut for a plain field line (see `scan_field_line`)
+                room = self._max_headers_size - self._head_size
+                pair = scan_field_line(p, pos, end, min(room, self._max_line_size), &nl)
+                if pair is not None:
+                    self._headers.append(pair)
+                    self._head_size += nl - pos + 1
+                    pos = nl + 1
+                    continue
             found = <const unsigned char*>memchr(p + pos, 0x0A, end - pos)
             if found == NULL:
-                n = len(self._buf) + end - pos
+                n = (len(self._buf) if self._buf is not None else 0) + end - pos
                 self._check_line_limits(n, n)
-                self._buf += data[pos:]
+                if pos < end:
+                    if self._buf is None:
+                        self._buf = bytearray()
+                    self._buf += data[pos:]
                 return end
             nl = found - p
-            if len(self._buf):
+            if self._buf is not None:
                 self._buf += data[pos:nl]
                 line = bytes(self._buf)
-                self._buf = bytearray()
+                self._buf = None
                 pos = nl + 1
                 self._on_head_line(<const unsigned char*>PyBytes_AS_STRING(line),
                                    PyBytes_GET_SIZE(line), events)
@@ -246,7 +350,8 @@ cdef class ResponseParser:
     cdef int _on_head_line(self, const unsigned char* s, Py_ssize_t n, list events) except -1:
         """A complete head line (without its LF)."""
         cdef Py_ssize_t m = n
-        self._check_line_limits(n, n + 1)
+        if n >= self._max_line_size or n >= self._max_headers_size - self._head_size:
+            self._check_line_limits(n, n + 1)
         self._head_size += n + 1
         if m and s[m - 1] == 0x0D:
             m -= 1
@@ -315,15 +420,17 @@ cdef class ResponseParser:
         cdef int code = self._status_code
         cdef list headers = self._headers
         if code < 200:  # 1xx interim response; the final one follows (RFC 9110 §15.2)
-            events.append(InformationalResponse(code, self._reason, self._http_version, headers))
+            events.append(
+                _head_event(InformationalResponse, code, self._reason, self._http_version, headers)
+            )
             self._status_code = -1
             self._headers = []
             self._head_size = 0
             return 0
         self._decide_framing()
-        events.append(ResponseHead(code, self._reason, self._http_version, headers))
+        events.append(_head_event(ResponseHead, code, self._reason, self._http_version, headers))
         if self._state == _DONE:
-            events.append(EndOfMessage())
+            events.append(_end_event([]))
         return 0
 
     @cython.boundscheck(False)
@@ -425,30 +532,30 @@ cdef class ResponseParser:
             if n < remaining:
                 if n:
                     # the whole input: the same object
-                    events.append(Data(data if pos == 0 else PyBytes_FromStringAndSize(p + pos, n)))
+                    events.append(_data_event(data if pos == 0 else PyBytes_FromStringAndSize(p + pos, n)))
                 self._remaining = remaining - n
                 self._received_body += n
                 return 0
-            events.append(Data(data if pos == 0 and n == remaining
+            events.append(_data_event(data if pos == 0 and n == remaining
                                else PyBytes_FromStringAndSize(p + pos, <Py_ssize_t>remaining)))
             self._remaining = 0
             self._received_body += remaining
             self._state = _DONE
-            events.append(EndOfMessage())
+            events.append(_end_event([]))
             n = pos + <Py_ssize_t>remaining
             self._unused = PyBytes_FromStringAndSize(p + n, end - n) if n < end else b""
         elif state == _CHUNKED:
             decoder = self._decoder
             out = decoder._feed(data, pos)
             if PyBytes_GET_SIZE(out):
-                events.append(Data(out))
+                events.append(_data_event(out))
             if decoder._state == _CHUNKED_DONE:
                 self._state = _DONE
-                events.append(EndOfMessage(decoder._trailers))
+                events.append(_end_event(decoder._trailers))
                 self._unused = decoder._unused
         elif state == _CLOSE:
             if pos < end:
-                events.append(Data(data if pos == 0 else PyBytes_FromStringAndSize(p + pos, end - pos)))
+                events.append(_data_event(data if pos == 0 else PyBytes_FromStringAndSize(p + pos, end - pos)))
         else:  # _DONE
             if pos < end:
                 self._unused += PyBytes_FromStringAndSize(p + pos, end - pos)

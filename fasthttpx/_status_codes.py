@@ -8,13 +8,78 @@ status. ``get_reason_phrase`` is a dict lookup (it runs for every response).
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 __all__ = ["codes"]
+
 
 class codes(IntEnum):
     """HTTP status codes and reason phrases (IntEnum, with lower-case aliases)."""
 
     phrase: str
+
+    if TYPE_CHECKING:  # the lower-case aliases set below, for type checkers
+        switching_protocols: int
+        processing: int
+        early_hints: int
+        ok: int
+        created: int
+        accepted: int
+        non_authoritative_information: int
+        no_content: int
+        reset_content: int
+        partial_content: int
+        multi_status: int
+        already_reported: int
+        im_used: int
+        multiple_choices: int
+        moved_permanently: int
+        found: int
+        see_other: int
+        not_modified: int
+        use_proxy: int
+        temporary_redirect: int
+        permanent_redirect: int
+        bad_request: int
+        unauthorized: int
+        payment_required: int
+        forbidden: int
+        not_found: int
+        method_not_allowed: int
+        not_acceptable: int
+        proxy_authentication_required: int
+        request_timeout: int
+        conflict: int
+        gone: int
+        length_required: int
+        precondition_failed: int
+        request_entity_too_large: int
+        request_uri_too_long: int
+        unsupported_media_type: int
+        requested_range_not_satisfiable: int
+        expectation_failed: int
+        im_a_teapot: int
+        misdirected_request: int
+        unprocessable_entity: int
+        locked: int
+        failed_dependency: int
+        too_early: int
+        upgrade_required: int
+        precondition_required: int
+        too_many_requests: int
+        request_header_fields_too_large: int
+        unavailable_for_legal_reasons: int
+        internal_server_error: int
+        not_implemented: int
+        bad_gateway: int
+        service_unavailable: int
+        gateway_timeout: int
+        http_version_not_supported: int
+        variant_also_negotiates: int
+        insufficient_storage: int
+        loop_detected: int
+        not_extended: int
+        network_authentication_required: int
 
     def __new__(cls, value: int, phrase: str = "") -> codes:
         obj = int.__new__(cls, value)

@@ -144,6 +144,15 @@ class AsyncClient:
         return url.copy_with(raw_path=url.raw_path + b"/")
 
     @property
+    def timeout(self) -> Timeout:
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, timeout: Any) -> None:
+        self._timeout = Timeout(timeout)
+        self._timeout_dict = self._timeout.as_dict()
+
+    @property
     def base_url(self) -> URL:
         return self._base_url
 
@@ -222,11 +231,12 @@ class AsyncClient:
             merged_cookies = Cookies(self._cookies)
             if cookies is not None:
                 merged_cookies.update(Cookies(cookies))
-        extensions = dict(extensions or {})
+        extensions = dict(extensions) if extensions else {}
         if "timeout" not in extensions:
-            extensions["timeout"] = (
-                self.timeout if timeout is UNSET else Timeout(timeout)
-            ).as_dict()
+            if timeout is UNSET:
+                extensions["timeout"] = self._timeout_dict  # read-only, shared
+            else:
+                extensions["timeout"] = Timeout(timeout).as_dict()
         return Request(
             method,
             merged_url,

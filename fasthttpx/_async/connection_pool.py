@@ -11,10 +11,9 @@ gets a ``RemoteProtocolError`` saying so.
 from __future__ import annotations
 
 import logging
-import ssl
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._config import Limits
 from .._exceptions import PoolTimeout, RemoteProtocolError, UnsupportedProtocol
@@ -24,6 +23,9 @@ from .._pool_state import Origin, PoolState
 from ..concurrency.base import AsyncBackend, AsyncEvent
 from .http11 import AsyncHTTP11Connection, StaleConnection
 from .response import AsyncResponse
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["AsyncConnectionPool"]
 
@@ -130,7 +132,7 @@ class AsyncConnectionPool:
         while True:
             discard: list[AsyncHTTP11Connection] = []
             waiter: AsyncEvent | None = None
-            async with self._lock:  # nothing awaits inside: a plain critical section
+            with self._lock:  # nothing awaits inside: a plain critical section
                 conn = state.take_idle(origin, time.monotonic(), discard)
                 if conn is None:
                     if state.reserve_new(time.monotonic(), discard):
@@ -166,7 +168,7 @@ class AsyncConnectionPool:
                 )
 
     async def _drop_waiter(self, waiter: AsyncEvent) -> None:
-        async with self._lock:
+        with self._lock:
             try:
                 self._state.waiters.remove(waiter)
             except ValueError:
@@ -194,21 +196,20 @@ class AsyncConnectionPool:
         )
         return AsyncHTTP11Connection(stream, origin, self, self._parser_options)
 
-    async def release(self, conn: AsyncHTTP11Connection, reusable: bool) -> None:
-        """Called by a connection when its exchange is over."""
+    def checkin(self, conn: AsyncHTTP11Connection, reusable: bool) -> bool:
+        """A connection's exchange is over: keep it idle if ``reusable`` and the limits
+        allow. Returns True if the caller must close it. Never awaits."""
         if conn not in self._active:  # the pool was closed meanwhile: it no longer counts
-            await conn.aclose()
-            return
+            return True
         self._active.discard(conn)
-        keep = False
-        async with self._lock:
+        with self._lock:
             if reusable and not conn.closed and not self._closed:
                 keep = self._state.put_idle(conn)
             else:
                 self._state.forget()
+                keep = False
             self._wake_one()
-        if not keep:
-            await conn.aclose()
+        return not keep
 
     async def _discard(self, conn: AsyncHTTP11Connection) -> None:
         """Close a checked-out connection after a failure; its slot is freed once."""
@@ -220,14 +221,14 @@ class AsyncConnectionPool:
             await conn.aclose()
 
     async def _forget(self) -> None:
-        async with self._lock:
+        with self._lock:
             self._state.forget()
             self._wake_one()
 
     async def aclose(self) -> None:
         """Close every connection, idle or in use."""
         self._closed = True
-        async with self._lock:
+        with self._lock:
             idle = self._state.take_all_idle()
             active = list(self._active)
             self._active.clear()

@@ -128,7 +128,7 @@ class AsyncHTTP11Connection:
                     finished = True
                 elif type(event) is InformationalResponse:
                     continue
-        headers = Headers(response_head.headers)
+        headers = Headers.from_raw(response_head.headers)
         body_stream = AsyncHTTP11Body(
             self, parser, pieces, finished, read_timeout, request, headers
         )
@@ -140,8 +140,8 @@ class AsyncHTTP11Connection:
             http_version="HTTP/1.0" if response_head.http_version == b"1.0" else "HTTP/1.1",
             reason_phrase=response_head.reason.decode("latin-1"),
         )
-        if finished:
-            await body_stream.finish()
+        if finished and body_stream.finish():
+            await self.aclose()
         return response
 
     async def _send_body(self, request: Request, body: Any, write_timeout: float | None) -> None:
@@ -161,8 +161,11 @@ class AsyncHTTP11Connection:
         if chunked:
             await self._stream.write(LAST_CHUNK, write_timeout)
 
-    async def exchange_finished(self, parser: Any, request: Request, headers: Headers) -> None:
-        """The response ended cleanly: keep the connection if everything allows it."""
+    def exchange_finished(self, parser: Any, request: Request, headers: Headers) -> bool:
+        """The response ended cleanly: keep the connection if everything allows it.
+
+        Returns True when the caller must close the connection (no await happens here, so
+        the pool's bookkeeping cannot be interrupted half-way)."""
         reusable = (
             parser.keep_alive
             and not parser.unused_data
@@ -178,7 +181,7 @@ class AsyncHTTP11Connection:
         elif parser.unused_data:
             logger.debug("discarding connection to %r: %d stray bytes after the response",
                          self.origin, len(parser.unused_data))
-        await self._pool.release(self, reusable)
+        return self._pool.checkin(self, reusable)
 
 
 class AsyncHTTP11Body:
@@ -206,11 +209,13 @@ class AsyncHTTP11Body:
         self._request = request
         self._headers = headers
 
-    async def finish(self) -> None:
-        """Called when the end of the message has been parsed."""
-        if not self._released:
-            self._released = True
-            await self._conn.exchange_finished(self._parser, self._request, self._headers)
+    def finish(self) -> bool:
+        """The end of the message has been parsed: hand the connection back. True if the
+        caller must close it."""
+        if self._released:
+            return False
+        self._released = True
+        return self._conn.exchange_finished(self._parser, self._request, self._headers)
 
     async def _read_more(self) -> None:
         parser = self._parser
@@ -225,8 +230,8 @@ class AsyncHTTP11Body:
                 self._pieces.append(event.data)
             elif type(event) is EndOfMessage:
                 self._finished = True
-        if self._finished:
-            await self.finish()
+        if self._finished and self.finish():
+            await self._conn.aclose()
 
     async def read_all(self) -> bytes:
         """The rest of the body in one piece."""
@@ -252,8 +257,6 @@ class AsyncHTTP11Body:
         if not self._released:
             self._released = True
             conn = self._conn
-            try:
-                await conn.aclose()
-            finally:
-                await conn._pool.release(conn, False)
+            conn._pool.checkin(conn, False)
+            await conn.aclose()
 

@@ -50,7 +50,7 @@ class AsyncPendingResponse:
         """Wait for this request; return its response or raise its exception."""
         parallel = self._parallel
         if not self._done:
-            async with parallel._lock:
+            with parallel._lock:
                 if not self._done and self._event is None:
                     self._event = parallel._backend.create_event()
             if not self._done:
@@ -118,7 +118,7 @@ class AsyncParallel:
         """The next request to complete (completion order); raises its exception if it
         failed, RuntimeError if nothing is pending."""
         while True:
-            async with self._lock:
+            with self._lock:
                 while self._completed and self._completed[0]._taken:
                     self._completed.popleft()
                 if self._completed:
@@ -146,7 +146,7 @@ class AsyncParallel:
                 pending._response = await self._client.request(method, url, **kwargs)
             except Exception as exc:  # stored; raised from get_response()/next_response()
                 pending._error = exc
-            async with self._lock:
+            with self._lock:
                 pending._done = True
                 self._completed.append(pending)
                 if pending._event is not None:

@@ -12,10 +12,9 @@ gets a ``RemoteProtocolError`` saying so.
 from __future__ import annotations
 
 import logging
-import ssl
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._config import Limits
 from .._exceptions import PoolTimeout, RemoteProtocolError, UnsupportedProtocol
@@ -25,6 +24,9 @@ from .._pool_state import Origin, PoolState
 from ..concurrency.base import Backend, Event
 from .http11 import HTTP11Connection, StaleConnection
 from .response import Response
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["ConnectionPool"]
 
@@ -195,21 +197,20 @@ class ConnectionPool:
         )
         return HTTP11Connection(stream, origin, self, self._parser_options)
 
-    def release(self, conn: HTTP11Connection, reusable: bool) -> None:
-        """Called by a connection when its exchange is over."""
+    def checkin(self, conn: HTTP11Connection, reusable: bool) -> bool:
+        """A connection's exchange is over: keep it idle if ``reusable`` and the limits
+        allow. Returns True if the caller must close it. Never awaits."""
         if conn not in self._active:  # the pool was closed meanwhile: it no longer counts
-            conn.close()
-            return
+            return True
         self._active.discard(conn)
-        keep = False
         with self._lock:
             if reusable and not conn.closed and not self._closed:
                 keep = self._state.put_idle(conn)
             else:
                 self._state.forget()
+                keep = False
             self._wake_one()
-        if not keep:
-            conn.close()
+        return not keep
 
     def _discard(self, conn: HTTP11Connection) -> None:
         """Close a checked-out connection after a failure; its slot is freed once."""

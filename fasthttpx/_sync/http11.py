@@ -129,7 +129,7 @@ class HTTP11Connection:
                     finished = True
                 elif type(event) is InformationalResponse:
                     continue
-        headers = Headers(response_head.headers)
+        headers = Headers.from_raw(response_head.headers)
         body_stream = HTTP11Body(
             self, parser, pieces, finished, read_timeout, request, headers
         )
@@ -141,8 +141,8 @@ class HTTP11Connection:
             http_version="HTTP/1.0" if response_head.http_version == b"1.0" else "HTTP/1.1",
             reason_phrase=response_head.reason.decode("latin-1"),
         )
-        if finished:
-            body_stream.finish()
+        if finished and body_stream.finish():
+            self.close()
         return response
 
     def _send_body(self, request: Request, body: Any, write_timeout: float | None) -> None:
@@ -162,8 +162,11 @@ class HTTP11Connection:
         if chunked:
             self._stream.write(LAST_CHUNK, write_timeout)
 
-    def exchange_finished(self, parser: Any, request: Request, headers: Headers) -> None:
-        """The response ended cleanly: keep the connection if everything allows it."""
+    def exchange_finished(self, parser: Any, request: Request, headers: Headers) -> bool:
+        """The response ended cleanly: keep the connection if everything allows it.
+
+        Returns True when the caller must close the connection (no happens here, so
+        the pool's bookkeeping cannot be interrupted half-way)."""
         reusable = (
             parser.keep_alive
             and not parser.unused_data
@@ -179,7 +182,7 @@ class HTTP11Connection:
         elif parser.unused_data:
             logger.debug("discarding connection to %r: %d stray bytes after the response",
                          self.origin, len(parser.unused_data))
-        self._pool.release(self, reusable)
+        return self._pool.checkin(self, reusable)
 
 
 class HTTP11Body:
@@ -207,11 +210,13 @@ class HTTP11Body:
         self._request = request
         self._headers = headers
 
-    def finish(self) -> None:
-        """Called when the end of the message has been parsed."""
-        if not self._released:
-            self._released = True
-            self._conn.exchange_finished(self._parser, self._request, self._headers)
+    def finish(self) -> bool:
+        """The end of the message has been parsed: hand the connection back. True if the
+        caller must close it."""
+        if self._released:
+            return False
+        self._released = True
+        return self._conn.exchange_finished(self._parser, self._request, self._headers)
 
     def _read_more(self) -> None:
         parser = self._parser
@@ -226,8 +231,8 @@ class HTTP11Body:
                 self._pieces.append(event.data)
             elif type(event) is EndOfMessage:
                 self._finished = True
-        if self._finished:
-            self.finish()
+        if self._finished and self.finish():
+            self._conn.close()
 
     def read_all(self) -> bytes:
         """The rest of the body in one piece."""
@@ -253,8 +258,6 @@ class HTTP11Body:
         if not self._released:
             self._released = True
             conn = self._conn
-            try:
-                conn.close()
-            finally:
-                conn._pool.release(conn, False)
+            conn._pool.checkin(conn, False)
+            conn.close()
 

@@ -44,6 +44,10 @@ class _StreamProtocol(asyncio.Protocol):
         self.drain_waiter: asyncio.Future[None] | None = None
         self.write_paused = False
         self.read_paused = False
+        # Read timeouts: one timer per connection that re-arms itself, not one per read.
+        self.deadline = 0.0
+        self.read_timeout: float | None = None
+        self.timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -68,6 +72,9 @@ class _StreamProtocol(asyncio.Protocol):
     def connection_lost(self, exc: BaseException | None) -> None:
         self.eof = True
         self.error = exc
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
         self._wake_reader()
         waiter = self.drain_waiter
         if waiter is not None:
@@ -85,6 +92,18 @@ class _StreamProtocol(asyncio.Protocol):
             self.drain_waiter = None
             if not waiter.done():
                 waiter.set_result(None)
+
+    def check_deadline(self) -> None:
+        """Timer callback: fail the waiting read if its deadline passed, else re-arm."""
+        self.timer = None
+        waiter = self.read_waiter
+        if waiter is None or waiter.done():
+            return
+        if self.loop.time() >= self.deadline:
+            self.read_waiter = None
+            waiter.set_exception(ReadTimeout(f"no data received within {self.read_timeout} s"))
+        else:
+            self.timer = self.loop.call_at(self.deadline, self.check_deadline)
 
     def _wake_reader(self) -> None:
         waiter = self.read_waiter
@@ -115,16 +134,14 @@ class AsyncioStream:
         if not protocol.chunks and not protocol.eof:
             waiter = self._loop.create_future()
             protocol.read_waiter = waiter
-            if timeout is None:
-                await waiter
-            else:
-                handle = self._loop.call_later(
-                    timeout, _expire, waiter, ReadTimeout(f"no data received within {timeout} s")
-                )
-                try:
-                    await waiter
-                finally:
-                    handle.cancel()
+            if timeout is not None:
+                # Only moves the deadline; the connection's timer re-arms when it fires early.
+                protocol.read_timeout = timeout
+                protocol.deadline = self._loop.time() + timeout
+                if protocol.timer is None:
+                    protocol.timer = self._loop.call_at(protocol.deadline,
+                                                        protocol.check_deadline)
+            await waiter
         chunks = protocol.chunks
         if chunks:
             data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
@@ -173,6 +190,9 @@ class AsyncioStream:
         """Close without waiting (usable from synchronous cleanup paths)."""
         if not self._closed:
             self._closed = True
+            if self._protocol.timer is not None:
+                self._protocol.timer.cancel()
+                self._protocol.timer = None
             self._transport.abort() if self._protocol.error else self._transport.close()
 
     async def start_tls(
@@ -203,6 +223,22 @@ class AsyncioStream:
             ssl_object = self._transport.get_extra_info("ssl_object")
             return ssl_object.selected_alpn_protocol() if ssl_object is not None else None
         return self._transport.get_extra_info(name)
+
+
+class _NoLock:
+    """The pool's lock on one event loop: its critical sections never await, so nothing
+    can interleave them and there is nothing to lock."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+
+_NO_LOCK = _NoLock()
 
 
 class _Event:
@@ -291,8 +327,8 @@ class AsyncioBackend:
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
 
-    def create_lock(self) -> asyncio.Lock:
-        return asyncio.Lock()
+    def create_lock(self) -> _NoLock:
+        return _NO_LOCK
 
     def create_event(self) -> _Event:
         return _Event()

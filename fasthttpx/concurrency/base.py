@@ -51,8 +51,15 @@ class AsyncNetworkStream(Protocol):
 
 
 class AsyncLock(Protocol):
-    async def __aenter__(self) -> object: ...
-    async def __aexit__(self, *args: object) -> None: ...
+    """Guards the pool's short critical sections, which never await.
+
+    A plain (not async) context manager: on one event loop nothing can interleave a section
+    that does not await, so asyncio and trio return a no-op; the sync backend returns a
+    ``threading.Lock`` because ``Client`` may be shared between threads. Entering it must
+    not be a checkpoint: a cancellation there would split the pool's bookkeeping."""
+
+    def __enter__(self) -> object: ...
+    def __exit__(self, *args: object) -> None: ...
 
 
 class AsyncEvent(Protocol):

@@ -17,11 +17,11 @@ socket wait inside the SSL layer.
 from __future__ import annotations
 
 import math
+import os
 import select
 import ssl
 import sys
 from collections.abc import Awaitable, Callable
-from types import TracebackType
 from typing import Any, cast
 
 try:
@@ -72,10 +72,11 @@ def _native_reason(exc: BaseException) -> BaseException:
 
 def _connect_failure(exc: BaseException, host: str, port: int) -> Exception:
     reason = _native_reason(exc)
-    if isinstance(reason, OSError) and not isinstance(reason, ssl.SSLError) and reason.strerror:
+    errno = reason.errno if isinstance(reason, OSError) else None
+    if reason is not exc and not isinstance(reason, ssl.SSLError) and errno and errno > 0:
         # trio's per-address errors read "Error connecting to (...): <strerror>"; keep the
         # plain reason, ``connect_error`` names host and port itself.
-        reason = OSError(reason.errno, reason.strerror)
+        reason = OSError(errno, os.strerror(errno))
     return connect_error(reason, host, port)
 
 
@@ -218,34 +219,29 @@ class TrioStream:
 
 
 class _Lock:
-    """The pool's lock: taken without a checkpoint, and it must never have to wait.
+    """The pool's lock: a plain context manager that never waits and never checkpoints.
 
-    The pool only holds it around bookkeeping that never awaits, and trio guarantees no other
-    task runs in between, so the lock is never contended. Waiting for it (``trio.Lock``'s
-    ``async with``) would be a checkpoint: a cancellation could strike right there, between
-    two bookkeeping steps, and leave the pool's counts wrong. So we take it with
-    ``acquire_nowait`` and treat contention as the bug it is.
+    The pool only holds it around bookkeeping that never awaits, and trio runs one task at a
+    time until the next checkpoint, so no other task can ever find it held. Waiting for it
+    (``trio.Lock``'s ``async with``) would itself be a checkpoint: a cancellation could strike
+    right there, between two bookkeeping steps, and leave the pool's counts wrong. So this lock
+    is a flag: entering costs an attribute check, and finding it held means a critical section
+    awaited (or re-entered), which is reported instead of silently corrupting the pool.
     """
 
-    __slots__ = ("_lock",)
+    __slots__ = ("_held",)
 
     def __init__(self) -> None:
-        self._lock = trio.Lock()
+        self._held = False
 
-    async def __aenter__(self) -> _Lock:
-        try:
-            self._lock.acquire_nowait()
-        except trio.WouldBlock:
-            raise RuntimeError("pool lock contended: a critical section awaited") from None
+    def __enter__(self) -> _Lock:
+        if self._held:
+            raise RuntimeError("pool lock contended: a critical section awaited")
+        self._held = True
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._lock.release()
+    def __exit__(self, *exc_info: object) -> None:
+        self._held = False
 
 
 class _Event:
@@ -289,14 +285,9 @@ class _TaskGroup:
         self._nursery = await self._manager.__aenter__()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> bool | None:
+    async def __aexit__(self, *exc_info: Any) -> bool | None:
         self.cancel()
-        return await self._manager.__aexit__(exc_type, exc, tb)
+        return await self._manager.__aexit__(*exc_info)
 
     def start_soon(self, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
         if self._nursery is None:

@@ -472,6 +472,24 @@ bad("101-after-100", "RFC 9110 §15.2.2",
 bad("1xx-bad-field", R_1 + "; RFC 9112 §5.1",
     b"HTTP/1.1 103 Early Hints\r\nLink : </x>\r\n\r\n" + FINAL, r"whitespace|space|colon|name")
 
+ok("1xx-framing-fields-ignored", R_1 + "; RFC 9112 §6.3 rule 1",
+   b"HTTP/1.1 100 Continue\r\nContent-Length: 5\r\n\r\n"
+   b"HTTP/1.1 103 EH\r\nTransfer-Encoding: chunked\r\n\r\n" + FINAL,
+   I1(headers=hdr(b"Content-Length: 5")), I1(103, b"EH", hdr(TE)), *FINAL_EV)
+ok("1xx-then-head-response", R_1 + "; " + R_NB,
+   b"HTTP/1.1 100 Continue\r\n\r\n" + msg(S200, CL5), I1(), H(headers=hdr(CL5)), E(),
+   method=b"HEAD")
+ok("method-is-case-sensitive", "RFC 9110 §9.1 (\"head\" is not HEAD)",
+   msg(S200, CL5, body=b"hello"), H(headers=hdr(CL5)), Data(b"hello"), E(), method=b"head")
+ok("204-http10", R_NB + "; RFC 9112 §9.3", b"HTTP/1.0 204 No Content\r\n\r\n",
+   H(204, b"No Content", version=b"1.0"), E(), keep_alive=False)
+ok("reason-trailing-spaces-kept", R_S + " (reason-phrase may end in SP)",
+   b"HTTP/1.1 200 OK  \r\nContent-Length: 0\r\n\r\n", H(200, b"OK  ", hdr(CL0)), E())
+bad("te-split-over-fields", R_TE, msg(S200, b"Transfer-Encoding: gzip", TE, body=b"0\r\n\r\n"),
+    KW_TE)
+bad("cl-21-digits-leading-zeros", "RFC 9110 §8.6 (at most 18 digits)",
+    msg(S200, b"Content-Length: 000000000000000000005", body=b"hello"), KW_CL)
+
 # --- body delimited by the close: RFC 9112 §6.3 rule 8 --------------------------------
 R_RC = "RFC 9112 §6.3 rule 8"
 ok("until-close-1.1", R_RC, msg(S200, body=b"hello"), H(), Data(b"hello"), E(),

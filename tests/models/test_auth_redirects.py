@@ -167,3 +167,53 @@ def test_cookies_rebuilt_for_new_url() -> None:
     resp = BaseResponse(302, headers={"Location": "http://other.com/"}, request=req)
     new = build_redirect_request(req, resp, cookies=jar)
     assert new.headers["cookie"] == "sid=1"
+
+
+def test_parse_auth_params() -> None:
+    from fasthttpx._auth import parse_auth_params
+
+    assert parse_auth_params('realm="a, b", nonce=xyz ,opaque="q\\"uote", qop="auth"') == {
+        "realm": "a, b", "nonce": "xyz", "opaque": 'q"uote', "qop": "auth",
+    }
+    assert parse_auth_params("") == {}
+    assert parse_auth_params("garbage-without-equals" * 1000) == {}
+
+
+def _challenge_flow(header: str) -> None:
+    flow = DigestAuth("u", "p").auth_flow(Request("GET", "http://x/"))
+    r = next(flow)
+    flow.send(BaseResponse(401, headers={"WWW-Authenticate": header}, request=r))
+
+
+def test_digest_errors() -> None:
+    from fasthttpx._exceptions import ProtocolError
+
+    with pytest.raises(ProtocolError, match="Malformed"):
+        _challenge_flow('Digest realm="r"')
+    with pytest.raises(ProtocolError, match="algorithm"):
+        _challenge_flow('Digest realm="r", nonce="n", algorithm=FOO')
+    with pytest.raises(NotImplementedError):
+        _challenge_flow('Digest realm="r", nonce="n", qop="auth-int"')
+
+
+def test_digest_rfc2069_and_sess() -> None:
+    import hashlib
+
+    flow = FixedNonceDigest("u", "p").auth_flow(Request("GET", "http://x/p"))
+    r = next(flow)
+    r = flow.send(BaseResponse(401, headers={"WWW-Authenticate": 'Digest realm="r", nonce="n"'},
+                               request=r))
+    ha1 = hashlib.md5(b"u:r:p").hexdigest()
+    ha2 = hashlib.md5(b"GET:/p").hexdigest()
+    expected = hashlib.md5(f"{ha1}:n:{ha2}".encode()).hexdigest()
+    assert f'response="{expected}"' in r.headers["authorization"]
+    assert "qop" not in r.headers["authorization"]
+
+    flow = FixedNonceDigest("u", "p").auth_flow(Request("GET", "http://x/p"))
+    r = next(flow)
+    challenge = 'Digest realm="r", nonce="n", qop=auth, algorithm=MD5-sess'
+    r = flow.send(BaseResponse(401, headers={"WWW-Authenticate": challenge}, request=r))
+    cn = RFC_CNONCE.decode()
+    ha1s = hashlib.md5(f"{ha1}:n:{cn}".encode()).hexdigest()
+    expected = hashlib.md5(f"{ha1s}:n:00000001:{cn}:auth:{ha2}".encode()).hexdigest()
+    assert f'response="{expected}"' in r.headers["authorization"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -72,7 +73,7 @@ def test_headers_update_and_encoding() -> None:
         Headers({"a": "é"})
     assert Headers({"a": "é"}, encoding="utf-8").raw == [(b"a", "é".encode())]
     with pytest.raises(TypeError):
-        Headers({"a": 1})  # type: ignore[dict-item]
+        Headers({"a": 1})  # type: ignore[arg-type]
 
 
 def test_headers_repr_hides_secrets() -> None:
@@ -108,16 +109,16 @@ def test_request_bodies() -> None:
     assert r.headers["transfer-encoding"] == "chunked"
     assert "content-length" not in r.headers
     with pytest.raises(RequestNotRead):
-        r.content
+        _ = r.content
     assert r.read() == b"ab" and r.content == b"ab" and r.stream == b"ab"
     r = Request("POST", "http://a/", content=b"x", headers={"Content-Length": "1"})
     assert r.headers.get_list("content-length") == ["1"]
     with pytest.warns(DeprecationWarning):
-        r = Request("POST", "http://a/", data=b"raw")  # type: ignore[arg-type]
+        r = Request("POST", "http://a/", data=b"raw")
     assert r.content == b"raw"
 
 
-async def _agen():  # type: ignore[no-untyped-def]
+async def _agen() -> AsyncIterator[bytes]:
     yield b"a"
     yield b"b"
 
@@ -151,15 +152,15 @@ def test_response_basics() -> None:
     assert r.headers["content-length"] == "8"
     assert r.num_bytes_downloaded == 8
     with pytest.raises(RuntimeError):
-        r.elapsed
+        _ = r.elapsed
     r.elapsed = datetime.timedelta(seconds=1)
     assert r.elapsed.total_seconds() == 1
     assert BaseResponse(599).reason_phrase == ""
     assert BaseResponse(200, reason_phrase="Fine").reason_phrase == "Fine"
     with pytest.raises(RuntimeError):
-        BaseResponse(200).request
+        _ = BaseResponse(200).request
     with pytest.raises(ResponseNotRead):
-        BaseResponse(200).content
+        _ = BaseResponse(200).content
 
 
 def test_response_text_and_encoding() -> None:

@@ -183,6 +183,6 @@ def test_queryparams() -> None:
     assert repr(QueryParams("a=1")) == "QueryParams('a=1')"
     assert len(q) == 3 and bool(q) and not QueryParams()
     with pytest.raises(RuntimeError):
-        q["a"] = "x"  # type: ignore[index]
+        q["a"] = "x"
     with pytest.raises(RuntimeError):
         q.update({})

@@ -2,7 +2,7 @@
 
 Starts a small threaded HTTP/1.1 server on 127.0.0.1 (standard library only), then shows a
 plain GET, a JSON POST, an async client, a streamed download, ``parallel()`` and a
-malformed response being refused, and stops the server. Run: ``python -m fasthttpx._demo``.
+malformed response being refused, and stops the server. Run: ``python scripts/demo.py``.
 """
 
 from __future__ import annotations
