@@ -14,7 +14,9 @@ from ._sync.client import Client
 from ._sync.parallel import Parallel
 from ._sync.response import Response
 
-__all__ = ["parallel", "request", "stream", "get", "options", "head", "post", "put", "patch", "delete"]
+__all__ = [
+    "parallel", "request", "stream", "get", "options", "head", "post", "put", "patch", "delete",
+]
 
 _CLIENT_KEYWORDS = ("verify", "cert", "trust_env", "http1", "http2", "proxy", "limits")
 

@@ -253,7 +253,7 @@ def _render_body(console: Console, response: fasthttpx.Response, content: bytes)
             pass  # not actually JSON: show it as text
     lexer = LEXERS.get(media_type) or ("xml" if media_type.endswith("+xml") else None)
     if lexer is not None:
-        console.print(Syntax(text, lexer, theme="ansi_dark", word_wrap=True,
+        console.print(Syntax(text.rstrip("\n"), lexer, theme="ansi_dark", word_wrap=True,
                              background_color="default"))
         return
     console.print(text, markup=False, highlight=False, emoji=False, end="")

@@ -27,7 +27,7 @@ class _HeadBase:
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and (
             self.status_code, self.reason, self.http_version, self.headers
-        ) == (other.status_code, other.reason, other.http_version, other.headers)  # type: ignore[attr-defined]
+        ) == (other.status_code, other.reason, other.http_version, other.headers)
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -57,7 +57,7 @@ class Data:
         self.data = data
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is Data and self.data == other.data  # type: ignore[attr-defined]
+        return type(other) is Data and self.data == other.data
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -74,7 +74,7 @@ class EndOfMessage:
         self.trailers = trailers if trailers is not None else []
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is EndOfMessage and self.trailers == other.trailers  # type: ignore[attr-defined]
+        return type(other) is EndOfMessage and self.trailers == other.trailers
 
     __hash__ = None  # type: ignore[assignment]
 

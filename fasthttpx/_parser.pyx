@@ -172,6 +172,7 @@ cdef class ResponseParser:
     cdef bytes _reason
     cdef bytes _http_version
     cdef int _minor
+    cdef Py_ssize_t _framing_fields  # fields that may be Content-Length/Transfer-Encoding/Connection
     cdef list _headers
     cdef long long _remaining
     cdef long long _received_body
@@ -205,6 +206,7 @@ cdef class ResponseParser:
         self._http_version = b""
         self._minor = 0
         self._headers = []
+        self._framing_fields = 0
         self._remaining = 0  # Content-Length body bytes still to come
         self._received_body = 0
         self._content_length = 0
@@ -309,6 +311,7 @@ cdef class ResponseParser:
                 pair = scan_field_line(p, pos, end, min(room, self._max_line_size), &nl)
                 if pair is not None:
                     self._headers.append(pair)
+                    self._framing_fields += _may_frame(<bytes>(<tuple>pair)[0])
                     self._head_size += nl - pos + 1
                     pos = nl + 1
                     continue
@@ -350,6 +353,7 @@ cdef class ResponseParser:
     cdef int _on_head_line(self, const unsigned char* s, Py_ssize_t n, list events) except -1:
         """A complete head line (without its LF)."""
         cdef Py_ssize_t m = n
+        cdef object pair
         if n >= self._max_line_size or n >= self._max_headers_size - self._head_size:
             self._check_line_limits(n, n + 1)
         self._head_size += n + 1
@@ -364,7 +368,9 @@ cdef class ResponseParser:
         else:
             if PyList_GET_SIZE(self._headers) >= self._max_header_count:
                 raise RemoteProtocolError("too many header fields")
-            self._headers.append(parse_field_line(s, m))
+            pair = parse_field_line(s, m)
+            self._headers.append(pair)
+            self._framing_fields += _may_frame(<bytes>(<tuple>pair)[0])
         return 0
 
     cdef int _parse_status_line(self, const unsigned char* s, Py_ssize_t n) except -1:
@@ -425,6 +431,7 @@ cdef class ResponseParser:
             )
             self._status_code = -1
             self._headers = []
+            self._framing_fields = 0
             self._head_size = 0
             return 0
         self._decide_framing()
@@ -449,11 +456,15 @@ cdef class ResponseParser:
         cdef const unsigned char* s
         cdef const unsigned char* v
         cdef int code
+        cdef Py_ssize_t left = self._framing_fields
         for pair in self._headers:
+            if left == 0:  # the other fields cannot be framing fields: don't look at them
+                break
             name = <bytes>pair[0]
-            n = PyBytes_GET_SIZE(name)
-            if n != 14 and n != 17 and n != 10:
+            if not _may_frame(name):
                 continue
+            left -= 1
+            n = PyBytes_GET_SIZE(name)
             s = <const unsigned char*>PyBytes_AS_STRING(name)
             value = <bytes>pair[1]
             v = <const unsigned char*>PyBytes_AS_STRING(value)
@@ -560,6 +571,16 @@ cdef class ResponseParser:
             if pos < end:
                 self._unused += PyBytes_FromStringAndSize(p + pos, end - pos)
         return 0
+
+
+cdef inline int _may_frame(bytes name):
+    """1 if ``name`` could be Content-Length, Transfer-Encoding or Connection (a cheap test)."""
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(name)
+    cdef unsigned char c
+    if n != 14 and n != 17 and n != 10:
+        return 0
+    c = (<const unsigned char*>PyBytes_AS_STRING(name))[0] | 0x20
+    return c == 0x63 or c == 0x74  # "c" or "t"
 
 
 cdef inline bint _lower_equals(const unsigned char* s, const char* lower, Py_ssize_t n):

@@ -193,7 +193,13 @@ class AsyncioStream:
             if self._protocol.timer is not None:
                 self._protocol.timer.cancel()
                 self._protocol.timer = None
-            self._transport.abort() if self._protocol.error else self._transport.close()
+            # TLS: don't wait for the peer's close_notify (RFC 9112 §9.8 lets an HTTP client
+            # drop it); a graceful SSL shutdown would keep the socket open up to 30 s.
+            transport = self._transport
+            if self._protocol.error or transport.get_extra_info("sslcontext") is not None:
+                transport.abort()
+            else:
+                transport.close()
 
     async def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None, timeout: float | None
@@ -210,8 +216,8 @@ class AsyncioStream:
         except (OSError, ssl.SSLError, ssl.CertificateError) as exc:
             raise connect_error(exc, server_hostname or "?", 0) from exc
         assert transport is not None
-        self._transport = transport  # type: ignore[assignment]
-        self._protocol.transport = transport  # type: ignore[assignment]
+        self._transport = transport
+        self._protocol.transport = transport
         return self
 
     def is_readable_or_closed(self) -> bool:
@@ -322,7 +328,7 @@ class AsyncioBackend:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             except OSError:  # pragma: no cover - not a TCP socket
                 pass
-        return AsyncioStream(transport, protocol)  # type: ignore[arg-type]
+        return AsyncioStream(transport, protocol)
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)

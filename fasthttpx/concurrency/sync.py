@@ -41,21 +41,25 @@ class SyncStream:
             self._timeout = timeout
 
     def read(self, max_bytes: int, timeout: float | None) -> bytes:
+        if self._closed:
+            raise ReadError("read from a closed connection")
         if self._timeout != timeout:
             self._set_timeout(timeout)
         try:
             return self._sock.recv(max_bytes)
-        except socket.timeout as exc:
+        except TimeoutError as exc:
             raise ReadTimeout(f"no data received within {timeout} s") from exc
         except OSError as exc:
             raise ReadError(f"connection lost: {exc}") from exc
 
     def write(self, data: bytes, timeout: float | None) -> None:
+        if self._closed:
+            raise WriteError("write to a closed connection")
         if self._timeout != timeout:
             self._set_timeout(timeout)
         try:
             self._sock.sendall(data)
-        except socket.timeout as exc:
+        except TimeoutError as exc:
             raise WriteTimeout(f"could not send within {timeout} s") from exc
         except OSError as exc:
             raise WriteError(f"connection lost: {exc}") from exc
@@ -74,7 +78,7 @@ class SyncStream:
         self._set_timeout(timeout)
         try:
             tls = ssl_context.wrap_socket(self._sock, server_hostname=server_hostname)
-        except socket.timeout as exc:
+        except TimeoutError as exc:
             raise ConnectTimeout(f"TLS handshake took longer than {timeout} s") from exc
         except (OSError, ssl.SSLError, ssl.CertificateError) as exc:
             raise connect_error(exc, server_hostname or "?", 0) from exc
@@ -159,7 +163,7 @@ class SyncBackend:
         source = (local_address, 0) if local_address else None
         try:
             sock = socket.create_connection((host, port), timeout, source_address=source)
-        except socket.timeout as exc:
+        except TimeoutError as exc:
             raise ConnectTimeout(f"connecting to {host}:{port} took longer than {timeout} s") \
                 from exc
         except OSError as exc:

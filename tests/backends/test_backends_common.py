@@ -16,18 +16,7 @@ from ._helpers import RUNNERS, TLS, Runner, peer, refused_port, reset
 
 #: Bugs found by these tests in backends this file does not own: (test, backend) -> reason.
 #: Strict xfail, so a fix shows up as XPASS and the entry must go.
-KNOWN_BUGS = {
-    ("test_closed_by_us_is_readable_or_closed_and_close_twice_is_fine", "sync"):
-        "SyncStream.read after close raises a bare OSError (EBADF from settimeout), "
-        "not ReadError",
-    ("test_connect_refused", "asyncio"):
-        "asyncio's OSError strerror is 'Connect call failed (...)'; connect_error should "
-        "name os.strerror(errno) ('Connection refused')",
-    ("test_tls_stray_bytes_inside_the_tls_layer", "asyncio"):
-        "AsyncioStream.aclose on TLS starts a graceful SSL shutdown that waits for the "
-        "peer's close_notify (up to 30 s): the socket is still open when the loop ends",
-    ("test_tls_decrypted_bytes_left_over", "asyncio"): "same TLS aclose leak",
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(params=list(RUNNERS), ids=list(RUNNERS))

@@ -71,13 +71,13 @@ async def test_streaming_read_stream_raw_close(backend: Any, app_server: Any) ->
     async with fasthttpx.AsyncClient(backend=backend) as client:
         response = await client.get(app_server.url + "/bytes/100000", stream=True)
         with pytest.raises(fasthttpx.ResponseNotRead):
-            response.content
+            _ = response.content
         body = b""
         async for piece in response.stream():
             body += piece
         assert len(body) == 100000
         with pytest.raises(fasthttpx.StreamConsumed):
-            async for piece in response.stream():
+            async for _piece in response.stream():
                 pass
 
         response = await client.get(app_server.url + "/gzip", stream=True)

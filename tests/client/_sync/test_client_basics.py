@@ -72,13 +72,13 @@ def test_streaming_read_stream_raw_close(backend: Any, app_server: Any) -> None:
     with fasthttpx.Client(backend=backend) as client:
         response = client.get(app_server.url + "/bytes/100000", stream=True)
         with pytest.raises(fasthttpx.ResponseNotRead):
-            response.content
+            _ = response.content
         body = b""
         for piece in response.stream():
             body += piece
         assert len(body) == 100000
         with pytest.raises(fasthttpx.StreamConsumed):
-            for piece in response.stream():
+            for _piece in response.stream():
                 pass
 
         response = client.get(app_server.url + "/gzip", stream=True)
