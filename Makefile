@@ -10,7 +10,8 @@ PYTEST_ARGS ?=
 $(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[test]'
+	$(PIP) install -q "setuptools>=68" wheel "Cython>=3.0.8"
+	$(PIP) install -q --no-build-isolation -e '.[test]'
 	touch $@
 
 venv: $(VENV)/.installed

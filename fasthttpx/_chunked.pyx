@@ -26,7 +26,15 @@ the section), so the same input gives the same error however it is split into fe
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.mem cimport PyMem_Free, PyMem_Realloc
+from cpython.object cimport PyObject
 from libc.stdint cimport uint64_t
+
+
+cdef extern from "Python.h":
+    # borrowed references, no checks (the indexes are in range by construction)
+    PyObject* PyTuple_GET_ITEM(object tuple, Py_ssize_t index)
+    Py_ssize_t PyTuple_GET_SIZE(object tuple)
+
 from libc.string cimport memchr, memcmp, memcpy
 
 from ._exceptions import RemoteProtocolError
@@ -145,14 +153,17 @@ cdef tuple _KNOWN_NAMES_BY_LEN = tuple(
 @cython.boundscheck(False)
 @cython.wraparound(False)
 cdef inline object _known_name(const unsigned char* s, Py_ssize_t n):
-    cdef tuple candidates
-    cdef bytes name
+    cdef PyObject* candidates
+    cdef PyObject* name
+    cdef Py_ssize_t k
     if n >= 32:
         return None
-    candidates = <tuple>_KNOWN_NAMES_BY_LEN[n]
-    for name in candidates:
-        if memcmp(PyBytes_AS_STRING(name), s, n) == 0:
-            return name
+    candidates = PyTuple_GET_ITEM(_KNOWN_NAMES_BY_LEN, n)  # borrowed references
+    for k in range(PyTuple_GET_SIZE(<object>candidates)):
+        name = PyTuple_GET_ITEM(<object>candidates, k)
+        if (<const unsigned char*>PyBytes_AS_STRING(<object>name))[0] == s[0] and memcmp(
+                PyBytes_AS_STRING(<object>name), s, n) == 0:
+            return <object>name
     return None
 
 
@@ -173,6 +184,8 @@ cdef object scan_field_line(const unsigned char* s, Py_ssize_t start, Py_ssize_t
     cdef uint64_t w
     cdef unsigned char c
     cdef object name
+    while i + 4 <= end and TCHAR[s[i]] & TCHAR[s[i + 1]] & TCHAR[s[i + 2]] & TCHAR[s[i + 3]]:
+        i += 4
     while i < end and TCHAR[s[i]]:
         i += 1
     if i == start or i >= end or s[i] != 0x3A:  # ":"

@@ -72,6 +72,13 @@ def parse_field_line(line: bytes) -> tuple[bytes, bytes]:
     return name, value.rstrip(b" \t")
 
 
+def _argument_type_error(name: str, value: object) -> TypeError:
+    """The TypeError the compiled twin raises for an argument that is not ``bytes``."""
+    return TypeError(
+        f"Argument '{name}' has incorrect type (expected bytes, got {type(value).__name__})"
+    )
+
+
 def _field_line_error(line: bytes) -> None:
     """Raise the error that explains why ``line`` is not a field line (slow path)."""
     first = line[0]
@@ -121,6 +128,8 @@ class ChunkedDecoder:
     # -- public interface ---------------------------------------------------------------
 
     def feed(self, data: bytes) -> bytes:
+        if type(data) is not bytes:
+            raise _argument_type_error("data", data)
         if self._state == _FAILED:
             raise RemoteProtocolError(self._error)
         return self._feed(data, 0)

@@ -261,10 +261,17 @@ def _render_body(console: Console, response: fasthttpx.Response, content: bytes)
         console.print()
 
 
-def _write_body(stream: IO[bytes], chunks: Iterator[bytes]) -> None:
+def _write_body(stdout: IO[str], chunks: Iterator[bytes]) -> None:
+    """Write body bytes to stdout as they are; a text-only stdout (no ``.buffer``, e.g. a
+    StringIO) gets them decoded as UTF-8 with replacement characters."""
+    binary: IO[bytes] | None = getattr(stdout, "buffer", None)
     for chunk in chunks:
-        stream.write(chunk)
-        stream.flush()
+        if binary is not None:
+            binary.write(chunk)
+            binary.flush()
+        else:
+            stdout.write(chunk.decode("utf-8", "replace"))
+            stdout.flush()
 
 
 def _download(response: fasthttpx.Response, path: str, progress_console: Console) -> None:
@@ -362,14 +369,15 @@ def _run(
     download: str | None,
     pretty: bool | None,
 ) -> None:
-    stdout_text = click.get_text_stream("stdout")
-    stdout_bytes = click.get_binary_stream("stdout")
+    # The current sys.stdout/sys.stderr (not ones captured at import), so that redirection
+    # by the caller (click's CliRunner, contextlib.redirect_stdout) is honoured.
+    stdout_text = sys.stdout
     if pretty is None:
         pretty = stdout_text.isatty()
     # Heads go with the body when formatting for a person; to stderr when stdout is a pipe.
     out = Console(file=stdout_text, force_terminal=True if pretty else None, highlight=False,
                   soft_wrap=True)
-    err = Console(file=click.get_text_stream("stderr"), highlight=False, soft_wrap=True)
+    err = Console(file=sys.stderr, highlight=False, soft_wrap=True)
     heads = out if pretty else err
 
     with ExitStack() as stack:
@@ -400,8 +408,8 @@ def _run(
                 elif pretty:
                     _render_body(out, response, response.read())
                 else:
-                    out.file.flush()
-                    _write_body(stdout_bytes, response.stream(CHUNK_SIZE))
+                    stdout_text.flush()
+                    _write_body(stdout_text, response.stream(CHUNK_SIZE))
         except (fasthttpx.HTTPError, fasthttpx.InvalidURL) as exc:
             raise _Failure(_describe(exc, url)) from exc
 

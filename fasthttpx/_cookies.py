@@ -164,6 +164,10 @@ class Cookies(MutableMapping[str, str]):
         return (cookie.name for cookie in self.jar)
 
     def __bool__(self) -> bool:
+        # CookieJar keeps {domain: {path: {name: cookie}}}; an empty dict is the common case
+        # and answers without walking the jar (this runs for every request).
+        if not getattr(self.jar, "_cookies", True):
+            return False
         return any(True for _ in self.jar)
 
     def __repr__(self) -> str:

@@ -7,8 +7,6 @@ reused or a request retried.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from ._exceptions import LocalProtocolError
 
 __all__ = [
@@ -22,44 +20,38 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRAC
 
 LAST_CHUNK = b"0\r\n\r\n"  # RFC 9112 §7.1: last-chunk and an empty trailer section
 
-_FORBIDDEN_IN_FIELDS = (b"\r", b"\n", b"\0")
-
-
-def serialize_request_head(
-    method: bytes, target: bytes, headers: Iterable[tuple[bytes, bytes]]
-) -> bytes:
+def serialize_request_head(method: bytes, target: bytes, fields: bytes, count: int) -> bytes:
     """The request line and header section (RFC 9112 §3, §5), ending in the empty line.
 
-    Refuses CR, LF or NUL in any part, which would let a caller's value split the request
-    (header injection)."""
-    parts = [method, b" ", target, b" HTTP/1.1\r\n"]
-    append = parts.append
-    for name, value in headers:
-        append(name)
-        append(b": ")
-        append(value)
-        append(b"\r\n")
-    append(b"\r\n")
-    head = b"".join(parts)
-    # Every legitimate CR and LF is one of the CRLF pairs we added: count them.
-    line_count = (len(parts) - 1) // 4 + 1  # request line, one per header, the empty line
-    if head.count(b"\n") != line_count or head.count(b"\r") != line_count or b"\0" in head:
-        _raise_bad_field(method, target, headers)
+    ``fields`` is the header block already formatted as ``count`` lines of ``Name: value``
+    CRLF (``Headers.render()``, cached per headers object). Refuses CR, LF or NUL anywhere
+    else, which would let a caller's value split the request (header injection): every
+    legitimate CR and LF is one of the CRLF pairs, so counting them is enough."""
+    head = b"%s %s HTTP/1.1\r\n%s\r\n" % (method, target, fields)
+    lines = count + 2
+    if (
+        head.count(b"\n") != lines
+        or head.count(b"\r") != lines
+        or b"\0" in head
+        or b" " in method
+        or b" " in target
+    ):
+        raise LocalProtocolError(_describe_bad_head(method, target, fields, count))
     return head
 
 
-def _raise_bad_field(
-    method: bytes, target: bytes, headers: Iterable[tuple[bytes, bytes]]
-) -> None:
-    for char in _FORBIDDEN_IN_FIELDS:
-        if char in method or char in target or b" " in method:
-            raise LocalProtocolError(f"invalid character {char!r} in the request line")
-        for name, value in headers:
-            if char in name or char in value:
-                raise LocalProtocolError(
-                    f"invalid character {char!r} in request header {name.decode('latin-1')!r}"
-                )
-    raise LocalProtocolError("invalid request head")
+def _describe_bad_head(method: bytes, target: bytes, fields: bytes, count: int) -> str:
+    for part in (method, target):
+        if any(char in part for char in (b"\r", b"\n", b"\0", b" ")):
+            return f"invalid character in the request line: {part!r}"
+    lines = fields.split(b"\r\n")[:-1]
+    if len(lines) != count:
+        return "a request header name or value contains CR or LF"
+    for line in lines:
+        if b"\r" in line or b"\n" in line or b"\0" in line:
+            name = line.partition(b":")[0].decode("latin-1")
+            return f"invalid character (CR, LF or NUL) in request header {name!r}"
+    return "invalid request head"
 
 
 def frame_chunk(data: bytes) -> bytes:

@@ -67,20 +67,23 @@ def _encode(value: str | bytes, encoding: str | None, what: str) -> bytes:
 class Headers(MutableMapping[str, str]):
     """Case-insensitive multi-dict of HTTP header fields."""
 
-    __slots__ = ("_list", "_lower", "_encoding")
+    __slots__ = ("_list", "_lower", "_encoding", "_rendered")
 
     _list: list[tuple[bytes, bytes]]
     _lower: list[bytes] | None
     _encoding: str | None
+    _rendered: bytes | None  # the fields as sent on the wire, cached (see ``render``)
 
     def __init__(self, headers: HeaderTypes | None = None, encoding: str | None = None) -> None:
         self._lower = None
         self._encoding = encoding
+        self._rendered = None
         if headers is None:
             self._list = []
         elif isinstance(headers, Headers):
             self._list = list(headers._list)
             self._lower = None if headers._lower is None else list(headers._lower)
+            self._rendered = headers._rendered
             if encoding is None:
                 self._encoding = headers._encoding
         elif isinstance(headers, Mapping):
@@ -105,7 +108,17 @@ class Headers(MutableMapping[str, str]):
         h._list = raw
         h._lower = None
         h._encoding = None
+        h._rendered = None
         return h
+
+    def render(self) -> bytes:
+        """The fields as ``Name: value\r\n`` lines, cached until the next change, so that a
+        client's default headers are formatted once, not per request. Not validated here:
+        the HTTP/1.1 layer refuses CR, LF and NUL before sending."""
+        rendered = self._rendered
+        if rendered is None:
+            rendered = self._rendered = b"".join([b"%s: %s\r\n" % field for field in self._list])
+        return rendered
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -176,10 +189,14 @@ class Headers(MutableMapping[str, str]):
         return values[0] if len(values) == 1 else ", ".join(values)
 
     def get(self, key: str, default: Any = None) -> Any:
-        values = self.get_list(key)
-        if not values:
+        lk = self._key(key)
+        names = self._names()
+        if lk not in names:
             return default
-        return values[0] if len(values) == 1 else ", ".join(values)
+        if names.count(lk) == 1:  # the usual case: one field, found with C-speed scans
+            value = self._list[names.index(lk)][1]
+            return value.decode("latin-1") if value.isascii() else value.decode(self.encoding)
+        return ", ".join(self.get_list(key))
 
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, (str, bytes)):
@@ -222,6 +239,7 @@ class Headers(MutableMapping[str, str]):
         """Set one field: replaces the first of that name in place and drops the others."""
         name = _encode(key, self._encoding, "name")
         val = _encode(value, self._encoding, "value")
+        self._rendered = None
         lk = name.lower()
         names = self._names()
         found = [i for i, n in enumerate(names) if n == lk]
@@ -240,6 +258,7 @@ class Headers(MutableMapping[str, str]):
         found = [i for i, n in enumerate(names) if n == lk]
         if not found:
             raise KeyError(key)
+        self._rendered = None
         for i in reversed(found):
             del self._list[i]
             del names[i]
@@ -248,6 +267,7 @@ class Headers(MutableMapping[str, str]):
         """Append a field, keeping any others of the same name."""
         name = _encode(key, self._encoding, "name")
         self._list.append((name, _encode(value, self._encoding, "value")))
+        self._rendered = None
         if self._lower is not None:
             self._lower.append(name.lower())
 
@@ -261,6 +281,7 @@ class Headers(MutableMapping[str, str]):
                 del self[key]
         self._list.extend(other._list)
         self._lower = None
+        self._rendered = None
 
     def copy(self) -> Headers:
         return Headers(self)
@@ -379,6 +400,7 @@ class Request:
         headers = self.headers
         if not headers._list and not body_headers:
             # Nothing to merge with: the usual automatic headers only.
+            headers._rendered = None
             if self.url._host:
                 headers._list.append((b"Host", self.url.netloc))
             if self.method in ("POST", "PUT", "PATCH"):
@@ -400,7 +422,10 @@ class Request:
         ):
             auto.append((b"Content-Length", b"0"))  # RFC 9110 §8.6
         if auto:
+            rendered = headers._rendered
             self.headers = Headers.from_raw(auto + headers._list)
+            if rendered is not None:  # the client's defaults stay formatted: add ours in front
+                self.headers._rendered = b"".join([b"%s: %s\r\n" % f for f in auto]) + rendered
 
     @property
     def content(self) -> bytes:

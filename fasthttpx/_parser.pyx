@@ -37,6 +37,11 @@ cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.list cimport PyList_GET_SIZE
 from cpython.object cimport PyObject
+
+
+cdef extern from "Python.h":
+    PyObject* PyTuple_GET_ITEM(object tuple, Py_ssize_t index)  # borrowed, unchecked
+
 from libc.string cimport memchr
 
 from ._chunked cimport _DONE as _CHUNKED_DONE, ChunkedDecoder, parse_field_line, scan_field_line
@@ -60,6 +65,7 @@ cdef enum:
 
 cdef bytes _HTTP_1_0 = b"1.0"  # share the common version objects
 cdef bytes _HTTP_1_1 = b"1.1"
+cdef bytes _OK = b"OK"
 
 cdef unsigned char REASON_OK[256]  # HTAB, SP, VCHAR, obs-text (RFC 9112 §4)
 
@@ -311,7 +317,7 @@ cdef class ResponseParser:
                 pair = scan_field_line(p, pos, end, min(room, self._max_line_size), &nl)
                 if pair is not None:
                     self._headers.append(pair)
-                    self._framing_fields += _may_frame(<bytes>(<tuple>pair)[0])
+                    self._framing_fields += _may_frame(<object>PyTuple_GET_ITEM(pair, 0))
                     self._head_size += nl - pos + 1
                     pos = nl + 1
                     continue
@@ -370,7 +376,7 @@ cdef class ResponseParser:
                 raise RemoteProtocolError("too many header fields")
             pair = parse_field_line(s, m)
             self._headers.append(pair)
-            self._framing_fields += _may_frame(<bytes>(<tuple>pair)[0])
+            self._framing_fields += _may_frame(<object>PyTuple_GET_ITEM(pair, 0))
         return 0
 
     cdef int _parse_status_line(self, const unsigned char* s, Py_ssize_t n) except -1:
@@ -418,7 +424,10 @@ cdef class ResponseParser:
             self._http_version = PyBytes_FromStringAndSize(<const char*>s + 5, 3)
         self._minor = s[7] - 0x30
         self._status_code = code
-        self._reason = PyBytes_FromStringAndSize(<const char*>s + 13, n - 13) if n > 13 else b""
+        if n == 15 and s[13] == 0x4F and s[14] == 0x4B:  # the common "OK": a shared object
+            self._reason = _OK
+        else:
+            self._reason = PyBytes_FromStringAndSize(<const char*>s + 13, n - 13) if n > 13 else b""
         return 0
 
     cdef int _finish_head(self, list events) except -1:
@@ -573,7 +582,7 @@ cdef class ResponseParser:
         return 0
 
 
-cdef inline int _may_frame(bytes name):
+cdef inline int _may_frame(object name):
     """1 if ``name`` could be Content-Length, Transfer-Encoding or Connection (a cheap test)."""
     cdef Py_ssize_t n = PyBytes_GET_SIZE(name)
     cdef unsigned char c

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 
-from ._chunked_py import ChunkedDecoder, parse_field_line
+from ._chunked_py import ChunkedDecoder, _argument_type_error, parse_field_line
 from ._events import Data, EndOfMessage, Event, InformationalResponse, ResponseHead
 from ._exceptions import RemoteProtocolError
 
@@ -68,6 +68,8 @@ class ResponseParser:
         max_headers_size: int = 262144,
         max_chunk_line_size: int = 4096,
     ) -> None:
+        if type(request_method) is not bytes:
+            raise _argument_type_error("request_method", request_method)
         self._state = _HEAD
         self._buf: bytearray | None = None  # an unfinished head line carried over to the next feed
         self._head_size = 0  # bytes of the current head in complete lines
@@ -94,6 +96,8 @@ class ResponseParser:
     # -- public interface ---------------------------------------------------------------
 
     def feed(self, data: bytes) -> list[Event]:
+        if type(data) is not bytes:
+            raise _argument_type_error("data", data)
         self._bytes_received += len(data)
         state = self._state
         if state == _DONE:

@@ -84,7 +84,8 @@ class AsyncHTTP11Connection:
         self.exchanges += 1
         method = request.method.encode("ascii")
         stream = self._stream
-        head = serialize_request_head(method, request.url.raw_path, request.headers.raw)
+        headers = request.headers
+        head = serialize_request_head(method, request.url.raw_path, headers.render(), len(headers))
         body = request.stream
         try:
             if isinstance(body, bytes):

@@ -224,6 +224,7 @@ class Client:
             merged_url = merged_url.copy_merge_params(merged_params)
         if headers is None:
             merged_headers = self.headers
+            merged_headers.render()  # formatted once, reused by every request's copy
         else:
             merged_headers = self.headers.copy()
             merged_headers.update(headers)
