@@ -15,6 +15,7 @@ Contract (both twins, byte for byte and error for error):
   longer than ``max_line_size``; data not followed by CRLF; a bare CR anywhere; a bad trailer
   field; too many or too large trailers. After an error the decoder stays failed (same message).
 * Line ends are CRLF; a bare LF is accepted as a line end (RFC 9112 §2.2), a bare CR never.
+  A line's length for the limits is the bytes before its LF (a CR counts).
 """
 
 class ChunkedDecoder:

@@ -14,7 +14,9 @@ How: a state machine over a ``const unsigned char*`` of the fed ``bytes``:
   the whole input is chunk data the input object itself is returned.
 * ``_DATA_CR``/``_DATA_LF``: the CRLF (or bare LF, §2.2) that must follow chunk data.
 * ``_TRAILER``: trailer field lines (§7.1.2) validated as header fields (``parse_field_line``,
-  also used by the parser), until an empty line.
+  also used by the parser), until an empty line. ``scan_field_line`` is the parser's
+  compiled-only one-pass shortcut for plain header lines (no twin: it only ever accepts what
+  the line path accepts, with the same result).
 * ``_DONE``: anything further is kept in ``unused_data``.
 
 Line ends are CRLF or a bare LF (§2.2); a CR anywhere else is an error ("bare CR"). A line's
@@ -28,6 +30,9 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes
 from cpython.mem cimport PyMem_Free, PyMem_Realloc
 from cpython.object cimport PyObject
 from libc.stdint cimport uint64_t
+from libc.string cimport memchr, memcmp, memcpy
+
+from ._exceptions import RemoteProtocolError
 
 
 cdef extern from "Python.h":
@@ -35,9 +40,6 @@ cdef extern from "Python.h":
     PyObject* PyTuple_GET_ITEM(object tuple, Py_ssize_t index)
     Py_ssize_t PyTuple_GET_SIZE(object tuple)
 
-from libc.string cimport memchr, memcmp, memcpy
-
-from ._exceptions import RemoteProtocolError
 
 __all__ = ["ChunkedDecoder"]
 

@@ -502,6 +502,17 @@ class BaseResponse:
     ``self._num_bytes_downloaded`` up to date.
     """
 
+    # Class-level defaults: a subclass building responses off the wire only sets what differs.
+    _content: bytes | None = None
+    _text: str | None = None
+    _encoding: str | None = None
+    _elapsed: datetime.timedelta | None = None
+    _elapsed_seconds: float | None = None
+    _num_bytes_downloaded = 0
+    _cookies: Cookies | None = None
+    is_closed = False
+    default_encoding: str | Callable[[bytes], str | None] = "utf-8"
+
     def __init__(
         self,
         status_code: int,
@@ -566,6 +577,8 @@ class BaseResponse:
     @property
     def elapsed(self) -> datetime.timedelta:
         """Time from sending the request to the end of the response (set by the client)."""
+        if self._elapsed is None and self._elapsed_seconds is not None:
+            self._elapsed = datetime.timedelta(seconds=self._elapsed_seconds)
         if self._elapsed is None:
             raise RuntimeError(
                 "'.elapsed' may only be accessed after the response has been read or closed."

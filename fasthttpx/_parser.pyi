@@ -24,6 +24,11 @@ Contract (both twins, byte for byte and error for error):
   line and each header or trailer line; ``max_header_count`` [100] fields in the head (and
   separately in the trailers); ``max_headers_size`` [262144] bytes of head in all (and of
   trailers); ``max_chunk_line_size`` [4096] for a chunk-size line with its extensions.
+  A line's length is the bytes before its LF (a CR counts). Limits are checked as bytes
+  arrive, so an endless line fails as soon as it passes the limit; when a line breaks both
+  its line limit and the head-size limit, the error is the limit passed first (a tie: the
+  head size), so every split of the same input gives the same error.
+* ``feed`` takes exactly ``bytes`` (the twins raise the same ``TypeError`` otherwise).
 """
 
 from ._events import Event

@@ -14,7 +14,10 @@ How: a state machine over a ``const unsigned char*`` of the fed ``bytes``:
   never copied. The status line (RFC 9112 §4), then field lines (§5, ``parse_field_line``
   from `_chunked.pyx`), then an empty line. 1xx interim heads (other than 101) are reported
   and the next status line expected. Python objects are created only for what the caller
-  receives (names, values, tuples, events).
+  receives (names, values, tuples, events). Compiled-only shortcuts, which change no
+  result: a plain field line is taken in one pass by ``scan_field_line`` (anything unusual
+  goes down the line path, which applies every rule in order); common header names are
+  shared objects; events are built without running their Python ``__init__``.
 * Framing (§6.3) is decided once the head is complete, with header names compared in C: no
   body for HEAD, 204, 304 (and 2xx to CONNECT); ``Transfer-Encoding: chunked`` (the only
   coding accepted) through the chunked decoder, called through `_chunked.pxd`;
@@ -37,17 +40,17 @@ cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.list cimport PyList_GET_SIZE
 from cpython.object cimport PyObject
-
-
-cdef extern from "Python.h":
-    PyObject* PyTuple_GET_ITEM(object tuple, Py_ssize_t index)  # borrowed, unchecked
-
 from libc.string cimport memchr
 
 from ._chunked cimport _DONE as _CHUNKED_DONE, ChunkedDecoder, parse_field_line, scan_field_line
 
 from ._events import Data, EndOfMessage, InformationalResponse, ResponseHead
 from ._exceptions import RemoteProtocolError
+
+
+cdef extern from "Python.h":
+    PyObject* PyTuple_GET_ITEM(object tuple, Py_ssize_t index)  # borrowed, unchecked
+
 
 __all__ = ["ResponseParser"]
 

@@ -11,6 +11,9 @@ How: ``feed(data)`` runs a state machine over the input:
   unfinished line is carried over to the next feed (``_buf``), so a head that arrives in one
   piece is never copied. The status line (RFC 9112 §4), then field lines (§5), then an empty
   line. 1xx interim heads (other than 101) are reported and the next status line expected.
+  Python-only shortcut, which changes no result: when the whole head is in one read, its
+  field lines are checked and collected by two regexes (``_take_field_block``); anything
+  unusual goes down the line path, which applies every rule in order.
 * Framing (§6.3) is decided once the head is complete: no body for HEAD, 204, 304 (and 2xx
   to CONNECT); ``Transfer-Encoding: chunked`` (the only coding accepted) through the chunked
   decoder; ``Content-Length``; otherwise the body runs until the connection closes.

@@ -78,7 +78,10 @@ class PoolState(Generic[C, W]):
         if self.max_keepalive is not None and self.idle_count >= self.max_keepalive:
             self.total -= 1
             return False
-        self.idle.setdefault(conn.origin, []).append(conn)
+        stack = self.idle.get(conn.origin)
+        if stack is None:
+            stack = self.idle[conn.origin] = []
+        stack.append(conn)
         self.idle_count += 1
         return True
 

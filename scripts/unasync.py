@@ -85,6 +85,13 @@ def unasync_source(source: str) -> str:
             if token.string == "async" and following.string not in ("def", "with", "for"):
                 continue
             edits.append((start, position(*following.start), ""))
+        elif token.string == "Awaitable" and tokens[index + 1].string == "[":
+            # ``Awaitable[X]`` (a def that returns a coroutine) is plain ``X`` in sync code.
+            close = _matching_bracket(tokens, index + 1)
+            edits.append((start, position(*tokens[index + 1].end), ""))
+            edits.append((position(*tokens[close].start), position(*tokens[close].end), ""))
+        elif token.string == "Awaitable" and tokens[index + 1].string == ",":
+            edits.append((start, position(*tokens[index + 2].start), ""))  # from the import
         elif token.string in RENAMES:
             edits.append((start, end, RENAMES[token.string]))
     for token in tokens:
@@ -96,6 +103,18 @@ def unasync_source(source: str) -> str:
     for start, end, text in sorted(edits, reverse=True):
         result = result[:start] + text + result[end:]
     return _drop_self_aliases(result)
+
+
+def _matching_bracket(tokens: list[tokenize.TokenInfo], open_index: int) -> int:
+    depth = 0
+    for index in range(open_index, len(tokens)):
+        if tokens[index].string == "[":
+            depth += 1
+        elif tokens[index].string == "]":
+            depth -= 1
+            if depth == 0:
+                return index
+    raise ValueError("unbalanced brackets")
 
 
 _WORD = re.compile(r"\b(?:async (?=with|for|def)|await |[A-Za-z_][A-Za-z0-9_]*)")

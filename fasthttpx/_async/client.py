@@ -8,7 +8,7 @@ redirects to follow, no hooks) goes straight from ``build_request`` to the trans
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -102,6 +102,7 @@ class AsyncClient:
         self.timeout = Timeout(timeout)
         self.max_redirects = max_redirects
         self.follow_redirects = follow_redirects
+        self._url_cache: dict[str, URL] = {}
         self._base_url = self._enforce_trailing_slash(URL(base_url))
         self._event_hooks = {
             "request": list((event_hooks or {}).get("request", [])),
@@ -123,7 +124,6 @@ class AsyncClient:
             )
         self._transport = transport
         self._limits = limits
-        self._url_cache: dict[str, URL] = {}
         self.is_closed = False
 
     # -- configuration -------------------------------------------------------------------
@@ -156,6 +156,11 @@ class AsyncClient:
     def base_url(self) -> URL:
         return self._base_url
 
+    @base_url.setter
+    def base_url(self, url: Any) -> None:
+        self._base_url = self._enforce_trailing_slash(URL(url))
+        self._url_cache.clear()
+
     @property
     def cookies(self) -> Cookies:
         return self._cookies
@@ -185,17 +190,22 @@ class AsyncClient:
         return self._transport
 
     def _merge_url(self, url: Any) -> URL:
-        if isinstance(url, str):
-            parsed = self._url_cache.get(url)
-            if parsed is None:
-                parsed = URL(url)
+        """``url`` joined to ``base_url``; results for str URLs are cached (bounded)."""
+        if type(url) is str:
+            merged = self._url_cache.get(url)
+            if merged is None:
+                merged = self._join_base(URL(url))
                 if len(self._url_cache) >= _URL_CACHE_SIZE:
                     self._url_cache.clear()
-                self._url_cache[url] = parsed
-        elif isinstance(url, URL):
-            parsed = url
-        else:
-            raise TypeError(f"Invalid type for url. Expected str or URL, got {type(url)}")
+                self._url_cache[url] = merged
+            return merged
+        if isinstance(url, URL):
+            return self._join_base(url)
+        if isinstance(url, str):
+            return self._join_base(URL(url))
+        raise TypeError(f"Invalid type for url. Expected str or URL, got {type(url)}")
+
+    def _join_base(self, parsed: URL) -> URL:
         if parsed.is_relative_url and self._base_url.is_absolute_url:
             merge_raw_path = self._base_url.raw_path + parsed.raw_path.lstrip(b"/")
             return self._base_url.copy_with(raw_path=merge_raw_path)
@@ -371,27 +381,28 @@ class AsyncClient:
         return await self.send(request, stream=stream, auth=auth,
                                follow_redirects=follow_redirects)
 
-    async def get(self, url: Any, **kwargs: Any) -> AsyncResponse:
-        """``GET url``; keywords as for ``request()``."""
-        return await self.request("GET", url, **kwargs)
+    def get(self, url: Any, **kwargs: Any) -> Awaitable[AsyncResponse]:
+        """``GET url``; keywords as for ``request()``. (The verb helpers return the coroutine
+        of ``request()`` rather than awaiting it: one frame less on every resume.)"""
+        return self.request("GET", url, **kwargs)
 
-    async def options(self, url: Any, **kwargs: Any) -> AsyncResponse:
-        return await self.request("OPTIONS", url, **kwargs)
+    def options(self, url: Any, **kwargs: Any) -> Awaitable[AsyncResponse]:
+        return self.request("OPTIONS", url, **kwargs)
 
-    async def head(self, url: Any, **kwargs: Any) -> AsyncResponse:
-        return await self.request("HEAD", url, **kwargs)
+    def head(self, url: Any, **kwargs: Any) -> Awaitable[AsyncResponse]:
+        return self.request("HEAD", url, **kwargs)
 
-    async def post(self, url: Any, **kwargs: Any) -> AsyncResponse:
-        return await self.request("POST", url, **kwargs)
+    def post(self, url: Any, **kwargs: Any) -> Awaitable[AsyncResponse]:
+        return self.request("POST", url, **kwargs)
 
-    async def put(self, url: Any, **kwargs: Any) -> AsyncResponse:
-        return await self.request("PUT", url, **kwargs)
+    def put(self, url: Any, **kwargs: Any) -> Awaitable[AsyncResponse]:
+        return self.request("PUT", url, **kwargs)
 
-    async def patch(self, url: Any, **kwargs: Any) -> AsyncResponse:
-        return await self.request("PATCH", url, **kwargs)
+    def patch(self, url: Any, **kwargs: Any) -> Awaitable[AsyncResponse]:
+        return self.request("PATCH", url, **kwargs)
 
-    async def delete(self, url: Any, **kwargs: Any) -> AsyncResponse:
-        return await self.request("DELETE", url, **kwargs)
+    def delete(self, url: Any, **kwargs: Any) -> Awaitable[AsyncResponse]:
+        return self.request("DELETE", url, **kwargs)
 
     @asynccontextmanager
     async def stream(self, method: str, url: Any, **kwargs: Any) -> AsyncIterator[AsyncResponse]:

@@ -80,6 +80,7 @@ class AsyncHTTP11Connection:
         """Send ``request`` and return the response once its head has arrived (and, if it
         arrived in the same reads, its whole body). On any exception the caller discards this
         connection."""
+        started = time.perf_counter()
         reused = self.exchanges > 0
         self.exchanges += 1
         method = request.method.encode("ascii")
@@ -133,13 +134,14 @@ class AsyncHTTP11Connection:
         body_stream = AsyncHTTP11Body(
             self, parser, pieces, finished, read_timeout, request, headers
         )
-        response = AsyncResponse(
+        response = AsyncResponse.from_wire(
             response_head.status_code,
-            headers=headers,
-            stream=body_stream,
-            request=request,
-            http_version="HTTP/1.0" if response_head.http_version == b"1.0" else "HTTP/1.1",
-            reason_phrase=response_head.reason.decode("latin-1"),
+            headers,
+            body_stream,
+            request,
+            "HTTP/1.0" if response_head.http_version == b"1.0" else "HTTP/1.1",
+            response_head.reason.decode("latin-1"),
+            started,
         )
         if finished and body_stream.finish():
             await self.aclose()
@@ -167,10 +169,12 @@ class AsyncHTTP11Connection:
 
         Returns True when the caller must close the connection (no await happens here, so
         the pool's bookkeeping cannot be interrupted half-way)."""
+        connection = request.headers.get("connection")
         reusable = (
             parser.keep_alive
             and not parser.unused_data
-            and not has_close_token(request.headers.get("connection"))
+            and (connection is None or connection == "keep-alive"
+                 or not has_close_token(connection))
         )
         if reusable:
             keep_alive = headers.get("keep-alive")

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from .._decoders import IdentityDecoder, LineDecoder, TextDecoder, decoder_for_headers
 from .._exceptions import ResponseClosed, StreamConsumed
-from .._models import BaseResponse
+from .._models import BaseResponse, Headers, Request
 
 __all__ = ["AsyncResponse", "AsyncBodyStream"]
 
@@ -47,6 +47,32 @@ class AsyncResponse(BaseResponse):
         if stream is None and content is not None:
             self._elapsed = timedelta(0)
 
+    @classmethod
+    def from_wire(
+        cls,
+        status_code: int,
+        headers: Headers,
+        stream: AsyncBodyStream,
+        request: Request,
+        http_version: str,
+        reason_phrase: str,
+        started: float,
+    ) -> AsyncResponse:
+        """The constructor the connections use: only what a parsed head gives, set directly
+        (the general ``__init__`` also encodes bodies and checks types, per request)."""
+        self = cls.__new__(cls)
+        self.status_code = status_code
+        self.headers = headers
+        self._request = request
+        self.http_version = http_version
+        self.reason_phrase = reason_phrase
+        self.history = []
+        self.extensions = {}
+        self._body_stream = stream
+        self.is_stream_consumed = False
+        self._started = started
+        return self
+
     def _decoder(self) -> Any:
         if "content-encoding" not in self.headers:
             return None
@@ -63,7 +89,7 @@ class AsyncResponse(BaseResponse):
 
     def _mark_closed(self) -> None:
         self.is_closed = True
-        self._elapsed = timedelta(seconds=time.perf_counter() - self._started)
+        self._elapsed_seconds = time.perf_counter() - self._started
 
     async def read(self) -> bytes:
         """Read the whole body, decode it, keep it as ``.content`` and return it."""
