@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 $(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q "setuptools>=68" wheel "Cython>=3.0.8"
+	$(PIP) install -q "setuptools>=77" wheel "Cython>=3.0.8"
 	$(PIP) install -q --no-build-isolation -e '.[test]'
 	touch $@
 

@@ -34,6 +34,30 @@ from libc.string cimport memchr, memcmp, memcpy
 
 from ._exceptions import RemoteProtocolError
 
+cdef extern from *:
+    """
+    #if defined(_MSC_VER)
+    #include <intrin.h>
+    static inline Py_ssize_t fhx_first_flagged_byte(unsigned long long mask) {
+        unsigned long index;
+        _BitScanForward64(&index, mask);
+        return (Py_ssize_t)(index >> 3);
+    }
+    #define FHX_LITTLE_ENDIAN 1
+    #else
+    static inline Py_ssize_t fhx_first_flagged_byte(unsigned long long mask) {
+        return (Py_ssize_t)(__builtin_ctzll(mask) >> 3);
+    }
+    #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    #define FHX_LITTLE_ENDIAN 1
+    #else
+    #define FHX_LITTLE_ENDIAN 0
+    #endif
+    #endif
+    """
+    Py_ssize_t fhx_first_flagged_byte(uint64_t mask) nogil  # index of the lowest flagged byte
+    const bint FHX_LITTLE_ENDIAN
+
 
 cdef extern from "Python.h":
     # borrowed references, no checks (the indexes are in range by construction)
@@ -108,6 +132,16 @@ cdef tuple parse_field_line(const unsigned char* s, Py_ssize_t n):
     return (name, PyBytes_FromStringAndSize(<const char*>s + vs, ve - vs))
 
 
+cdef inline uint64_t _ctl_mask(uint64_t w):
+    """High bit set in each byte of ``w`` that may be below 0x20 or 0x7F (bytes from 0x80
+    excluded). Exact for the lowest flagged byte (a borrow only runs upwards), so a word
+    with no bit set holds no CTL, and on a little-endian machine the lowest bit set marks
+    the first one."""
+    cdef uint64_t d = w ^ 0x7F7F7F7F7F7F7F7FULL
+    return (((w - 0x2020202020202020ULL) & ~w) | ((d - 0x0101010101010101ULL) & ~d)
+            ) & 0x8080808080808080ULL
+
+
 cdef inline bint _value_ok(const unsigned char* s, Py_ssize_t n):
     """True if ``s[:n]`` holds only HTAB, SP, VCHAR and obs-text (RFC 9110 §5.5).
 
@@ -119,9 +153,7 @@ cdef inline bint _value_ok(const unsigned char* s, Py_ssize_t n):
     cdef uint64_t w
     while j + 8 <= n:
         memcpy(&w, s + j, 8)
-        if (((w - 0x2020202020202020ULL) & ~w)
-                | ((w ^ 0x7F7F7F7F7F7F7F7FULL) - 0x0101010101010101ULL
-                   & ~(w ^ 0x7F7F7F7F7F7F7F7FULL))) & 0x8080808080808080ULL:
+        if _ctl_mask(w):
             for k in range(j, j + 8):
                 if not VALUE_OK[s[k]]:
                     return False
@@ -183,7 +215,7 @@ cdef object scan_field_line(const unsigned char* s, Py_ssize_t start, Py_ssize_t
     """
     cdef Py_ssize_t i = start
     cdef Py_ssize_t colon, vs, ve
-    cdef uint64_t w
+    cdef uint64_t w, mask
     cdef unsigned char c
     cdef object name
     while i + 4 <= end and TCHAR[s[i]] & TCHAR[s[i + 1]] & TCHAR[s[i + 2]] & TCHAR[s[i + 3]]:
@@ -200,9 +232,10 @@ cdef object scan_field_line(const unsigned char* s, Py_ssize_t start, Py_ssize_t
     while True:
         while i + 8 <= end:
             memcpy(&w, s + i, 8)
-            if (((w - 0x2020202020202020ULL) & ~w)
-                    | ((w ^ 0x7F7F7F7F7F7F7F7FULL) - 0x0101010101010101ULL
-                       & ~(w ^ 0x7F7F7F7F7F7F7F7FULL))) & 0x8080808080808080ULL:
+            mask = _ctl_mask(w)
+            if mask:
+                if FHX_LITTLE_ENDIAN:  # straight to the first HTAB/CTL/DEL byte of the word
+                    i += fhx_first_flagged_byte(mask)
                 break
             i += 8
         if i >= end:

@@ -11,14 +11,18 @@ import asyncio
 import json
 import os
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
-import fasthttpx
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout too
+
+import fasthttpx  # noqa: E402
 
 BIG_SIZE = 20 * 1024 * 1024
 
@@ -139,22 +143,23 @@ def main() -> int:
 
 
 def _run_cli(base: str) -> None:
-    """Show the CLI when its extra is installed (a download with a progress bar)."""
+    """The command line (``cli`` extra): a JSON fetch, then a download with a progress bar."""
     try:
-        from fasthttpx import _cli
+        import click  # noqa: F401
+        import rich  # noqa: F401
     except ImportError:
         print("(install the cli extra to see the command line: pip install 'fasthttpx[cli]')")
         return
     target = os.path.join(tempfile.mkdtemp(prefix="fasthttpx-demo-"), "big.bin")
-    for argv in ([base + "/item/7"], ["--download", target, base + "/big"]):
-        print("$ fasthttpx " + " ".join(argv))
-        try:
-            _cli.main(argv, standalone_mode=False)  # type: ignore[call-arg]
-        except SystemExit:
-            pass
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    for argv in (["-v", base + "/item/7"], ["--download", target, base + "/big"]):
+        print("$ fasthttpx " + " ".join(argv), flush=True)
+        subprocess.run([sys.executable, "-m", "fasthttpx", *argv], env=env, check=False)
+        print()
     if os.path.exists(target):
         print(f"downloaded {os.path.getsize(target)} bytes to {target}")
         os.remove(target)
+        os.rmdir(os.path.dirname(target))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .._config import Limits
-from .._exceptions import PoolTimeout, RemoteProtocolError, UnsupportedProtocol
+from .._exceptions import InvalidURL, PoolTimeout, RemoteProtocolError, UnsupportedProtocol
 from .._http11_state import IDEMPOTENT_METHODS
 from .._models import Request
 from .._pool_state import Origin, PoolState
@@ -91,6 +91,8 @@ class AsyncConnectionPool:
             )
         timeouts = request.extensions.get("timeout") or _NO_TIMEOUTS
         origin = url.origin
+        if not origin[1]:
+            raise InvalidURL(f"request URL {str(url)!r} has no host")
         retried = False
         while True:
             conn = await self._checkout(origin, timeouts)

@@ -27,8 +27,10 @@ from pathlib import Path
 
 import pytest
 
+import fasthttpx
+
 PACKAGE = "fasthttpx"
-PKG_DIR = Path(__file__).resolve().parents[2] / PACKAGE
+PKG_DIR = Path(fasthttpx.__file__).resolve().parent  # the checkout or an installed wheel
 
 IO_MODULES = {"socket", "ssl", "asyncio", "trio", "selectors", "threading", "concurrent",
               "uvloop"}
