@@ -423,7 +423,9 @@ class Request:
             auto.append((b"Content-Length", b"0"))  # RFC 9110 §8.6
         if auto:
             rendered = headers._rendered
+            lower = headers._names()
             self.headers = Headers.from_raw(auto + headers._list)
+            self.headers._lower = [name.lower() for name, _ in auto] + lower
             if rendered is not None:  # the client's defaults stay formatted: add ours in front
                 self.headers._rendered = b"".join([b"%s: %s\r\n" % f for f in auto]) + rendered
 

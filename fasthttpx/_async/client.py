@@ -55,7 +55,11 @@ class AsyncClient:
 
     ``async with AsyncClient() as client: r = await client.get(url)``. Arguments as in HTTPX
     0.28; ``backend`` picks the async library (``AsyncioBackend`` by default, works on uvloop;
-    ``fasthttpx.concurrency.trio.TrioBackend`` for trio).
+    ``fasthttpx.concurrency.trio.TrioBackend`` for trio). Beyond HTTPX: ``retries`` (default
+    True) resends an idempotent request once when a reused keep-alive connection turns out
+    closed; ``http1_parser_limits`` overrides the response parser's limits
+    (``max_line_size`` 64 KiB, ``max_header_count`` 100, ``max_headers_size`` 256 KiB,
+    ``max_chunk_line_size`` 4 KiB).
     """
 
     def __init__(
@@ -80,6 +84,7 @@ class AsyncClient:
         transport: Any = None,
         default_encoding: str = "utf-8",
         retries: bool = True,
+        http1_parser_limits: dict[str, int] | None = None,
         backend: AsyncBackend | None = None,
     ) -> None:
         if proxy is not None:
@@ -121,6 +126,7 @@ class AsyncClient:
                 http1=http1,
                 http2=http2,
                 retries=retries,
+                parser_options=http1_parser_limits,
             )
         self._transport = transport
         self._limits = limits

@@ -56,7 +56,11 @@ class Client:
 
     ``with Client() as client: r = client.get(url)``. Arguments as in HTTPX
     0.28; ``backend`` picks the async library (``SyncBackend`` by default, works on uvloop;
-    ``fasthttpx.concurrency.trio.TrioBackend`` for trio).
+    ``fasthttpx.concurrency.trio.TrioBackend`` for trio). Beyond HTTPX: ``retries`` (default
+    True) resends an idempotent request once when a reused keep-alive connection turns out
+    closed; ``http1_parser_limits`` overrides the response parser's limits
+    (``max_line_size`` 64 KiB, ``max_header_count`` 100, ``max_headers_size`` 256 KiB,
+    ``max_chunk_line_size`` 4 KiB).
     """
 
     def __init__(
@@ -81,6 +85,7 @@ class Client:
         transport: Any = None,
         default_encoding: str = "utf-8",
         retries: bool = True,
+        http1_parser_limits: dict[str, int] | None = None,
         backend: Backend | None = None,
     ) -> None:
         if proxy is not None:
@@ -122,6 +127,7 @@ class Client:
                 http1=http1,
                 http2=http2,
                 retries=retries,
+                parser_options=http1_parser_limits,
             )
         self._transport = transport
         self._limits = limits

@@ -67,7 +67,14 @@ class ConnectionPool:
         self._http2 = http2
         self._retries = retries
         self._local_address = local_address
-        self._parser_options = parser_options or DEFAULT_PARSER_OPTIONS
+        # None: the parser's own defaults (the same limits), constructed without keywords.
+        if parser_options:
+            unknown = set(parser_options) - set(DEFAULT_PARSER_OPTIONS)
+            if unknown:
+                raise TypeError(f"unknown HTTP/1.1 parser limits: {sorted(unknown)}")
+            parser_options = {**DEFAULT_PARSER_OPTIONS, **parser_options}
+        self._parser_options = parser_options if parser_options != DEFAULT_PARSER_OPTIONS \
+            else None
         self._active: set[HTTP11Connection] = set()
         self._closed = False
 

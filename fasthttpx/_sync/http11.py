@@ -40,6 +40,10 @@ READ_SIZE = 64 * 1024
 WRITE_COALESCE_LIMIT = 64 * 1024  # bodies up to this size are sent in one write with the head
 
 
+_METHOD_BYTES = {m: m.encode() for m in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
+                                          "OPTIONS", "TRACE")}
+
+
 class StaleConnection(Exception):
     """A reused keep-alive connection was closed or reset before any response byte arrived.
 
@@ -57,7 +61,7 @@ class HTTP11Connection:
         stream: NetworkStream,
         origin: tuple[str, bytes, int],
         pool: ConnectionPool,
-        parser_options: dict[str, int],
+        parser_options: dict[str, int] | None,
     ) -> None:
         self._stream = stream
         self.origin = origin
@@ -84,7 +88,7 @@ class HTTP11Connection:
         started = time.perf_counter()
         reused = self.exchanges > 0
         self.exchanges += 1
-        method = request.method.encode("ascii")
+        method = _METHOD_BYTES.get(request.method) or request.method.encode("ascii")
         stream = self._stream
         headers = request.headers
         head = serialize_request_head(method, request.url.raw_path, headers.render(), len(headers))
@@ -104,7 +108,8 @@ class HTTP11Connection:
                 raise StaleConnection(str(exc)) from exc
             raise
 
-        parser = ResponseParser(method, **self._parser_options)
+        options = self._parser_options
+        parser = ResponseParser(method, **options) if options else ResponseParser(method)
         read_timeout = timeouts["read"]
         pieces: list[bytes] = []
         response_head: ResponseHead | None = None

@@ -1,8 +1,11 @@
 """The blocking-socket backend used by ``Client`` (and by sync ``parallel()`` on threads).
 
-A socket keeps one timeout mode; ``settimeout`` is only called when the wanted timeout
-changes. The reuse check asks the socket with a zero-timeout ``poll``: an idle keep-alive
-connection that is readable has received stray bytes or a close and must not be reused.
+Plain TCP sockets stay in blocking mode and get their timeouts from the kernel
+(``SO_RCVTIMEO``/``SO_SNDTIMEO``): one system call per read instead of Python's
+``poll`` + ``recv`` for a socket with a timeout. TLS sockets (and systems without those
+options) use ``settimeout``. Either way the timeout is only set when it changes. The reuse
+check asks the socket with a zero-timeout ``poll``: an idle keep-alive connection that is
+readable has received stray bytes or a close and must not be reused.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import select
 import socket
 import ssl
+import struct
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -24,20 +29,49 @@ __all__ = ["SyncBackend", "SyncStream"]
 _UNSET = object()
 
 
+def _kernel_timeouts(sock: socket.socket) -> bool:
+    """Switch a plain TCP socket to blocking mode with kernel timeouts; False if the
+    platform refuses (the caller then uses ``settimeout``)."""
+    if isinstance(sock, ssl.SSLSocket) or sys.platform == "win32":
+        return False
+    try:
+        sock.settimeout(None)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _timeval(None))
+    except (OSError, AttributeError):
+        return False
+    return True
+
+
+def _timeval(timeout: float | None) -> bytes:
+    """``struct timeval`` for SO_RCVTIMEO/SO_SNDTIMEO; zero means no timeout."""
+    if timeout is None:
+        return struct.pack("@ll", 0, 0)
+    if timeout <= 0:
+        return struct.pack("@ll", 0, 1)  # zero would mean "forever": use the shortest instead
+    seconds = int(timeout)
+    return struct.pack("@ll", seconds, int((timeout - seconds) * 1_000_000))
+
+
 class SyncStream:
     """A blocking TCP (or TLS) socket."""
 
-    __slots__ = ("_sock", "_timeout", "_poller", "_closed")
+    __slots__ = ("_sock", "_timeout", "_poller", "_closed", "_kernel")
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
         self._timeout: object = _UNSET
         self._poller: Any = None
         self._closed = False
+        self._kernel = _kernel_timeouts(sock)
 
     def _set_timeout(self, timeout: float | None) -> None:
         if timeout != self._timeout:
-            self._sock.settimeout(timeout)
+            if self._kernel:
+                value = _timeval(timeout)
+                self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
+                self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
+            else:
+                self._sock.settimeout(timeout)
             self._timeout = timeout
 
     def read(self, max_bytes: int, timeout: float | None) -> bytes:
@@ -47,7 +81,7 @@ class SyncStream:
             self._set_timeout(timeout)
         try:
             return self._sock.recv(max_bytes)
-        except TimeoutError as exc:
+        except (TimeoutError, BlockingIOError) as exc:  # BlockingIOError: SO_RCVTIMEO expired
             raise ReadTimeout(f"no data received within {timeout} s") from exc
         except OSError as exc:
             raise ReadError(f"connection lost: {exc}") from exc
@@ -59,7 +93,7 @@ class SyncStream:
             self._set_timeout(timeout)
         try:
             self._sock.sendall(data)
-        except TimeoutError as exc:
+        except (TimeoutError, BlockingIOError) as exc:  # BlockingIOError: SO_SNDTIMEO expired
             raise WriteTimeout(f"could not send within {timeout} s") from exc
         except OSError as exc:
             raise WriteError(f"connection lost: {exc}") from exc
@@ -75,7 +109,10 @@ class SyncStream:
     def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None, timeout: float | None
     ) -> SyncStream:
-        self._set_timeout(timeout)
+        if self._kernel:  # TLS sockets use Python's own timeouts
+            self._set_timeout(None)
+            self._kernel = False
+        self._sock.settimeout(timeout)
         try:
             tls = ssl_context.wrap_socket(self._sock, server_hostname=server_hostname)
         except TimeoutError as exc:
