@@ -149,16 +149,24 @@ class AsyncConnectionPool:
                     else:
                         waiter = self._backend.create_event()
                         state.waiters.append(waiter)
-            for stale in discard:
-                await stale.aclose()
             if conn is not None:
-                self._active.add(conn)
+                self._active.add(conn)  # before any await: a cancellation must not lose it
+            try:
+                if discard:
+                    await _close_all(discard)
+            except BaseException:
+                if conn is not None:
+                    await self._discard(conn)
+                elif waiter is None:
+                    self._forget()
+                raise
+            if conn is not None:
                 return conn
             if waiter is None:
                 try:
                     conn = await self._connect(origin, timeouts)
                 except BaseException:
-                    await self._forget()
+                    self._forget()
                     raise
                 self._active.add(conn)
                 return conn
@@ -169,14 +177,14 @@ class AsyncConnectionPool:
                 woken = woken and await waiter.wait(remaining)
             finally:
                 if not woken:
-                    await self._drop_waiter(waiter)
+                    self._drop_waiter(waiter)
             if not woken:
                 raise PoolTimeout(
                     f"no connection became available within {pool_timeout} s "
                     f"(max_connections={state.max_connections})"
                 )
 
-    async def _drop_waiter(self, waiter: AsyncEvent) -> None:
+    def _drop_waiter(self, waiter: AsyncEvent) -> None:
         with self._lock:
             try:
                 self._state.waiters.remove(waiter)
@@ -221,15 +229,15 @@ class AsyncConnectionPool:
         return not keep
 
     async def _discard(self, conn: AsyncHTTP11Connection) -> None:
-        """Close a checked-out connection after a failure; its slot is freed once."""
+        """Close a checked-out connection after a failure; its slot is freed once. The
+        bookkeeping comes first: closing may be interrupted (a trio cancellation raises at
+        the checkpoint after the socket is closed)."""
         if conn in self._active:
             self._active.discard(conn)
-            await conn.aclose()
-            await self._forget()
-        else:
-            await conn.aclose()
+            self._forget()
+        await conn.aclose()
 
-    async def _forget(self) -> None:
+    def _forget(self) -> None:
         with self._lock:
             self._state.forget()
             self._wake_one()
@@ -252,6 +260,18 @@ class AsyncConnectionPool:
 
     async def __aexit__(self, *args: object) -> None:
         await self.aclose()
+
+
+async def _close_all(conns: list[AsyncHTTP11Connection]) -> None:
+    """Close every one even if closing one raises (or is cancelled); re-raise the first."""
+    error: BaseException | None = None
+    for conn in conns:
+        try:
+            await conn.aclose()
+        except BaseException as exc:
+            error = error or exc
+    if error is not None:
+        raise error
 
 
 _NO_TIMEOUTS: dict[str, Any] = {"connect": None, "read": None, "write": None, "pool": None}

@@ -150,10 +150,18 @@ class ConnectionPool:
                     else:
                         waiter = self._backend.create_event()
                         state.waiters.append(waiter)
-            for stale in discard:
-                stale.close()
             if conn is not None:
-                self._active.add(conn)
+                self._active.add(conn)  # before any await: a cancellation must not lose it
+            try:
+                if discard:
+                    _close_all(discard)
+            except BaseException:
+                if conn is not None:
+                    self._discard(conn)
+                elif waiter is None:
+                    self._forget()
+                raise
+            if conn is not None:
                 return conn
             if waiter is None:
                 try:
@@ -222,13 +230,13 @@ class ConnectionPool:
         return not keep
 
     def _discard(self, conn: HTTP11Connection) -> None:
-        """Close a checked-out connection after a failure; its slot is freed once."""
+        """Close a checked-out connection after a failure; its slot is freed once. The
+        bookkeeping comes first: closing may be interrupted (a trio cancellation raises at
+        the checkpoint after the socket is closed)."""
         if conn in self._active:
             self._active.discard(conn)
-            conn.close()
             self._forget()
-        else:
-            conn.close()
+        conn.close()
 
     def _forget(self) -> None:
         with self._lock:
@@ -253,6 +261,18 @@ class ConnectionPool:
 
     def __exit__(self, *args: object) -> None:
         self.close()
+
+
+def _close_all(conns: list[HTTP11Connection]) -> None:
+    """Close every one even if closing one raises (or is cancelled); re-raise the first."""
+    error: BaseException | None = None
+    for conn in conns:
+        try:
+            conn.close()
+        except BaseException as exc:
+            error = error or exc
+    if error is not None:
+        raise error
 
 
 _NO_TIMEOUTS: dict[str, Any] = {"connect": None, "read": None, "write": None, "pool": None}

@@ -31,3 +31,38 @@ def head_now_body_later(body: bytes, delay: float) -> Handler:
             await conn.send(body)
 
     return handler
+
+
+class DelayServerState:
+    """What the ``delayed_echo`` server saw: connections open at once, at most."""
+
+    def __init__(self) -> None:
+        self.open = 0
+        self.max_open = 0
+        self.served = 0
+
+
+def delayed_echo(state: DelayServerState) -> Handler:
+    """``GET /d/<ms>/<id>`` answers ``<id>`` after ``ms`` milliseconds; ``/bad/<id>`` answers
+    with a malformed response (conflicting Content-Length)."""
+
+    async def handler(conn: RawConnection) -> None:
+        state.open += 1
+        state.max_open = max(state.max_open, state.open)
+        try:
+            while request := await conn.read_request():
+                path = request.split(b" ", 2)[1].decode()
+                parts = path.strip("/").split("/")
+                if parts[0] == "bad":
+                    await conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
+                                    b"Content-Length: 2\r\n\r\nxx")
+                    return
+                await asyncio.sleep(int(parts[1]) / 1000)
+                body = parts[2].encode()
+                await conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s"
+                                % (len(body), body))
+                state.served += 1
+        finally:
+            state.open -= 1
+
+    return handler

@@ -17,9 +17,10 @@ After each response the script picks, at random (seeded), what the connection do
 * ``stray_same``  -- append a complete, valid-looking response (with a valid digest, but the
   body of the *previous* request) in the same write as the real one.
 * ``stray_later`` -- send that stray response ``stray_delay`` seconds later, while the
-  connection sits idle (the test must wait longer than that before its next request on the
-  connection: a stray that arrives after the client sent its next request is, for every
-  client, indistinguishable from the real response).
+  connection sits idle; the response carries ``X-Stray-Later`` and the target goes into
+  ``stray_sent`` once the stray is written. The test must wait for that (and a little more)
+  before its next request on the connection: a stray that arrives after the client sent its
+  next request is, for every client, indistinguishable from the real response.
 * ``reset_next``  -- answer normally, then reset (RST) the connection as soon as the *next*
   request on it arrives, after reading it: a reused connection, never a fresh one.
 
@@ -97,8 +98,10 @@ class RaceScript:
         self.seen: Counter[tuple[str, str]] = Counter()
         #: (method, target) -> times the server answered it.
         self.answered: Counter[tuple[str, str]] = Counter()
-        #: action or event name -> count ("reset_fresh" must stay 0: see handler).
+        #: action or event name -> count.
         self.events: Counter[str] = Counter()
+        #: Targets whose ``stray_later`` stray response has been written to the socket.
+        self.stray_sent: set[str] = set()
         self._serial = 0
 
     def _pick(self) -> str:
@@ -142,6 +145,7 @@ class RaceScript:
                 await asyncio.sleep(self.stray_delay)
                 stray = self._response(method, target, conn.index, [], stray=True)
                 await conn.send(stray)
+                self.stray_sent.add(target)
             elif action == "idle_close":
                 await conn.send(response)
                 await asyncio.sleep(self._rng.uniform(0.0, IDLE_CLOSE_MAX))
