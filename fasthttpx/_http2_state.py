@@ -137,6 +137,10 @@ class HTTP2State:
                 h2.settings.SettingCodes.MAX_HEADER_LIST_SIZE: self.max_header_list_size,
             },
         )
+        # Values given at construction are current at once (not pending an ACK), but h2 read
+        # the frame size limit when it was built: accepting bigger frames before the server
+        # saw our SETTINGS is harmless, it may not send them until then (§6.5.3).
+        h2c.max_inbound_frame_size = self.max_frame_size
         h2c.initiate_connection()
         extra = self.connection_window - 65535  # the connection window starts at 64 KiB - 1
         if extra > 0:
@@ -217,7 +221,7 @@ class HTTP2State:
             return 0
         return min(window, h2c.max_outbound_frame_size)
 
-    def send_data(self, stream: H2Stream, data: bytes, end_stream: bool) -> None:
+    def send_data(self, stream: H2Stream, data: bytes | memoryview, end_stream: bool) -> None:
         try:
             self.h2.send_data(stream.stream_id, data, end_stream=end_stream)
         except h2.exceptions.ProtocolError as exc:
@@ -253,6 +257,7 @@ class HTTP2State:
         touched: list[int] = []
         everyone = False
         streams = self.streams
+        event: Any
         for event in events:
             kind = type(event)
             if kind is h2.events.DataReceived:

@@ -10,6 +10,13 @@ methods, and does the closing and connecting they ask for outside it. Invariants
 * Idle connections are reused most-recently-used first (the warmest is the least likely to
   have been closed by the server), and one that is expired, closed or has stray bytes waiting
   is never handed out.
+
+Multiplexed (HTTP/2) connections are not "idle" or "in use" but shared: ``MultiplexState``
+keeps them per origin with the number of streams the pool handed out on each
+(``reserved``), and the origins where a connection that may turn out multiplexed is being
+opened, with the requests waiting to see what it becomes (so that 100 concurrent first
+requests open one HTTP/2 connection, not 100). Each shared connection counts once in
+``PoolState.total`` for its whole life.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Generic, Protocol, TypeVar
 
-__all__ = ["PooledConnection", "PoolState", "Origin"]
+__all__ = ["PooledConnection", "PoolState", "Origin", "SharedConnection", "MultiplexState"]
 
 Origin = tuple[str, bytes, int]
 
@@ -115,3 +122,77 @@ class PoolState(Generic[C, W]):
             if stack and (oldest is None or stack[0].expires_at < oldest.expires_at):
                 oldest = stack[0]
         return oldest
+
+
+class SharedConnection(Protocol):
+    origin: Origin
+    expires_at: float
+    reserved: int
+
+    def has_capacity(self) -> bool:
+        """Open, taking new streams, and below its stream limit."""
+
+    def accepts_new_streams(self) -> bool:
+        """Open and taking new streams (no GOAWAY, no failure)."""
+
+
+S = TypeVar("S", bound=SharedConnection)
+
+
+class MultiplexState(Generic[S, W]):
+    """Shared connections per origin, and origins with a possibly shared one being opened."""
+
+    def __init__(self) -> None:
+        self.conns: dict[Origin, list[S]] = {}
+        #: Origins being connected to (maybe HTTP/2), with the requests waiting on the result.
+        self.opening: dict[Origin, list[W]] = {}
+
+    def take_stream(self, origin: Origin, now: float, discard: list[S]) -> S | None:
+        """A connection of ``origin`` with a free stream, which is counted as handed out.
+        Unused connections that are expired or take no new streams go to ``discard`` (the
+        caller closes them and stops counting them)."""
+        conns = self.conns.get(origin)
+        if not conns:
+            return None
+        chosen = None
+        for conn in list(conns):
+            if conn.reserved == 0 and (conn.expires_at <= now or not conn.accepts_new_streams()):
+                conns.remove(conn)
+                discard.append(conn)
+            elif chosen is None and conn.has_capacity():
+                chosen = conn
+        if not conns:
+            del self.conns[origin]
+        if chosen is not None:
+            chosen.reserved += 1
+            chosen.expires_at = float("inf")
+        return chosen
+
+    def add(self, conn: S) -> None:
+        """A new shared connection, with the stream of the request that opened it."""
+        conn.reserved = 1
+        conn.expires_at = float("inf")
+        self.conns.setdefault(conn.origin, []).append(conn)
+
+    def release(self, conn: S, now: float, keepalive_expiry: float) -> bool:
+        """One stream of ``conn`` is over. True when the connection must be closed now (it
+        takes no new streams and none is left; the caller stops counting it)."""
+        conn.reserved -= 1
+        if conn.reserved > 0:
+            return False
+        if conn.accepts_new_streams():
+            conn.expires_at = now + keepalive_expiry
+            return False
+        conns = self.conns.get(conn.origin)
+        if conns is not None and conn in conns:
+            conns.remove(conn)
+            if not conns:
+                del self.conns[conn.origin]
+            return True
+        return False  # already forgotten (the pool was closed)
+
+    def take_all(self) -> list[S]:
+        """Forget every shared connection (pool close)."""
+        conns = [c for group in self.conns.values() for c in group]
+        self.conns.clear()
+        return conns

@@ -118,7 +118,8 @@ def _matching_bracket(tokens: list[tokenize.TokenInfo], open_index: int) -> int:
 
 
 _WORD = re.compile(r"\b(?:async (?=with|for|def)|await |[A-Za-z_][A-Za-z0-9_]*)")
-_STRING_RENAMES = {k: v for k, v in RENAMES.items() if k[0].isupper() or k.startswith("__")}
+# In prose, "asyncio" and "_async" stay as they are (they name the library and the folder).
+_STRING_RENAMES = {k: v for k, v in RENAMES.items() if k not in ("asyncio", "_async")}
 
 
 def _rewrite_string(text: str) -> str:

@@ -6,6 +6,13 @@ a reused connection that the server had already closed (normal: servers close id
 keep-alive connections whenever they like) is sent again once on a new connection when its
 method is idempotent (RFC 9110 §9.2.2) and its body can be replayed; otherwise the caller
 gets a ``RemoteProtocolError`` saying so.
+
+HTTP/2 (``http2=True``): after the TLS handshake, ALPN (RFC 7301) says which protocol the
+server picked; over cleartext ``http://``, HTTP/2 is used with prior knowledge (RFC 9113
+§3.3) only when HTTP/1.1 is switched off (``http1=False``). An HTTP/2 connection is shared:
+requests take streams on it up to the server's SETTINGS_MAX_CONCURRENT_STREAMS, then open
+another connection or wait, within ``Limits``. Clients without ``http2`` never enter that
+code: ``_checkout`` tests one boolean before its HTTP/1.1 path.
 """
 
 from __future__ import annotations
@@ -16,11 +23,18 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .._config import Limits
-from .._exceptions import InvalidURL, PoolTimeout, RemoteProtocolError, UnsupportedProtocol
+from .._exceptions import (
+    ConnectError,
+    InvalidURL,
+    PoolTimeout,
+    RemoteProtocolError,
+    UnsupportedProtocol,
+)
 from .._http11_state import IDEMPOTENT_METHODS
 from .._models import Request
-from .._pool_state import Origin, PoolState
+from .._pool_state import MultiplexState, Origin, PoolState
 from ..concurrency.base import AsyncBackend, AsyncEvent
+from .http2 import AsyncHTTP2Connection
 from .http11 import AsyncHTTP11Connection, StaleConnection
 from .response import AsyncResponse
 
@@ -53,6 +67,7 @@ class AsyncConnectionPool:
         retries: bool = True,
         local_address: str | None = None,
         parser_options: dict[str, int] | None = None,
+        http2_options: dict[str, int] | None = None,
     ) -> None:
         self._backend = backend
         self.keepalive_expiry = limits.keepalive_expiry if limits.keepalive_expiry is not None \
@@ -76,6 +91,11 @@ class AsyncConnectionPool:
             else None
         self._active: set[AsyncHTTP11Connection] = set()
         self._closed = False
+        #: Shared HTTP/2 connections; ``http2_options`` overrides ``HTTP2State``'s limits.
+        self._mux: MultiplexState[AsyncHTTP2Connection, AsyncEvent] = MultiplexState()
+        self._http2_options = http2_options
+        #: Origins whose server picked HTTP/1.1 by ALPN: no need to wait for a shared one.
+        self._http1_origins: set[Origin] = set()
 
     @property
     def connection_count(self) -> int:
@@ -102,7 +122,7 @@ class AsyncConnectionPool:
             raise InvalidURL(f"request URL {str(url)!r} has no host")
         retried = False
         while True:
-            conn = await self._checkout(origin, timeouts)
+            conn = await self._checkout(origin, timeouts, fresh=retried)
             try:
                 return await conn.handle_async_request(request, timeouts)
             except StaleConnection as exc:
@@ -132,9 +152,13 @@ class AsyncConnectionPool:
         return None
 
     async def _checkout(
-        self, origin: Origin, timeouts: dict[str, Any]
-    ) -> AsyncHTTP11Connection:
-        """An idle connection to ``origin``, or a new one, waiting up to the pool timeout."""
+        self, origin: Origin, timeouts: dict[str, Any], fresh: bool = False
+    ) -> AsyncHTTP11Connection | AsyncHTTP2Connection:
+        """An idle connection to ``origin``, or a new one, waiting up to the pool timeout.
+        ``fresh`` (a retry after a stale connection): never an idle one, which could be stale
+        in the same way."""
+        if self._http2:
+            return await self._checkout_shared(origin, timeouts)
         state = self._state
         pool_timeout = timeouts.get("pool")
         deadline = None if pool_timeout is None else time.monotonic() + pool_timeout
@@ -142,7 +166,7 @@ class AsyncConnectionPool:
             discard: list[AsyncHTTP11Connection] = []
             waiter: AsyncEvent | None = None
             with self._lock:  # nothing awaits inside: a plain critical section
-                conn = state.take_idle(origin, time.monotonic(), discard)
+                conn = None if fresh else state.take_idle(origin, time.monotonic(), discard)
                 if conn is None:
                     if state.reserve_new(time.monotonic(), discard):
                         pass
@@ -164,12 +188,12 @@ class AsyncConnectionPool:
                 return conn
             if waiter is None:
                 try:
-                    conn = await self._connect(origin, timeouts)
+                    new = await self._connect(origin, timeouts)
                 except BaseException:
                     self._forget()
                     raise
-                self._active.add(conn)
-                return conn
+                self._active.add(new)  # type: ignore[arg-type]  # HTTP/1.1 without http2
+                return new
             remaining = None if deadline is None else deadline - time.monotonic()
             woken = False
             try:
@@ -184,6 +208,109 @@ class AsyncConnectionPool:
                     f"(max_connections={state.max_connections})"
                 )
 
+    async def _checkout_shared(
+        self, origin: Origin, timeouts: dict[str, Any]
+    ) -> AsyncHTTP11Connection | AsyncHTTP2Connection:
+        """``_checkout`` when HTTP/2 is enabled: a stream on a shared connection first; while
+        a connection that may become shared is being opened, wait to see what it becomes."""
+        state = self._state
+        mux = self._mux
+        pool_timeout = timeouts.get("pool")
+        deadline = None if pool_timeout is None else time.monotonic() + pool_timeout
+        may_share = (origin[0] == "https" or not self._http1) \
+            and origin not in self._http1_origins
+        while True:
+            discard: list[Any] = []
+            waiter: AsyncEvent | None = None
+            conn: AsyncHTTP11Connection | AsyncHTTP2Connection | None = None
+            opening = False
+            with self._lock:  # nothing awaits inside
+                now = time.monotonic()
+                conn = mux.take_stream(origin, now, discard)
+                for _ in discard:
+                    state.forget()
+                if conn is None:
+                    opening_waiters = mux.opening.get(origin)
+                    if opening_waiters is not None:
+                        waiter = self._backend.create_event()
+                        opening_waiters.append(waiter)
+                    else:
+                        conn = state.take_idle(origin, now, discard)
+                        if conn is None:
+                            if state.reserve_new(now, discard):
+                                if may_share:
+                                    mux.opening[origin] = []
+                                    opening = True
+                            else:
+                                waiter = self._backend.create_event()
+                                state.waiters.append(waiter)
+                        else:
+                            self._active.add(conn)
+            try:
+                if discard:
+                    await _close_all(discard)
+            except BaseException:
+                if conn is not None:
+                    await self._discard(conn)
+                elif waiter is None:
+                    self._opened(origin, opening, None)
+                raise
+            if conn is not None:
+                return conn
+            if waiter is None:
+                try:
+                    conn = await self._connect(origin, timeouts)
+                except BaseException:
+                    self._opened(origin, opening, None)
+                    raise
+                self._opened(origin, opening, conn)
+                return conn
+            remaining = None if deadline is None else deadline - time.monotonic()
+            woken = False
+            try:
+                woken = remaining is None or remaining > 0
+                woken = woken and await waiter.wait(remaining)
+            finally:
+                if not woken:
+                    with self._lock:
+                        waiting = mux.opening.get(origin)
+                        if waiting is not None and waiter in waiting:
+                            waiting.remove(waiter)
+                    self._drop_waiter(waiter)
+            if not woken:
+                raise PoolTimeout(
+                    f"no connection became available within {pool_timeout} s "
+                    f"(max_connections={state.max_connections})"
+                )
+
+    def _opened(
+        self, origin: Origin, opening: bool,
+        conn: AsyncHTTP11Connection | AsyncHTTP2Connection | None,
+    ) -> None:
+        """A connection attempt ended (``conn`` None: it failed): count it, and wake the
+        requests that waited to see whether it would be shared."""
+        with self._lock:
+            if conn is None:
+                self._state.forget()
+                self._wake_one()
+            elif type(conn) is AsyncHTTP2Connection:
+                self._mux.add(conn)
+            else:
+                self._active.add(conn)  # type: ignore[arg-type]
+            if opening:
+                for event in self._mux.opening.pop(origin, ()):
+                    event.set()
+
+    def release_stream(self, conn: AsyncHTTP2Connection) -> bool:
+        """One stream of a shared connection is over. Returns True if the caller must close
+        the connection (it takes no new streams and has none left). Never awaits."""
+        with self._lock:
+            close = self._mux.release(conn, time.monotonic(), self.keepalive_expiry)
+            if close:
+                self._state.forget()
+            self._wake_one()
+        return close
+
     def _drop_waiter(self, waiter: AsyncEvent) -> None:
         with self._lock:
             try:
@@ -196,7 +323,9 @@ class AsyncConnectionPool:
         if self._state.waiters:
             self._state.waiters.popleft().set()
 
-    async def _connect(self, origin: Origin, timeouts: dict[str, Any]) -> AsyncHTTP11Connection:
+    async def _connect(
+        self, origin: Origin, timeouts: dict[str, Any]
+    ) -> AsyncHTTP11Connection | AsyncHTTP2Connection:
         scheme, host, port = origin
         ssl_context = None
         if scheme == "https":
@@ -211,6 +340,29 @@ class AsyncConnectionPool:
             server_hostname=host_str if ssl_context is not None else None,
             local_address=self._local_address,
         )
+        if self._http2:
+            if ssl_context is not None:
+                use_http2 = stream.get_extra_info("alpn_protocol") == "h2"  # RFC 7301
+            else:
+                use_http2 = not self._http1  # prior knowledge, RFC 9113 §3.3
+            if use_http2:
+                conn = AsyncHTTP2Connection(
+                    stream, origin, self, self._backend, self._http2_options
+                )
+                try:
+                    await conn.start(timeouts.get("write"))
+                except BaseException:
+                    await stream.aclose()
+                    raise
+                return conn
+            if not self._http1:
+                await stream.aclose()
+                raise ConnectError(
+                    f"{host_str}:{port} did not agree to HTTP/2 by ALPN, and HTTP/1.1 is "
+                    "disabled (http1=False)"
+                )
+            if ssl_context is not None:
+                self._http1_origins.add(origin)
         return AsyncHTTP11Connection(stream, origin, self, self._parser_options)
 
     def checkin(self, conn: AsyncHTTP11Connection, reusable: bool) -> bool:
@@ -228,10 +380,12 @@ class AsyncConnectionPool:
             self._wake_one()
         return not keep
 
-    async def _discard(self, conn: AsyncHTTP11Connection) -> None:
+    async def _discard(self, conn: AsyncHTTP11Connection | AsyncHTTP2Connection) -> None:
         """Close a checked-out connection after a failure; its slot is freed once. The
         bookkeeping comes first: closing may be interrupted (a trio cancellation raises at
         the checkpoint after the socket is closed)."""
+        if type(conn) is AsyncHTTP2Connection:
+            return  # a failed stream is not a failed connection: the stream released itself
         if conn in self._active:
             self._active.discard(conn)
             self._forget()
@@ -250,10 +404,14 @@ class AsyncConnectionPool:
             active = list(self._active)
             self._active.clear()
             self._state.total -= len(active)
+            shared = self._mux.take_all()
+            self._state.total -= len(shared)
             while self._state.waiters:
                 self._wake_one()
-        for conn in idle + active:
-            await conn.aclose()
+            for waiting in self._mux.opening.values():
+                for event in waiting:
+                    event.set()
+        await _close_all([*idle, *active, *shared])
 
     async def __aenter__(self) -> AsyncConnectionPool:
         return self
@@ -262,7 +420,7 @@ class AsyncConnectionPool:
         await self.aclose()
 
 
-async def _close_all(conns: list[AsyncHTTP11Connection]) -> None:
+async def _close_all(conns: list[Any]) -> None:
     """Close every one even if closing one raises (or is cancelled); re-raise the first."""
     error: BaseException | None = None
     for conn in conns:

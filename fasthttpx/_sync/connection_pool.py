@@ -7,6 +7,13 @@ a reused connection that the server had already closed (normal: servers close id
 keep-alive connections whenever they like) is sent again once on a new connection when its
 method is idempotent (RFC 9110 §9.2.2) and its body can be replayed; otherwise the caller
 gets a ``RemoteProtocolError`` saying so.
+
+HTTP/2 (``http2=True``): after the TLS handshake, ALPN (RFC 7301) says which protocol the
+server picked; over cleartext ``http://``, HTTP/2 is used with prior knowledge (RFC 9113
+§3.3) only when HTTP/1.1 is switched off (``http1=False``). An HTTP/2 connection is shared:
+requests take streams on it up to the server's SETTINGS_MAX_CONCURRENT_STREAMS, then open
+another connection or wait, within ``Limits``. Clients without ``http2`` never enter that
+code: ``_checkout`` tests one boolean before its HTTP/1.1 path.
 """
 
 from __future__ import annotations
@@ -17,11 +24,18 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .._config import Limits
-from .._exceptions import InvalidURL, PoolTimeout, RemoteProtocolError, UnsupportedProtocol
+from .._exceptions import (
+    ConnectError,
+    InvalidURL,
+    PoolTimeout,
+    RemoteProtocolError,
+    UnsupportedProtocol,
+)
 from .._http11_state import IDEMPOTENT_METHODS
 from .._models import Request
-from .._pool_state import Origin, PoolState
+from .._pool_state import MultiplexState, Origin, PoolState
 from ..concurrency.base import Backend, Event
+from .http2 import HTTP2Connection
 from .http11 import HTTP11Connection, StaleConnection
 from .response import Response
 
@@ -54,6 +68,7 @@ class ConnectionPool:
         retries: bool = True,
         local_address: str | None = None,
         parser_options: dict[str, int] | None = None,
+        http2_options: dict[str, int] | None = None,
     ) -> None:
         self._backend = backend
         self.keepalive_expiry = limits.keepalive_expiry if limits.keepalive_expiry is not None \
@@ -77,6 +92,11 @@ class ConnectionPool:
             else None
         self._active: set[HTTP11Connection] = set()
         self._closed = False
+        #: Shared HTTP/2 connections; ``http2_options`` overrides ``HTTP2State``'s limits.
+        self._mux: MultiplexState[HTTP2Connection, Event] = MultiplexState()
+        self._http2_options = http2_options
+        #: Origins whose server picked HTTP/1.1 by ALPN: no need to wait for a shared one.
+        self._http1_origins: set[Origin] = set()
 
     @property
     def connection_count(self) -> int:
@@ -103,7 +123,7 @@ class ConnectionPool:
             raise InvalidURL(f"request URL {str(url)!r} has no host")
         retried = False
         while True:
-            conn = self._checkout(origin, timeouts)
+            conn = self._checkout(origin, timeouts, fresh=retried)
             try:
                 return conn.handle_request(request, timeouts)
             except StaleConnection as exc:
@@ -133,9 +153,13 @@ class ConnectionPool:
         return None
 
     def _checkout(
-        self, origin: Origin, timeouts: dict[str, Any]
-    ) -> HTTP11Connection:
-        """An idle connection to ``origin``, or a new one, waiting up to the pool timeout."""
+        self, origin: Origin, timeouts: dict[str, Any], fresh: bool = False
+    ) -> HTTP11Connection | HTTP2Connection:
+        """An idle connection to ``origin``, or a new one, waiting up to the pool timeout.
+        ``fresh`` (a retry after a stale connection): never an idle one, which could be stale
+        in the same way."""
+        if self._http2:
+            return self._checkout_shared(origin, timeouts)
         state = self._state
         pool_timeout = timeouts.get("pool")
         deadline = None if pool_timeout is None else time.monotonic() + pool_timeout
@@ -143,7 +167,7 @@ class ConnectionPool:
             discard: list[HTTP11Connection] = []
             waiter: Event | None = None
             with self._lock:  # nothing awaits inside: a plain critical section
-                conn = state.take_idle(origin, time.monotonic(), discard)
+                conn = None if fresh else state.take_idle(origin, time.monotonic(), discard)
                 if conn is None:
                     if state.reserve_new(time.monotonic(), discard):
                         pass
@@ -165,12 +189,12 @@ class ConnectionPool:
                 return conn
             if waiter is None:
                 try:
-                    conn = self._connect(origin, timeouts)
+                    new = self._connect(origin, timeouts)
                 except BaseException:
                     self._forget()
                     raise
-                self._active.add(conn)
-                return conn
+                self._active.add(new)  # type: ignore[arg-type]  # HTTP/1.1 without http2
+                return new
             remaining = None if deadline is None else deadline - time.monotonic()
             woken = False
             try:
@@ -185,6 +209,109 @@ class ConnectionPool:
                     f"(max_connections={state.max_connections})"
                 )
 
+    def _checkout_shared(
+        self, origin: Origin, timeouts: dict[str, Any]
+    ) -> HTTP11Connection | HTTP2Connection:
+        """``_checkout`` when HTTP/2 is enabled: a stream on a shared connection first; while
+        a connection that may become shared is being opened, wait to see what it becomes."""
+        state = self._state
+        mux = self._mux
+        pool_timeout = timeouts.get("pool")
+        deadline = None if pool_timeout is None else time.monotonic() + pool_timeout
+        may_share = (origin[0] == "https" or not self._http1) \
+            and origin not in self._http1_origins
+        while True:
+            discard: list[Any] = []
+            waiter: Event | None = None
+            conn: HTTP11Connection | HTTP2Connection | None = None
+            opening = False
+            with self._lock:  # nothing awaits inside
+                now = time.monotonic()
+                conn = mux.take_stream(origin, now, discard)
+                for _ in discard:
+                    state.forget()
+                if conn is None:
+                    opening_waiters = mux.opening.get(origin)
+                    if opening_waiters is not None:
+                        waiter = self._backend.create_event()
+                        opening_waiters.append(waiter)
+                    else:
+                        conn = state.take_idle(origin, now, discard)
+                        if conn is None:
+                            if state.reserve_new(now, discard):
+                                if may_share:
+                                    mux.opening[origin] = []
+                                    opening = True
+                            else:
+                                waiter = self._backend.create_event()
+                                state.waiters.append(waiter)
+                        else:
+                            self._active.add(conn)
+            try:
+                if discard:
+                    _close_all(discard)
+            except BaseException:
+                if conn is not None:
+                    self._discard(conn)
+                elif waiter is None:
+                    self._opened(origin, opening, None)
+                raise
+            if conn is not None:
+                return conn
+            if waiter is None:
+                try:
+                    conn = self._connect(origin, timeouts)
+                except BaseException:
+                    self._opened(origin, opening, None)
+                    raise
+                self._opened(origin, opening, conn)
+                return conn
+            remaining = None if deadline is None else deadline - time.monotonic()
+            woken = False
+            try:
+                woken = remaining is None or remaining > 0
+                woken = woken and waiter.wait(remaining)
+            finally:
+                if not woken:
+                    with self._lock:
+                        waiting = mux.opening.get(origin)
+                        if waiting is not None and waiter in waiting:
+                            waiting.remove(waiter)
+                    self._drop_waiter(waiter)
+            if not woken:
+                raise PoolTimeout(
+                    f"no connection became available within {pool_timeout} s "
+                    f"(max_connections={state.max_connections})"
+                )
+
+    def _opened(
+        self, origin: Origin, opening: bool,
+        conn: HTTP11Connection | HTTP2Connection | None,
+    ) -> None:
+        """A connection attempt ended (``conn`` None: it failed): count it, and wake the
+        requests that waited to see whether it would be shared."""
+        with self._lock:
+            if conn is None:
+                self._state.forget()
+                self._wake_one()
+            elif type(conn) is HTTP2Connection:
+                self._mux.add(conn)
+            else:
+                self._active.add(conn)  # type: ignore[arg-type]
+            if opening:
+                for event in self._mux.opening.pop(origin, ()):
+                    event.set()
+
+    def release_stream(self, conn: HTTP2Connection) -> bool:
+        """One stream of a shared connection is over. Returns True if the caller must close
+        the connection (it takes no new streams and has none left). Never awaits."""
+        with self._lock:
+            close = self._mux.release(conn, time.monotonic(), self.keepalive_expiry)
+            if close:
+                self._state.forget()
+            self._wake_one()
+        return close
+
     def _drop_waiter(self, waiter: Event) -> None:
         with self._lock:
             try:
@@ -197,7 +324,9 @@ class ConnectionPool:
         if self._state.waiters:
             self._state.waiters.popleft().set()
 
-    def _connect(self, origin: Origin, timeouts: dict[str, Any]) -> HTTP11Connection:
+    def _connect(
+        self, origin: Origin, timeouts: dict[str, Any]
+    ) -> HTTP11Connection | HTTP2Connection:
         scheme, host, port = origin
         ssl_context = None
         if scheme == "https":
@@ -212,6 +341,29 @@ class ConnectionPool:
             server_hostname=host_str if ssl_context is not None else None,
             local_address=self._local_address,
         )
+        if self._http2:
+            if ssl_context is not None:
+                use_http2 = stream.get_extra_info("alpn_protocol") == "h2"  # RFC 7301
+            else:
+                use_http2 = not self._http1  # prior knowledge, RFC 9113 §3.3
+            if use_http2:
+                conn = HTTP2Connection(
+                    stream, origin, self, self._backend, self._http2_options
+                )
+                try:
+                    conn.start(timeouts.get("write"))
+                except BaseException:
+                    stream.close()
+                    raise
+                return conn
+            if not self._http1:
+                stream.close()
+                raise ConnectError(
+                    f"{host_str}:{port} did not agree to HTTP/2 by ALPN, and HTTP/1.1 is "
+                    "disabled (http1=False)"
+                )
+            if ssl_context is not None:
+                self._http1_origins.add(origin)
         return HTTP11Connection(stream, origin, self, self._parser_options)
 
     def checkin(self, conn: HTTP11Connection, reusable: bool) -> bool:
@@ -229,10 +381,12 @@ class ConnectionPool:
             self._wake_one()
         return not keep
 
-    def _discard(self, conn: HTTP11Connection) -> None:
+    def _discard(self, conn: HTTP11Connection | HTTP2Connection) -> None:
         """Close a checked-out connection after a failure; its slot is freed once. The
         bookkeeping comes first: closing may be interrupted (a trio cancellation raises at
         the checkpoint after the socket is closed)."""
+        if type(conn) is HTTP2Connection:
+            return  # a failed stream is not a failed connection: the stream released itself
         if conn in self._active:
             self._active.discard(conn)
             self._forget()
@@ -251,10 +405,14 @@ class ConnectionPool:
             active = list(self._active)
             self._active.clear()
             self._state.total -= len(active)
+            shared = self._mux.take_all()
+            self._state.total -= len(shared)
             while self._state.waiters:
                 self._wake_one()
-        for conn in idle + active:
-            conn.close()
+            for waiting in self._mux.opening.values():
+                for event in waiting:
+                    event.set()
+        _close_all([*idle, *active, *shared])
 
     def __enter__(self) -> ConnectionPool:
         return self
@@ -263,7 +421,7 @@ class ConnectionPool:
         self.close()
 
 
-def _close_all(conns: list[HTTP11Connection]) -> None:
+def _close_all(conns: list[Any]) -> None:
     """Close every one even if closing one raises (or is cancelled); re-raise the first."""
     error: BaseException | None = None
     for conn in conns:

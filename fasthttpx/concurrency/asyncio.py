@@ -193,13 +193,11 @@ class AsyncioStream:
             if self._protocol.timer is not None:
                 self._protocol.timer.cancel()
                 self._protocol.timer = None
-            # TLS: don't wait for the peer's close_notify (RFC 9112 §9.8 lets an HTTP client
-            # drop it); a graceful SSL shutdown would keep the socket open up to 30 s.
-            transport = self._transport
-            if self._protocol.error or transport.get_extra_info("sslcontext") is not None:
-                transport.abort()
-            else:
-                transport.close()
+            # Abort, never a graceful close: nothing we could still want to send matters once we
+            # close (a request is complete or abandoned), a graceful close would wait for a
+            # full send buffer to drain, and for TLS for the peer's close_notify (RFC 9112
+            # §9.8 lets a client drop it). The kernel still ends the connection with a FIN.
+            self._transport.abort()
 
     async def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None, timeout: float | None

@@ -4,6 +4,8 @@ the sync tests never rewrites them: the servers stay asyncio whatever the client
 from __future__ import annotations
 
 import asyncio
+import socket
+import time
 
 from tests.kit.raw_server import OK, Handler, RawConnection
 
@@ -64,5 +66,41 @@ def delayed_echo(state: DelayServerState) -> Handler:
                 state.served += 1
         finally:
             state.open -= 1
+
+    return handler
+
+
+class FullBacklog:
+    """A listening socket whose accept queue is full: a connect to it hangs until the
+    client's connect timeout (loopback only; the kernel drops the extra SYNs)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(0)
+        self.port = self.listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._fillers = []
+        for _ in range(4):
+            filler = socket.socket()
+            filler.setblocking(False)
+            try:
+                filler.connect(("127.0.0.1", self.port))
+            except BlockingIOError:
+                pass
+            self._fillers.append(filler)
+        time.sleep(0.05)
+
+    def close(self) -> None:
+        for filler in self._fillers:
+            filler.close()
+        self.listener.close()
+
+
+def never_read() -> Handler:
+    """Accept, then never read: the client's send buffer fills up (write timeouts)."""
+
+    async def handler(conn: RawConnection) -> None:
+        await asyncio.sleep(30)
 
     return handler

@@ -35,6 +35,7 @@ import asyncio
 import hashlib
 import random
 from collections import Counter
+from typing import Protocol
 
 from tests.kit.raw_server import Handler, RawConnection, make_response
 
@@ -60,9 +61,13 @@ def parse_request(raw: bytes) -> tuple[str, str, bytes]:
     return request_line[0].decode("ascii"), request_line[1].decode("ascii"), body
 
 
-def check_response(method: str, target: str, content: bytes, headers: object) -> None:
+class _Headers(Protocol):
+    def get(self, key: str, default: None = None) -> str | None: ...
+
+
+def check_response(method: str, target: str, content: bytes, headers: _Headers) -> None:
     """Assert that ``content`` is intact (digest) and is the answer to ``method target``."""
-    sent = headers.get(DIGEST_HEADER)  # type: ignore[attr-defined]
+    sent = headers.get(DIGEST_HEADER)
     assert sent is not None, f"{method} {target}: response without {DIGEST_HEADER}"
     assert digest(content) == sent, f"{method} {target}: body does not match its digest"
     prefix = f"{method} {target} ".encode("ascii")

@@ -13,7 +13,12 @@ from typing import Any
 import pytest
 
 import fasthttpx
-from tests.client.handlers import first_connection_sends, head_now_body_later
+from tests.client.handlers import (
+    FullBacklog,
+    first_connection_sends,
+    head_now_body_later,
+    never_read,
+)
 from tests.kit.raw_server import OK, make_response, never_respond, respond_with
 
 
@@ -134,6 +139,24 @@ async def test_read_timeout(backend: Any, raw_server: Any) -> None:
     async with fasthttpx.AsyncClient(backend=backend, timeout=0.2) as client:
         with pytest.raises(fasthttpx.ReadTimeout):
             await client.get(server.url)
+
+
+async def test_connect_timeout(backend: Any) -> None:
+    backlog = FullBacklog()
+    try:
+        async with fasthttpx.AsyncClient(backend=backend, timeout=0.3) as client:
+            with pytest.raises(fasthttpx.ConnectTimeout):
+                await client.get(backlog.url)
+    finally:
+        backlog.close()
+
+
+async def test_write_timeout(backend: Any, raw_server: Any) -> None:
+    server = raw_server(never_read())
+    timeout = fasthttpx.Timeout(5.0, write=0.3)
+    async with fasthttpx.AsyncClient(backend=backend, timeout=timeout) as client:
+        with pytest.raises(fasthttpx.WriteTimeout):
+            await client.post(server.url, content=b"x" * (64 * 1024 * 1024))
 
 
 async def test_truncated_body_is_an_error_and_connection_discarded(

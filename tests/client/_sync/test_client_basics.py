@@ -14,7 +14,12 @@ from typing import Any
 import pytest
 
 import fasthttpx
-from tests.client.handlers import first_connection_sends, head_now_body_later
+from tests.client.handlers import (
+    FullBacklog,
+    first_connection_sends,
+    head_now_body_later,
+    never_read,
+)
 from tests.kit.raw_server import OK, make_response, never_respond, respond_with
 
 
@@ -135,6 +140,24 @@ def test_read_timeout(backend: Any, raw_server: Any) -> None:
     with fasthttpx.Client(backend=backend, timeout=0.2) as client:
         with pytest.raises(fasthttpx.ReadTimeout):
             client.get(server.url)
+
+
+def test_connect_timeout(backend: Any) -> None:
+    backlog = FullBacklog()
+    try:
+        with fasthttpx.Client(backend=backend, timeout=0.3) as client:
+            with pytest.raises(fasthttpx.ConnectTimeout):
+                client.get(backlog.url)
+    finally:
+        backlog.close()
+
+
+def test_write_timeout(backend: Any, raw_server: Any) -> None:
+    server = raw_server(never_read())
+    timeout = fasthttpx.Timeout(5.0, write=0.3)
+    with fasthttpx.Client(backend=backend, timeout=timeout) as client:
+        with pytest.raises(fasthttpx.WriteTimeout):
+            client.post(server.url, content=b"x" * (64 * 1024 * 1024))
 
 
 def test_truncated_body_is_an_error_and_connection_discarded(
