@@ -384,7 +384,59 @@ def _best(rounds: list[tuple[float, float]]) -> tuple[float, float]:
     return min(rounds)
 
 
+async def run_parallel_scenario(args: argparse.Namespace) -> dict[str, Any]:
+    """P: ``args.n`` small GETs started at once and collected as they complete, through
+    ``fasthttpx``'s ``parallel()`` (client ``fasthttpx-parallel``) or through the library's
+    gather (asyncio.gather / a trio nursery) on each client."""
+    rounds: list[tuple[float, float]] = []
+    if args.client == "fasthttpx-parallel":
+        fasthttpx = _import_fasthttpx()
+        kwargs: dict[str, Any] = {}
+        if args.backend == "trio":
+            from fasthttpx.concurrency.trio import TrioBackend
+
+            kwargs["backend"] = TrioBackend()
+        url = f"http://{args.host}:{args.port}/"
+
+        async def one_round(n: int) -> None:
+            async with client.parallel() as parallel:
+                for _ in range(n):
+                    parallel.get(url)
+                while parallel.has_pending_responses:
+                    response = await parallel.next_response()
+                    if response.content != SMALL_BODY:
+                        raise RuntimeError(f"unexpected body {response.content!r}")
+
+        async with fasthttpx.AsyncClient(**kwargs) as client:
+            await one_round(args.warmup)
+            for _ in range(args.repeat):
+                c0, w0 = time.process_time(), time.perf_counter()
+                await one_round(args.n)
+                rounds.append((time.process_time() - c0, time.perf_counter() - w0))
+        cpu, wall = _best(rounds)
+        return {"cpu": cpu, "wall": wall, "units": args.n}
+    if args.backend == "trio":
+        new_worker, _, close = await make_trio_client(args.client, args.host, args.port, 1)
+    else:
+        new_worker, _, close = await make_async_client(
+            args.client, args.host, args.port, 1, "asyncio"
+        )
+    try:
+        get = await new_worker()
+        await _gather(args.backend, [get() for _ in range(args.warmup)])
+        for _ in range(args.repeat):
+            c0, w0 = time.process_time(), time.perf_counter()
+            await _gather(args.backend, [get() for _ in range(args.n)])
+            rounds.append((time.process_time() - c0, time.perf_counter() - w0))
+    finally:
+        await close()
+    cpu, wall = _best(rounds)
+    return {"cpu": cpu, "wall": wall, "units": args.n}
+
+
 async def run_async(args: argparse.Namespace) -> dict[str, Any]:
+    if args.scenario == "P":
+        return await run_parallel_scenario(args)
     if args.backend == "trio":
         new_worker, download, close = await make_trio_client(
             args.client, args.host, args.port, args.mib

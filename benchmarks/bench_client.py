@@ -41,14 +41,20 @@ SCENARIOS = {
     "S2": "small GETs from 50 concurrent tasks",
     "S3": "streamed download",
     "SYNC": "sequential small GETs, blocking client",
+    "P": "10,000 GETs started at once: parallel() vs gather",
 }
 ASYNC_CLIENTS = ["floor", "aiohttp", "httpx", "pyreqwest", "fasthttpx"]
 SYNC_CLIENTS = ["floor", "urllib3", "httpx", "pyreqwest", "fasthttpx"]
 TRIO_CLIENTS = ["floor", "httpx", "fasthttpx"]
 
 #: (requests or MiB, warm-up, repeats) per scenario, full and --quick.
-FULL = {"S1": (5000, 500, 3), "S2": (20000, 1000, 2), "S3": (100, 0, 3), "SYNC": (5000, 500, 3)}
-QUICK = {"S1": (500, 100, 1), "S2": (2000, 200, 1), "S3": (10, 0, 1), "SYNC": (500, 100, 1)}
+FULL = {"S1": (5000, 500, 3), "S2": (20000, 1000, 2), "S3": (100, 0, 3), "SYNC": (5000, 500, 3),
+        "P": (10000, 1000, 2)}
+QUICK = {"S1": (500, 100, 1), "S2": (2000, 200, 1), "S3": (10, 0, 1), "SYNC": (500, 100, 1),
+         "P": (1000, 100, 1)}
+#: Clients of the parallel scenario: fasthttpx through parallel(), everyone through gather.
+PARALLEL_CLIENTS = ["fasthttpx-parallel", "fasthttpx", "httpx", "aiohttp"]
+TRIO_PARALLEL_CLIENTS = ["fasthttpx-parallel", "fasthttpx", "httpx"]
 #: Seconds one (client, scenario) subprocess may take.
 RUN_TIMEOUT = 180.0
 
@@ -175,7 +181,9 @@ def run_one(
 
 
 def clients_for(scenario: str, args: argparse.Namespace) -> list[str]:
-    if scenario == "SYNC":
+    if scenario == "P":
+        available = TRIO_PARALLEL_CLIENTS if args.backend == "trio" else PARALLEL_CLIENTS
+    elif scenario == "SYNC":
         available = SYNC_CLIENTS
     elif args.backend == "trio":
         available = TRIO_CLIENTS
@@ -191,15 +199,16 @@ def print_text(scenario: str, rows: list[Row], args: argparse.Namespace) -> None
     size = f"{n} MiB" if scenario == "S3" else f"{n} requests"
     print(f"\n{scenario}: {SCENARIOS[scenario]} ({size}, best of {args.repeat or repeat})")
     unit, rate = ("CPU µs/MiB", "MB/s") if scenario == "S3" else ("CPU µs/req", "req/s")
-    print(f"  {'client':<12} {unit:>12} {rate:>10} {'× floor':>9}")
-    floor = next((r for r in rows if r.client == "floor" and not r.na), None)
+    base_name = "fasthttpx" if scenario == "P" else "floor"  # P: relative to our own gather
+    print(f"  {'client':<18} {unit:>12} {rate:>10} {'× ' + base_name:>11}")
+    floor = next((r for r in rows if r.client == base_name and not r.na), None)
     for row in rows:
         if row.na:
-            print(f"  {row.client:<12} {row.na}")
+            print(f"  {row.client:<18} {row.na}")
             continue
         ratio = f"{row.cpu / floor.cpu:.2f}" if floor else "-"
         note = f"  ({row.note})" if row.note else ""
-        print(f"  {row.client:<12} {row.per_unit_us:>12.1f} {row.rate:>10,.0f} {ratio:>9}{note}")
+        print(f"  {row.client:<18} {row.per_unit_us:>12.1f} {row.rate:>10,.0f} {ratio:>11}{note}")
 
 
 def print_markdown(all_rows: list[Row]) -> None:

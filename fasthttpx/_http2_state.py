@@ -74,6 +74,20 @@ def renew(error: TransportError, request: Any = None) -> TransportError:
     return fresh
 
 
+class _H2Connection(h2.connection.H2Connection):
+    """h2 closes its connection state machine on a received GOAWAY, and then refuses every
+    later frame, including those of the streams the GOAWAY let finish (RFC 9113 §6.8: streams
+    up to its last stream id go on). Keep the machine open after a *received* GOAWAY;
+    ``HTTP2State`` itself refuses to open new streams from then on."""
+
+    def _receive_goaway_frame(self, frame: Any) -> Any:
+        result = super()._receive_goaway_frame(frame)
+        machine = self.state_machine
+        if machine.state is h2.connection.ConnectionState.CLOSED:
+            machine.state = h2.connection.ConnectionState.CLIENT_OPEN
+        return result
+
+
 class H2Stream:
     """What one request's stream has received so far."""
 
@@ -109,7 +123,7 @@ class HTTP2State:
             client_side=True, header_encoding=None, validate_inbound_headers=True,
             normalize_inbound_headers=False,
         )
-        self.h2 = h2.connection.H2Connection(config=config)
+        self.h2 = _H2Connection(config=config)
         self.stream_window = stream_window
         self.connection_window = connection_window
         self.max_frame_size = max_frame_size

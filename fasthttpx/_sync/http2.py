@@ -104,7 +104,9 @@ class HTTP2Connection:
     ) -> Response:
         """Send ``request`` on a new stream; return once the response head arrived."""
         started = time.perf_counter()
-        reused = self.exchanges > 0
+        # Alone on a connection that served before: if the server closed it while idle (or
+        # said GOAWAY before seeing our stream), the pool may retry on a new one.
+        reused = self.exchanges > 0 and self.reserved == 1
         self.exchanges += 1
         body = request.stream
         try:

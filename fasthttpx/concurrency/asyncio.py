@@ -246,22 +246,38 @@ _NO_LOCK = _NoLock()
 
 
 class _Event:
-    __slots__ = ("_event",)
+    """A one-shot event for pool waiters: a bare future and, with a timeout, one timer
+    handle (``asyncio.wait_for`` would create a task per wait)."""
+
+    __slots__ = ("_is_set", "_future")
 
     def __init__(self) -> None:
-        self._event = asyncio.Event()
+        self._is_set = False
+        self._future: asyncio.Future[bool] | None = None
 
     def set(self) -> None:
-        self._event.set()
+        self._is_set = True
+        future = self._future
+        if future is not None and not future.done():
+            future.set_result(True)
 
     async def wait(self, timeout: float | None) -> bool:
-        if self._event.is_set():
+        if self._is_set:
             return True
+        loop = asyncio.get_running_loop()
+        future = self._future = loop.create_future()
+        if timeout is None:
+            return await future
+        handle = loop.call_later(timeout, _resolve, future, False)
         try:
-            await asyncio.wait_for(self._event.wait(), timeout)
-        except asyncio.TimeoutError:
-            return False
-        return True
+            return await future
+        finally:
+            handle.cancel()
+
+
+def _resolve(future: asyncio.Future[bool], value: bool) -> None:
+    if not future.done():
+        future.set_result(value)
 
 
 class _TaskGroup:

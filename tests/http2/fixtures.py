@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import trustme
 
-from tests.http2.servers import HypercornServer, ScriptedH2Server, Script, SNIRecorder
+from tests.http2.servers import HypercornServer, Script, ScriptedH2Server, SNIRecorder
 
 
 @dataclass(frozen=True)

@@ -63,8 +63,10 @@ def ping_and_settings(record: list[str]) -> Script:
             for event in await conn.next_events():
                 if isinstance(event, h2.events.PingAckReceived):
                     record.append("ping-ack")
-                elif isinstance(event, h2.events.SettingsAcknowledged):
-                    record.append("settings-ack")
+                elif isinstance(event, h2.events.SettingsAcknowledged) and (
+                    h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS in event.changed_settings
+                ):
+                    record.append("settings-ack")  # the ack of our change, not the first
         await conn.respond(stream_id, b"ok")
         while not conn.closed:
             await conn.next_events()

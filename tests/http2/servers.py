@@ -26,6 +26,7 @@ import h2.events
 from h2.errors import ErrorCodes
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
+from hyperframe.frame import GoAwayFrame
 
 from tests.kit.app import app as kit_app
 from tests.kit.loop_thread import LoopThread
@@ -208,8 +209,15 @@ class H2ServerConnection:
         await self.flush()
 
     async def goaway(self, last_stream_id: int, code: ErrorCodes = ErrorCodes.NO_ERROR) -> None:
-        self.h2.close_connection(error_code=code, last_stream_id=last_stream_id)
+        """Send GOAWAY but keep answering the streams up to ``last_stream_id`` (RFC 9113
+        §6.8). h2 would refuse to send anything after its own GOAWAY, so the frame is
+        written around it."""
         await self.flush()
+        frame = GoAwayFrame(0)
+        frame.last_stream_id = last_stream_id
+        frame.error_code = code
+        self.writer.write(frame.serialize())
+        await self.writer.drain()
 
     async def close(self) -> None:
         self.closed = True
