@@ -434,9 +434,113 @@ async def run_parallel_scenario(args: argparse.Namespace) -> dict[str, Any]:
     return {"cpu": cpu, "wall": wall, "units": args.n}
 
 
+async def make_tls_h2_client(
+    name: str, scenario: str, host: str, port: int, ca_file: str | None
+) -> tuple[SmallGet, Close]:
+    """S5 (HTTPS, HTTP/1.1) and S6 (HTTP/2 with prior knowledge): ``(get, close)``."""
+    import ssl
+
+    context = ssl.create_default_context(cafile=ca_file) if scenario == "S5" else None
+    url = f"{'https' if scenario == 'S5' else 'http'}://{host}:{port}/"
+    if name == "floor":
+        if scenario != "S5":
+            raise NotAvailable("n/a (no HTTP/2 floor)")
+        loop = asyncio.get_running_loop()
+        _, protocol = await loop.create_connection(
+            _FloorProtocol, host, port, ssl=context, server_hostname=host
+        )
+        request = _request_bytes(host, port, "/")
+
+        async def floor_get() -> None:
+            await protocol.request(request)
+
+        async def floor_close() -> None:
+            await _floor_close(protocol)
+
+        return floor_get, floor_close
+    if name == "aiohttp" and scenario == "S5":
+        import aiohttp
+
+        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100, ssl=context))
+
+        async def aiohttp_get() -> None:
+            async with session.get(url) as response:
+                if await response.read() != SMALL_BODY:
+                    raise RuntimeError("unexpected body")
+
+        return aiohttp_get, session.close
+    if name in ("httpx", "fasthttpx"):
+        if name == "httpx":
+            import httpx
+
+            kwargs: dict[str, Any] = {"verify": context} if context else {
+                "http1": False, "http2": True}
+            client: Any = httpx.AsyncClient(limits=httpx.Limits(max_connections=100), **kwargs)
+        else:
+            fasthttpx = _import_fasthttpx()
+            kwargs = {"verify": ca_file} if context else {"http1": False, "http2": True}
+            client = fasthttpx.AsyncClient(**kwargs)
+        http_version = "HTTP/1.1" if context else "HTTP/2"
+
+        async def x_get() -> None:
+            response = await client.get(url)
+            if response.content != SMALL_BODY or response.http_version != http_version:
+                raise RuntimeError(f"unexpected {response.http_version} {response.content!r}")
+
+        await client.__aenter__()
+
+        async def x_close() -> None:
+            await client.__aexit__(None, None, None)
+
+        return x_get, x_close
+    raise NotAvailable(f"n/a ({name} is not in {scenario})")
+
+
+async def run_tls_h2(args: argparse.Namespace) -> dict[str, Any]:
+    """S5: sequential GETs as S1, over TLS. S6: GETs from ``--concurrency`` tasks as S2,
+    all sharing one client (one HTTP/2 connection)."""
+    get, close = await make_tls_h2_client(
+        args.client, args.scenario, args.host, args.port, args.ca
+    )
+    rounds: list[tuple[float, float]] = []
+    try:
+        if args.scenario == "S5":
+            for _ in range(args.warmup):
+                await get()
+            for _ in range(args.repeat):
+                c0, w0 = time.process_time(), time.perf_counter()
+                for _ in range(args.n):
+                    await get()
+                rounds.append((time.process_time() - c0, time.perf_counter() - w0))
+        else:
+            async def burst(total: int) -> None:
+                left = [total]
+
+                async def task() -> None:
+                    while left[0] > 0:
+                        left[0] -= 1
+                        await get()
+
+                await asyncio.gather(*[task() for _ in range(args.concurrency)])
+
+            await burst(args.warmup)
+            for _ in range(args.repeat):
+                c0, w0 = time.process_time(), time.perf_counter()
+                await burst(args.n)
+                rounds.append((time.process_time() - c0, time.perf_counter() - w0))
+    finally:
+        await close()
+    cpu, wall = _best(rounds)
+    return {"cpu": cpu, "wall": wall, "units": args.n}
+
+
 async def run_async(args: argparse.Namespace) -> dict[str, Any]:
     if args.scenario == "P":
         return await run_parallel_scenario(args)
+    if args.scenario in ("S5", "S6"):
+        if args.backend == "trio":
+            raise NotAvailable("n/a (S5/S6 run on asyncio)")
+        return await run_tls_h2(args)
     if args.backend == "trio":
         new_worker, download, close = await make_trio_client(
             args.client, args.host, args.port, args.mib
@@ -539,6 +643,7 @@ def main() -> None:
     parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
     parser.add_argument("--backend", choices=["asyncio", "trio"], default="asyncio")
     parser.add_argument("--cpu", type=int, default=None)
+    parser.add_argument("--ca", default=None, help="CA file for the TLS scenario (S5)")
     args = parser.parse_args()
     if args.cpu is not None and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.cpu})

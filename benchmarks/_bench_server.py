@@ -9,7 +9,12 @@ bytes are handled by buffering; requests are assumed to have no body (GET). Rout
 - ``GET /big``       -> 100 MiB body with Content-Length, written under flow control
 - ``GET /big/{mib}`` -> ``mib`` MiB
 
-Run: ``python3 benchmarks/_bench_server.py [--port 0] [--cpu 0]``; it prints ``PORT <n>`` on
+With ``--tls CERTFILE`` the same protocol runs over TLS (S5). With ``--h2`` a minimal HTTP/2
+server built on ``h2`` answers every request with ``Hello, world!`` (cleartext, prior
+knowledge; S6): h2 is pure Python, so it does no more than the protocol needs (no header
+validation, one write per received batch).
+
+Run: ``python3 benchmarks/_bench_server.py [--port 0] [--cpu 0] [--tls CERT | --h2]``; it prints ``PORT <n>`` on
 stdout once listening and serves until SIGTERM/SIGINT or until its parent process exits.
 """
 
@@ -19,7 +24,7 @@ import argparse
 import asyncio
 import os
 import signal
-from typing import cast
+from typing import Any, cast
 
 SMALL = (
     b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\n\r\nHello, world!"
@@ -101,9 +106,65 @@ class BenchProtocol(asyncio.Protocol):
         self.transport = None
 
 
-async def serve(port: int) -> None:
+class H2BenchProtocol(asyncio.Protocol):
+    """HTTP/2 (h2c) connection: answer each request when its stream ends."""
+
+    def __init__(self) -> None:
+        import h2.config
+        import h2.connection
+        import h2.events
+
+        self.events = h2.events
+        config = h2.config.H2Configuration(
+            client_side=False, header_encoding=None, validate_inbound_headers=False,
+            validate_outbound_headers=False, normalize_outbound_headers=False,
+            normalize_inbound_headers=False,
+        )
+        self.conn = h2.connection.H2Connection(config=config)
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
+        self.conn.update_settings({0x3: 1000})  # MAX_CONCURRENT_STREAMS
+        self.conn.initiate_connection()
+        self.transport.write(self.conn.data_to_send())
+
+    def data_received(self, data: bytes) -> None:
+        conn = self.conn
+        try:
+            events = conn.receive_data(data)
+        except Exception:
+            if self.transport is not None:
+                self.transport.close()
+            return
+        ended = self.events.StreamEnded
+        received = self.events.DataReceived
+        for event in events:
+            if type(event) is ended:
+                conn.send_headers(event.stream_id, H2_HEADERS)
+                conn.send_data(event.stream_id, b"Hello, world!", end_stream=True)
+            elif type(event) is received:
+                conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+        out = conn.data_to_send()
+        if out and self.transport is not None:
+            self.transport.write(out)
+
+
+H2_HEADERS = [(b":status", b"200"), (b"content-length", b"13"),
+              (b"content-type", b"text/plain")]
+
+
+async def serve(port: int, tls: str | None = None, h2: bool = False) -> None:
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(BenchProtocol, "127.0.0.1", port, backlog=1024)
+    context = None
+    if tls:
+        import ssl
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(tls)
+        context.set_alpn_protocols(["http/1.1"])
+    factory: Any = H2BenchProtocol if h2 else BenchProtocol
+    server = await loop.create_server(factory, "127.0.0.1", port, backlog=1024, ssl=context)
     bound = server.sockets[0].getsockname()[1]
     print(f"PORT {bound}", flush=True)
     stop = asyncio.Event()
@@ -127,6 +188,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--cpu", type=int, default=None, help="pin to this CPU")
     parser.add_argument("--no-uvloop", action="store_true")
+    parser.add_argument("--tls", default=None, help="serve over TLS with this cert+key PEM")
+    parser.add_argument("--h2", action="store_true", help="serve HTTP/2 (h2c) with h2")
     args = parser.parse_args()
     if args.cpu is not None and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.cpu})
@@ -137,7 +200,7 @@ def main() -> None:
             asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
         except ImportError:
             pass
-    asyncio.run(serve(args.port))
+    asyncio.run(serve(args.port, args.tls, args.h2))
 
 if __name__ == "__main__":
     main()

@@ -13,6 +13,9 @@ Scenarios:
   S2    small GETs from 50 concurrent tasks (the floor uses 50 connections)
   S3    one 100 MiB download, streamed
   SYNC  sequential small GETs with a blocking client
+  S5    sequential small HTTPS GETs on one keep-alive TLS connection (the fast server in TLS)
+  S6    HTTP/2 GETs from 50 concurrent tasks on one h2c connection; the server is a minimal
+        one on h2 (hypercorn would dominate the run), so req/s is partly the server's
 
 Usage: ``python3 benchmarks/bench_client.py [--quick] [--scenarios S1,S2] [--clients a,b]
 [--markdown] [--loop uvloop] [--backend trio] [--impl python]``.
@@ -26,6 +29,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from importlib import metadata
@@ -42,16 +46,21 @@ SCENARIOS = {
     "S3": "streamed download",
     "SYNC": "sequential small GETs, blocking client",
     "P": "10,000 GETs started at once: parallel() vs gather",
+    "S5": "sequential small HTTPS GETs, one keep-alive TLS connection",
+    "S6": "HTTP/2 (h2c), 50 concurrent streams on one connection",
 }
+#: S5 and S6 run against their own server processes (TLS; HTTP/2 on h2) and clients.
+S5_CLIENTS = ["floor", "aiohttp", "httpx", "fasthttpx"]
+S6_CLIENTS = ["httpx", "fasthttpx"]
 ASYNC_CLIENTS = ["floor", "aiohttp", "httpx", "pyreqwest", "fasthttpx"]
 SYNC_CLIENTS = ["floor", "urllib3", "httpx", "pyreqwest", "fasthttpx"]
 TRIO_CLIENTS = ["floor", "httpx", "fasthttpx"]
 
 #: (requests or MiB, warm-up, repeats) per scenario, full and --quick.
 FULL = {"S1": (5000, 500, 3), "S2": (20000, 1000, 2), "S3": (100, 0, 3), "SYNC": (5000, 500, 3),
-        "P": (10000, 1000, 2)}
+        "P": (10000, 1000, 2), "S5": (5000, 500, 3), "S6": (20000, 1000, 2)}
 QUICK = {"S1": (500, 100, 1), "S2": (2000, 200, 1), "S3": (10, 0, 1), "SYNC": (500, 100, 1),
-         "P": (1000, 100, 1)}
+         "P": (1000, 100, 1), "S5": (500, 100, 1), "S6": (2000, 200, 1)}
 #: Clients of the parallel scenario: fasthttpx through parallel(), everyone through gather.
 PARALLEL_CLIENTS = ["fasthttpx-parallel", "fasthttpx", "httpx", "aiohttp"]
 TRIO_PARALLEL_CLIENTS = ["fasthttpx-parallel", "fasthttpx", "httpx"]
@@ -121,8 +130,8 @@ def _local_version(dist: str) -> str:
 class Server:
     """The benchmark server subprocess."""
 
-    def __init__(self, cpu: int | None) -> None:
-        cmd = [sys.executable, str(HERE / "_bench_server.py")]
+    def __init__(self, cpu: int | None, extra: list[str] | None = None) -> None:
+        cmd = [sys.executable, str(HERE / "_bench_server.py"), *(extra or [])]
         if cpu is not None:
             cmd += ["--cpu", str(cpu)]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
@@ -145,7 +154,8 @@ class Server:
 
 
 def run_one(
-    client: str, scenario: str, port: int, args: argparse.Namespace, cpu: int | None
+    client: str, scenario: str, port: int, args: argparse.Namespace, cpu: int | None,
+    ca_file: str | None = None,
 ) -> Row:
     n, warmup, repeat = (QUICK if args.quick else FULL)[scenario]
     cmd = [
@@ -157,6 +167,8 @@ def run_one(
     cmd += ["--mib", str(n)] if scenario == "S3" else ["--n", str(n)]
     if cpu is not None:
         cmd += ["--cpu", str(cpu)]
+    if ca_file is not None:
+        cmd += ["--ca", ca_file]
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     if args.impl == "python":
@@ -183,6 +195,10 @@ def run_one(
 def clients_for(scenario: str, args: argparse.Namespace) -> list[str]:
     if scenario == "P":
         available = TRIO_PARALLEL_CLIENTS if args.backend == "trio" else PARALLEL_CLIENTS
+    elif scenario == "S5":
+        available = S5_CLIENTS
+    elif scenario == "S6":
+        available = S6_CLIENTS
     elif scenario == "SYNC":
         available = SYNC_CLIENTS
     elif args.backend == "trio":
@@ -257,17 +273,37 @@ def main() -> None:
     )
     start = time.perf_counter()
     server = Server(server_cpu)
+    extra: dict[str, Server] = {}
     all_rows: list[Row] = []
+    tmp = tempfile.TemporaryDirectory(prefix="fasthttpx-bench-")
+    ca_file: str | None = None
     try:
+        if "S5" in scenarios:
+            # The fast server wrapped in TLS, with a trustme certificate for 127.0.0.1.
+            import trustme
+
+            ca = trustme.CA()
+            ca_file = os.path.join(tmp.name, "ca.pem")
+            cert_file = os.path.join(tmp.name, "server.pem")
+            ca.cert_pem.write_to_path(ca_file)
+            ca.issue_cert("127.0.0.1").private_key_and_cert_chain_pem.write_to_path(cert_file)
+            extra["S5"] = Server(server_cpu, ["--tls", cert_file])
+        if "S6" in scenarios:
+            extra["S6"] = Server(server_cpu, ["--h2"])  # a minimal server on h2, h2c
         for scenario in scenarios:
+            port = extra[scenario].port if scenario in extra else server.port
             rows = [
-                run_one(client, scenario, server.port, args, client_cpu)
+                run_one(client, scenario, port, args, client_cpu,
+                        ca_file if scenario == "S5" else None)
                 for client in clients_for(scenario, args)
             ]
             all_rows += rows
             print_text(scenario, rows, args)
     finally:
         server.stop()
+        for other in extra.values():
+            other.stop()
+        tmp.cleanup()
     if args.markdown:
         print_markdown(all_rows)
     print(f"\nTotal time {time.perf_counter() - start:.0f} s")

@@ -144,12 +144,9 @@ class AsyncioStream:
             await waiter
         chunks = protocol.chunks
         if chunks:
-            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-            if len(data) > max_bytes:
-                protocol.chunks = [data[max_bytes:]]
-                data = data[:max_bytes]
-            else:
-                protocol.chunks = []
+            # One received piece at a time, as the transport delivered it: no joins and no
+            # slices, so a download is never copied here (``max_bytes`` is only a hint).
+            data = chunks.pop() if len(chunks) == 1 else chunks.pop(0)
             protocol.buffered -= len(data)
             if protocol.read_paused and protocol.buffered < READ_BUFFER_LOW:
                 protocol.read_paused = False

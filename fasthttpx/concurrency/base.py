@@ -26,8 +26,10 @@ class AsyncNetworkStream(Protocol):
     """A connected byte stream (TCP, possibly wrapped in TLS)."""
 
     async def read(self, max_bytes: int, timeout: float | None) -> bytes:
-        """Return the next bytes received (at most ``max_bytes``); ``b""`` once the peer has
-        closed. Raises ``ReadTimeout`` or ``ReadError``."""
+        """Return the next bytes received; ``b""`` once the peer has closed. ``max_bytes`` is
+        the read size for a backend that must choose one (a socket ``recv``); a backend that
+        already holds received pieces may return one as it is, to avoid copying it.
+        Raises ``ReadTimeout`` or ``ReadError``."""
 
     async def write(self, data: bytes, timeout: float | None) -> None:
         """Send all of ``data``. Raises ``WriteTimeout`` or ``WriteError``."""
