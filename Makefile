@@ -24,10 +24,10 @@ test: venv build-ext lint test-compiled test-python
 
 test-compiled: venv
 	$(PY) -c "import fasthttpx, sys; assert fasthttpx.__implementation__ == 'cython', fasthttpx.__implementation__; print('compiled core loaded')"
-	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-python: venv
-	FASTHTTPX_NO_EXTENSIONS=1 $(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+	FASTHTTPX_NO_EXTENSIONS=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv
 	$(PY) -m ruff check fasthttpx tests benchmarks scripts

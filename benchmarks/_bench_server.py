@@ -14,8 +14,8 @@ server built on ``h2`` answers every request with ``Hello, world!`` (cleartext, 
 knowledge; S6): h2 is pure Python, so it does no more than the protocol needs (no header
 validation, one write per received batch).
 
-Run: ``python3 benchmarks/_bench_server.py [--port 0] [--cpu 0] [--tls CERT | --h2]``; it prints ``PORT <n>`` on
-stdout once listening and serves until SIGTERM/SIGINT or until its parent process exits.
+Run: ``python3 benchmarks/_bench_server.py [--port 0] [--cpu 0] [--tls CERT | --h2]``; it
+prints ``PORT <n>`` on stdout once listening and serves until SIGTERM/SIGINT or until its parent process exits.
 """
 
 from __future__ import annotations

@@ -16,6 +16,16 @@ import pytest
 ASYNC_LIBRARIES = ["asyncio", "uvloop", "trio"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The first uvloop loop of a process keeps two pipe fds open for good: create it now,
+    so that fd-leak checks in tests never count it."""
+    try:
+        import uvloop
+    except ImportError:
+        return
+    uvloop.new_event_loop().close()
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         is_async = "_async" in metafunc.definition.path.parts

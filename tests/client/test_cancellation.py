@@ -15,7 +15,7 @@ import trio
 import fasthttpx
 from fasthttpx.concurrency.trio import TrioBackend
 from tests.client.handlers import DelayServerState, delayed_echo
-from tests.kit.fds import open_fds
+from tests.kit.fds import assert_fds_settle, describe_fds, open_fds
 
 LIMITS = fasthttpx.Limits(max_connections=10, max_keepalive_connections=5)
 COUNT = 1000
@@ -35,7 +35,7 @@ def _check_pool(client: Any) -> None:
 def test_random_cancellation_asyncio(raw_server: Any) -> None:
     server = raw_server(delayed_echo(DelayServerState()))
     rng = random.Random(7)
-    before = open_fds()
+    before, before_list = open_fds(), describe_fds()
 
     async def main() -> None:
         async with fasthttpx.AsyncClient(limits=LIMITS) as client:
@@ -54,13 +54,13 @@ def test_random_cancellation_asyncio(raw_server: Any) -> None:
             _check_pool(client)
 
     asyncio.run(main())
-    assert open_fds() <= before + 1
+    assert_fds_settle(before, before_list)
 
 
 def test_random_cancellation_trio(raw_server: Any) -> None:
     server = raw_server(delayed_echo(DelayServerState()))
     rng = random.Random(8)
-    before = open_fds()
+    before, before_list = open_fds(), describe_fds()
 
     async def main() -> None:
         async with fasthttpx.AsyncClient(limits=LIMITS, backend=TrioBackend()) as client:
@@ -82,7 +82,7 @@ def test_random_cancellation_trio(raw_server: Any) -> None:
             _check_pool(client)
 
     trio.run(main)
-    assert open_fds() <= before + 1
+    assert_fds_settle(before, before_list)
 
 
 def test_client_for_one_library_used_in_another_fails_clearly(raw_server: Any) -> None:
