@@ -15,7 +15,8 @@ knowledge; S6): h2 is pure Python, so it does no more than the protocol needs (n
 validation, one write per received batch).
 
 Run: ``python3 benchmarks/_bench_server.py [--port 0] [--cpu 0] [--tls CERT | --h2]``; it
-prints ``PORT <n>`` on stdout once listening and serves until SIGTERM/SIGINT or until its parent process exits.
+prints ``PORT <n>`` on stdout once listening and serves until SIGTERM/SIGINT or until its
+parent process exits.
 """
 
 from __future__ import annotations

@@ -64,6 +64,15 @@ def _encode(value: str | bytes, encoding: str | None, what: str) -> bytes:
     raise TypeError(f"Header {what} must be str or bytes, not {type(value)}")
 
 
+# Names the client itself looks up on every request, lower-cased once.
+_COMMON_KEYS: dict[str, bytes] = {
+    name: name.lower().encode()
+    for name in ("connection", "Connection", "keep-alive", "Keep-Alive", "content-encoding",
+                 "Content-Encoding", "content-length", "Content-Length", "transfer-encoding",
+                 "Transfer-Encoding", "host", "Host", "content-type", "Content-Type")
+}
+
+
 class Headers(MutableMapping[str, str]):
     """Case-insensitive multi-dict of HTTP header fields."""
 
@@ -129,6 +138,9 @@ class Headers(MutableMapping[str, str]):
         return lower
 
     def _key(self, key: str | bytes) -> bytes:
+        known = _COMMON_KEYS.get(key)  # type: ignore[call-overload]
+        if known is not None:
+            return known
         if isinstance(key, str):
             return key.lower().encode(self._encoding or "utf-8")
         return key.lower()
@@ -395,6 +407,21 @@ class Request:
             if type(stream) is bytes:
                 self._content = stream
         self._prepare(body_headers)
+
+    @classmethod
+    def without_body(
+        cls, method: str, url: URL, headers: Headers, extensions: dict[str, Any]
+    ) -> Request:
+        """A request with no body whose ``headers`` are complete (Host included) and owned
+        by it: what ``__init__`` would build, without re-checking what the caller knows."""
+        self = cls.__new__(cls)
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.extensions = extensions
+        self._content = b""
+        self.stream = b""
+        return self
 
     def _prepare(self, body_headers: dict[str, str]) -> None:
         headers = self.headers

@@ -40,6 +40,7 @@ logger = logging.getLogger("fasthttpx")
 
 USER_AGENT = f"python-fasthttpx/{__version__}"
 _URL_CACHE_SIZE = 256  # parsed URL strings kept per client (URLs are immutable)
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "post", "put", "patch"})  # get Content-Length
 
 
 class _Unset:
@@ -108,6 +109,7 @@ class AsyncClient:
         self.max_redirects = max_redirects
         self.follow_redirects = follow_redirects
         self._url_cache: dict[str, URL] = {}
+        self._header_templates: dict[bytes, tuple[bytes, Headers]] = {}
         self._base_url = self._enforce_trailing_slash(URL(base_url))
         self._event_hooks = {
             "request": list((event_hooks or {}).get("request", [])),
@@ -233,6 +235,12 @@ class AsyncClient:
         extensions: dict[str, Any] | None = None,
     ) -> Request:
         """Build a ``Request`` with the client's defaults merged in, without sending it."""
+        if (
+            content is None and data is None and files is None and json is None
+            and params is None and headers is None and cookies is None and timeout is UNSET
+            and extensions is None and not self._params and method not in _BODY_METHODS
+        ):
+            return self._build_plain_request(method, url)
         merged_url = self._merge_url(url)
         if self._params or params is not None:
             merged_params = self._params.merge(params) if self._params else QueryParams(params)
@@ -264,6 +272,23 @@ class AsyncClient:
             headers=merged_headers,
             cookies=merged_cookies,
             extensions=extensions,
+        )
+
+    def _build_plain_request(self, method: str, url: Any) -> Request:
+        """The common request (no body, no per-request options): its headers are a copy of
+        a per-host template, the client's headers with Host, formatted once."""
+        merged_url = self._merge_url(url)
+        base = self.headers.render()  # the same object until the client's headers change
+        netloc = merged_url.netloc
+        entry = self._header_templates.get(netloc)
+        if entry is None or entry[0] is not base:
+            template = Request(method, merged_url, headers=self.headers).headers
+            template.render()
+            if len(self._header_templates) >= _URL_CACHE_SIZE:
+                self._header_templates.clear()
+            entry = self._header_templates[netloc] = (base, template)
+        return Request.without_body(
+            method.upper(), merged_url, Headers(entry[1]), {"timeout": self._timeout_dict}
         )
 
     # -- sending -------------------------------------------------------------------------

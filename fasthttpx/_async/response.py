@@ -23,6 +23,7 @@ __all__ = ["AsyncResponse", "AsyncBodyStream"]
 class AsyncBodyStream(Protocol):
     """What a connection hands the response: its body, readable once."""
 
+    def take_complete(self) -> bytes | None: ...
     async def read_all(self) -> bytes: ...
     def __aiter__(self) -> AsyncIterator[bytes]: ...
     async def aclose(self) -> None: ...
@@ -95,10 +96,14 @@ class AsyncResponse(BaseResponse):
         """Read the whole body, decode it, keep it as ``.content`` and return it."""
         if self._content is None:
             stream = self._claim_stream()
-            try:
-                raw = await stream.read_all()
-            finally:
-                await self.close()
+            raw = stream.take_complete()
+            if raw is None:
+                try:
+                    raw = await stream.read_all()
+                finally:
+                    await self.close()
+            else:
+                self._mark_closed()  # the connection went back when the body ended
             self._num_bytes_downloaded += len(raw)
             decoder = self._decoder()
             self._content = decoder.decode(raw) + decoder.flush() if decoder else raw

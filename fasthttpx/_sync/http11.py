@@ -244,6 +244,15 @@ class HTTP11Body:
         if self._finished and self.finish():
             self._conn.close()
 
+    def take_complete(self) -> bytes | None:
+        """The whole body if it has already arrived (the connection is then released),
+        else None: lets ``read()`` skip two awaits for small responses."""
+        if not self._finished:
+            return None
+        pieces = self._pieces
+        self._pieces = []
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
     def read_all(self) -> bytes:
         """The rest of the body in one piece."""
         while not self._finished:

@@ -396,6 +396,23 @@ class AsyncHTTP2Body:
             self._released = True
             self._conn._end_stream(self._stream)
 
+    def take_complete(self) -> bytes | None:
+        """The whole body if it has already arrived and the stream can be released without
+        awaiting (the connection stays open), else None: ``read()`` then skips two awaits.
+        A WINDOW_UPDATE this queues leaves with the connection's next write."""
+        stream = self._stream
+        conn = self._conn
+        if self._released or not stream.ended or stream.error is not None \
+                or not conn.accepts_new_streams():
+            return None
+        self._released = True
+        with conn._lock:
+            pieces = conn._state.take_pieces(stream)
+            conn._state.close_stream(stream)
+        if conn._release():  # lost a race with a GOAWAY (threads): close without awaiting
+            conn.closed = True
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
     def read_all(self) -> bytes:
         """The rest of the body in one piece."""
         chunks: list[bytes] = []

@@ -24,6 +24,7 @@ __all__ = ["Response", "BodyStream"]
 class BodyStream(Protocol):
     """What a connection hands the response: its body, readable once."""
 
+    def take_complete(self) -> bytes | None: ...
     def read_all(self) -> bytes: ...
     def __iter__(self) -> Iterator[bytes]: ...
     def close(self) -> None: ...
@@ -96,10 +97,14 @@ class Response(BaseResponse):
         """Read the whole body, decode it, keep it as ``.content`` and return it."""
         if self._content is None:
             stream = self._claim_stream()
-            try:
-                raw = stream.read_all()
-            finally:
-                self.close()
+            raw = stream.take_complete()
+            if raw is None:
+                try:
+                    raw = stream.read_all()
+                finally:
+                    self.close()
+            else:
+                self._mark_closed()  # the connection went back when the body ended
             self._num_bytes_downloaded += len(raw)
             decoder = self._decoder()
             self._content = decoder.decode(raw) + decoder.flush() if decoder else raw
