@@ -10,7 +10,7 @@ from __future__ import annotations
 from ._exceptions import LocalProtocolError
 
 __all__ = [
-    "IDEMPOTENT_METHODS", "serialize_request_head", "frame_chunk", "LAST_CHUNK",
+    "IDEMPOTENT_METHODS", "serialize_request_head", "build_request_head", "frame_chunk", "LAST_CHUNK",
     "keep_alive_timeout", "has_close_token", "expiry_delay",
 ]
 
@@ -20,7 +20,25 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRAC
 
 LAST_CHUNK = b"0\r\n\r\n"  # RFC 9112 §7.1: last-chunk and an empty trailer section
 
+_HEAD_CACHE: dict[tuple[bytes, bytes, bytes], bytes] = {}
+_HEAD_CACHE_SIZE = 512  # distinct (method, target, header block) heads kept, then cleared
+
+
 def serialize_request_head(method: bytes, target: bytes, fields: bytes, count: int) -> bytes:
+    """``build_request_head``, remembered: the same request sent again (same method, path and
+    header block, which a client's per-host template keeps as the same bytes objects) is a
+    dict lookup, not a new format-and-check."""
+    key = (method, target, fields)
+    head = _HEAD_CACHE.get(key)
+    if head is None:
+        head = build_request_head(method, target, fields, count)
+        if len(_HEAD_CACHE) >= _HEAD_CACHE_SIZE:
+            _HEAD_CACHE.clear()
+        _HEAD_CACHE[key] = head
+    return head
+
+
+def build_request_head(method: bytes, target: bytes, fields: bytes, count: int) -> bytes:
     """The request line and header section (RFC 9112 §3, §5), ending in the empty line.
 
     ``fields`` is the header block already formatted as ``count`` lines of ``Name: value``

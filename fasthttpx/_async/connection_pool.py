@@ -158,7 +158,7 @@ class AsyncConnectionPool:
         ``fresh`` (a retry after a stale connection): never an idle one, which could be stale
         in the same way."""
         if self._http2:
-            return await self._checkout_shared(origin, timeouts)
+            return await self._checkout_shared(origin, timeouts, fresh)
         state = self._state
         pool_timeout = timeouts.get("pool")
         deadline = None if pool_timeout is None else time.monotonic() + pool_timeout
@@ -209,10 +209,12 @@ class AsyncConnectionPool:
                 )
 
     async def _checkout_shared(
-        self, origin: Origin, timeouts: dict[str, Any]
+        self, origin: Origin, timeouts: dict[str, Any], fresh: bool = False
     ) -> AsyncHTTP11Connection | AsyncHTTP2Connection:
         """``_checkout`` when HTTP/2 is enabled: a stream on a shared connection first; while
-        a connection that may become shared is being opened, wait to see what it becomes."""
+        a connection that may become shared is being opened, wait to see what it becomes.
+        ``fresh`` as in ``_checkout``: no idle HTTP/1.1 connection (a failed shared one
+        takes no new streams anyway)."""
         state = self._state
         mux = self._mux
         pool_timeout = timeouts.get("pool")
@@ -235,7 +237,7 @@ class AsyncConnectionPool:
                         waiter = self._backend.create_event()
                         opening_waiters.append(waiter)
                     else:
-                        conn = state.take_idle(origin, now, discard)
+                        conn = None if fresh else state.take_idle(origin, now, discard)
                         if conn is None:
                             if state.reserve_new(now, discard):
                                 if may_share:

@@ -44,6 +44,10 @@ _METHOD_BYTES = {m: m.encode() for m in ("GET", "HEAD", "POST", "PUT", "PATCH", 
                                           "OPTIONS", "TRACE")}
 
 
+_REASONS = {b"OK": "OK", b"Not Found": "Not Found", b"No Content": "No Content",
+            b"Not Modified": "Not Modified", b"Found": "Found"}
+
+
 class StaleConnection(Exception):
     """A reused keep-alive connection was closed or reset before any response byte arrived.
 
@@ -146,7 +150,7 @@ class HTTP11Connection:
             body_stream,
             request,
             "HTTP/1.0" if response_head.http_version == b"1.0" else "HTTP/1.1",
-            response_head.reason.decode("latin-1"),
+            _REASONS.get(response_head.reason) or response_head.reason.decode("latin-1"),
             started,
         )
         if finished and body_stream.finish():

@@ -303,17 +303,8 @@ def test_fresh_connection_reset_is_not_retried(
     assert log.retries == 0
 
 
-HTTP2_RETRY_BUG = pytest.mark.xfail(
-    strict=True,
-    raises=fasthttpx.RemoteProtocolError,
-    reason="bug: with http2=True, an HTTP/1.1 connection's retry still takes an idle (reused) "
-    "connection: connection_pool.py `_checkout_shared()` ignores `fresh` and calls "
-    "take_idle(); a stale one there fails a good GET with 'it was retried once'",
-)
-
-
 @pytest.mark.parametrize(
-    "http2", [False, pytest.param(True, marks=HTTP2_RETRY_BUG)], ids=["h1", "h2-enabled"]
+    "http2", [False, True], ids=["h1", "h2-enabled"]
 )
 def test_retry_goes_to_a_new_connection(
     backend: Any, raw_server: Any, no_fd_leak: None, http2: bool
