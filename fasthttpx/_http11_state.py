@@ -10,8 +10,8 @@ from __future__ import annotations
 from ._exceptions import LocalProtocolError
 
 __all__ = [
-    "IDEMPOTENT_METHODS", "serialize_request_head", "build_request_head", "frame_chunk", "LAST_CHUNK",
-    "keep_alive_timeout", "has_close_token", "expiry_delay",
+    "IDEMPOTENT_METHODS", "serialize_request_head", "build_request_head", "frame_chunk",
+    "LAST_CHUNK", "keep_alive_timeout", "has_close_token", "expiry_delay",
 ]
 
 # RFC 9110 §9.2.2: methods whose repetition has the same effect as one request; these may
