@@ -47,12 +47,13 @@ from ._models import Headers, Request
 from ._status_codes import codes
 from ._sync.client import Client
 from ._sync.response import Response
+from ._transports import AsyncBaseTransport, BaseTransport, MockTransport
 from ._urls import URL, QueryParams
 from ._version import __version__
 
 __all__ = [
     "__implementation__", "__version__",
-    "AsyncClient", "AsyncResponse", "Auth", "BasicAuth", "Client", "CloseError", "ConnectError",
+    "AsyncBaseTransport", "AsyncClient", "AsyncResponse", "BaseTransport", "MockTransport", "Auth", "BasicAuth", "Client", "CloseError", "ConnectError",
     "ConnectTimeout", "CookieConflict", "Cookies", "DecodingError", "DigestAuth",
     "FunctionAuth", "HTTPError", "HTTPStatusError", "Headers", "InvalidURL", "Limits",
     "LocalProtocolError", "NetworkError", "PoolTimeout", "ProtocolError", "ProxyError",

@@ -9,7 +9,7 @@ Layers, lowest first (a module may import its own layer or lower ones):
 2. protocol cores: ``*_state`` modules (sans-I/O)
 3. backends: ``concurrency/``
 4. I/O shell: ``_async/``, ``_sync/`` (which never import each other)
-5. public API: ``__init__``, ``_api``, ``_cli``, ``_demo``, ``__main__``
+5. public API: ``__init__``, ``_api``, ``_transports``, ``_cli``, ``_demo``, ``__main__``
 
 The parser twins import only ``_events``, ``_exceptions`` and the chunked twin of their own
 kind. Outside ``concurrency/`` no module imports ``socket``, ``ssl`` (``_config`` may),
@@ -68,7 +68,7 @@ def layer(module: str) -> int:
     name = parts[1]
     if name in ("_exceptions", "_events", "_version"):
         return 0
-    if name in ("_api", "_cli", "_demo", "__main__"):
+    if name in ("_api", "_transports", "_cli", "_demo", "__main__"):
         return 5
     if name.endswith("_state"):
         return 2
