@@ -52,15 +52,14 @@ from ._urls import URL, QueryParams
 from ._version import __version__
 
 __all__ = [
-    "__implementation__", "__version__",
-    "AsyncBaseTransport", "AsyncClient", "AsyncResponse", "BaseTransport", "MockTransport", "Auth", "BasicAuth", "Client", "CloseError", "ConnectError",
-    "ConnectTimeout", "CookieConflict", "Cookies", "DecodingError", "DigestAuth",
-    "FunctionAuth", "HTTPError", "HTTPStatusError", "Headers", "InvalidURL", "Limits",
-    "LocalProtocolError", "NetworkError", "PoolTimeout", "ProtocolError", "ProxyError",
-    "QueryParams", "ReadError", "ReadTimeout", "RemoteProtocolError", "Request",
-    "RequestError", "RequestNotRead", "Response", "ResponseClosed", "ResponseNotRead",
-    "StreamClosed", "StreamConsumed", "StreamError", "Timeout", "TimeoutException",
-    "TooManyRedirects", "TransportError", "URL", "UnsupportedProtocol", "WriteError",
-    "WriteTimeout", "codes", "create_ssl_context", "delete", "get", "head", "options",
-    "parallel", "patch", "post", "put", "request", "stream",
+    "__implementation__", "__version__", "AsyncBaseTransport", "AsyncClient", "AsyncResponse",
+    "BaseTransport", "MockTransport", "Auth", "BasicAuth", "Client", "CloseError", "ConnectError",
+    "ConnectTimeout", "CookieConflict", "Cookies", "DecodingError", "DigestAuth", "FunctionAuth",
+    "HTTPError", "HTTPStatusError", "Headers", "InvalidURL", "Limits", "LocalProtocolError",
+    "NetworkError", "PoolTimeout", "ProtocolError", "ProxyError", "QueryParams", "ReadError",
+    "ReadTimeout", "RemoteProtocolError", "Request", "RequestError", "RequestNotRead", "Response",
+    "ResponseClosed", "ResponseNotRead", "StreamClosed", "StreamConsumed", "StreamError",
+    "Timeout", "TimeoutException", "TooManyRedirects", "TransportError", "URL",
+    "UnsupportedProtocol", "WriteError", "WriteTimeout", "codes", "create_ssl_context", "delete",
+    "get", "head", "options", "parallel", "patch", "post", "put", "request", "stream",
 ]

@@ -138,7 +138,7 @@ class Headers(MutableMapping[str, str]):
         return lower
 
     def _key(self, key: str | bytes) -> bytes:
-        known = _COMMON_KEYS.get(key)  # type: ignore[call-overload]
+        known = _COMMON_KEYS.get(key)  # type: ignore[arg-type]
         if known is not None:
             return known
         if isinstance(key, str):
