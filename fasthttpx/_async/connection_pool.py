@@ -91,6 +91,7 @@ class AsyncConnectionPool:
             else None
         self._active: set[AsyncHTTP11Connection] = set()
         self._closed = False
+        self.connections_opened = 0  # attempts, for tests and statistics
         #: Shared HTTP/2 connections; ``http2_options`` overrides ``HTTP2State``'s limits.
         self._mux: MultiplexState[AsyncHTTP2Connection, AsyncEvent] = MultiplexState()
         self._http2_options = http2_options
@@ -328,6 +329,7 @@ class AsyncConnectionPool:
     async def _connect(
         self, origin: Origin, timeouts: dict[str, Any]
     ) -> AsyncHTTP11Connection | AsyncHTTP2Connection:
+        self.connections_opened += 1
         scheme, host, port = origin
         ssl_context = None
         if scheme == "https":

@@ -92,6 +92,7 @@ class ConnectionPool:
             else None
         self._active: set[HTTP11Connection] = set()
         self._closed = False
+        self.connections_opened = 0  # attempts, for tests and statistics
         #: Shared HTTP/2 connections; ``http2_options`` overrides ``HTTP2State``'s limits.
         self._mux: MultiplexState[HTTP2Connection, Event] = MultiplexState()
         self._http2_options = http2_options
@@ -329,6 +330,7 @@ class ConnectionPool:
     def _connect(
         self, origin: Origin, timeouts: dict[str, Any]
     ) -> HTTP11Connection | HTTP2Connection:
+        self.connections_opened += 1
         scheme, host, port = origin
         ssl_context = None
         if scheme == "https":

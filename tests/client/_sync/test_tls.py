@@ -140,3 +140,17 @@ def test_idna_host_becomes_a_label_for_sni_and_host() -> None:
     request = fasthttpx.Request("GET", "https://bücher.example/")
     assert request.url.origin[1] == b"xn--bcher-kva.example"
     assert request.headers["Host"] == "xn--bcher-kva.example"
+
+
+def test_keep_alive_over_tls_reuses_the_connection(
+    backend: Any, tls_app_server: Any, certs: Certs  # noqa: F811
+) -> None:
+    # TLS 1.3 session tickets arrive after the handshake as unread records: they must not
+    # make an idle connection look "readable" (stray bytes) and so never reused.
+    with fasthttpx.Client(backend=backend, verify=certs.ca_file) as client:
+        for _ in range(5):
+            assert (client.get(_tls_url(tls_app_server))).status_code == 200
+        assert client.transport.connection_count == 1
+        first = client.transport
+        opened = first.connections_opened
+    assert opened == 1
