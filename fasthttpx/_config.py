@@ -180,6 +180,7 @@ def create_ssl_context(
     cert: CertTypes | None = None,
     trust_env: bool = True,
     http2: bool = False,
+    http1: bool = True,
 ) -> ssl.SSLContext:
     """Build the client's TLS context (see the module docstring). A given context is kept."""
     if isinstance(verify, ssl.SSLContext):
@@ -204,7 +205,10 @@ def create_ssl_context(
                 ctx.load_verify_locations(cafile=certifi.where())
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.options |= ssl.OP_NO_COMPRESSION
-    ctx.set_alpn_protocols(["h2", "http/1.1"] if http2 else ["http/1.1"])
+    if http2 and not http1:
+        ctx.set_alpn_protocols(["h2"])  # HTTP/2 only: never let the server pick http/1.1
+    else:
+        ctx.set_alpn_protocols(["h2", "http/1.1"] if http2 else ["http/1.1"])
     if hasattr(ctx, "post_handshake_auth"):
         ctx.post_handshake_auth = True
     if trust_env:

@@ -118,7 +118,7 @@ class AsyncClient:
         self._trust_env = trust_env
         self._default_encoding = default_encoding
         self._backend: AsyncBackend = backend if backend is not None else AsyncioBackend()
-        self._ssl_context_args = (verify, cert, trust_env, http2)
+        self._ssl_context_args = (verify, cert, trust_env, http2, http1)
         self._ssl_context: Any = None
         if transport is None:
             transport = AsyncConnectionPool(
@@ -139,9 +139,9 @@ class AsyncClient:
     def _get_ssl_context(self) -> Any:
         """Built on first HTTPS use, then shared by every connection of this client."""
         if self._ssl_context is None:
-            verify, cert, trust_env, http2 = self._ssl_context_args
+            verify, cert, trust_env, http2, http1 = self._ssl_context_args
             self._ssl_context = create_ssl_context(
-                verify=verify, cert=cert, trust_env=trust_env, http2=http2
+                verify=verify, cert=cert, trust_env=trust_env, http2=http2, http1=http1
             )
         return self._ssl_context
 

@@ -118,13 +118,17 @@ class AsyncResponse(BaseResponse):
                 yield content[start:start + size]
             return
         decoder = self._decoder()
-        async for piece in self._raw_pieces():
-            data = decoder.decode(piece) if decoder else piece
-            if chunk_size:
-                for start in range(0, len(data), chunk_size):
-                    yield data[start:start + chunk_size]
-            elif data:
-                yield data
+        pieces = self._raw_pieces()
+        try:
+            async for piece in pieces:
+                data = decoder.decode(piece) if decoder else piece
+                if chunk_size:
+                    for start in range(0, len(data), chunk_size):
+                        yield data[start:start + chunk_size]
+                elif data:
+                    yield data
+        finally:
+            await _close_iterator(pieces)
         if decoder:
             tail = decoder.flush()
             if tail:
@@ -132,29 +136,38 @@ class AsyncResponse(BaseResponse):
 
     async def raw(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
         """Yield the body as sent: transfer coding removed, content coding kept."""
-        async for piece in self._raw_pieces():
-            if chunk_size:
-                for start in range(0, len(piece), chunk_size):
-                    yield piece[start:start + chunk_size]
-            else:
-                yield piece
+        pieces = self._raw_pieces()
+        try:
+            async for piece in pieces:
+                if chunk_size:
+                    for start in range(0, len(piece), chunk_size):
+                        yield piece[start:start + chunk_size]
+                else:
+                    yield piece
+        finally:
+            await _close_iterator(pieces)
 
     async def _raw_pieces(self) -> AsyncIterator[bytes]:
-        stream = self._claim_stream()
+        body = self._claim_stream().__aiter__()
         try:
-            async for piece in stream:
+            async for piece in body:
                 self._num_bytes_downloaded += len(piece)
                 yield piece
         finally:
+            await _close_iterator(body)
             await self.close()
 
     async def text_pieces(self) -> AsyncIterator[str]:
         """Yield the body as text, decoded with ``self.encoding``."""
         decoder = TextDecoder(self.encoding or "utf-8")
-        async for piece in self.stream():
-            text = decoder.decode(piece)
-            if text:
-                yield text
+        pieces = self.stream()
+        try:
+            async for piece in pieces:
+                text = decoder.decode(piece)
+                if text:
+                    yield text
+        finally:
+            await _close_iterator(pieces)
         tail = decoder.flush()
         if tail:
             yield tail
@@ -162,9 +175,13 @@ class AsyncResponse(BaseResponse):
     async def lines(self) -> AsyncIterator[str]:
         """Yield the body as text lines."""
         decoder = LineDecoder()
-        async for text in self.text_pieces():
-            for line in decoder.decode(text):
-                yield line
+        texts = self.text_pieces()
+        try:
+            async for text in texts:
+                for line in decoder.decode(text):
+                    yield line
+        finally:
+            await _close_iterator(texts)
         for line in decoder.flush():
             yield line
 
@@ -188,3 +205,11 @@ class AsyncResponse(BaseResponse):
 
     async def __aexit__(self, *args: object) -> None:
         await self.close()
+
+
+async def _close_iterator(iterator: Any) -> None:
+    """Close an inner generator at once when the outer one stops early, rather than leaving
+    it to the garbage collector (which trio reports as an error)."""
+    close = getattr(iterator, "aclose", None)
+    if close is not None:
+        await close()

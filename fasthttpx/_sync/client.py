@@ -119,7 +119,7 @@ class Client:
         self._trust_env = trust_env
         self._default_encoding = default_encoding
         self._backend: Backend = backend if backend is not None else SyncBackend()
-        self._ssl_context_args = (verify, cert, trust_env, http2)
+        self._ssl_context_args = (verify, cert, trust_env, http2, http1)
         self._ssl_context: Any = None
         if transport is None:
             transport = ConnectionPool(
@@ -140,9 +140,9 @@ class Client:
     def _get_ssl_context(self) -> Any:
         """Built on first HTTPS use, then shared by every connection of this client."""
         if self._ssl_context is None:
-            verify, cert, trust_env, http2 = self._ssl_context_args
+            verify, cert, trust_env, http2, http1 = self._ssl_context_args
             self._ssl_context = create_ssl_context(
-                verify=verify, cert=cert, trust_env=trust_env, http2=http2
+                verify=verify, cert=cert, trust_env=trust_env, http2=http2, http1=http1
             )
         return self._ssl_context
 

@@ -119,13 +119,17 @@ class Response(BaseResponse):
                 yield content[start:start + size]
             return
         decoder = self._decoder()
-        for piece in self._raw_pieces():
-            data = decoder.decode(piece) if decoder else piece
-            if chunk_size:
-                for start in range(0, len(data), chunk_size):
-                    yield data[start:start + chunk_size]
-            elif data:
-                yield data
+        pieces = self._raw_pieces()
+        try:
+            for piece in pieces:
+                data = decoder.decode(piece) if decoder else piece
+                if chunk_size:
+                    for start in range(0, len(data), chunk_size):
+                        yield data[start:start + chunk_size]
+                elif data:
+                    yield data
+        finally:
+            _close_iterator(pieces)
         if decoder:
             tail = decoder.flush()
             if tail:
@@ -133,29 +137,38 @@ class Response(BaseResponse):
 
     def raw(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """Yield the body as sent: transfer coding removed, content coding kept."""
-        for piece in self._raw_pieces():
-            if chunk_size:
-                for start in range(0, len(piece), chunk_size):
-                    yield piece[start:start + chunk_size]
-            else:
-                yield piece
+        pieces = self._raw_pieces()
+        try:
+            for piece in pieces:
+                if chunk_size:
+                    for start in range(0, len(piece), chunk_size):
+                        yield piece[start:start + chunk_size]
+                else:
+                    yield piece
+        finally:
+            _close_iterator(pieces)
 
     def _raw_pieces(self) -> Iterator[bytes]:
-        stream = self._claim_stream()
+        body = self._claim_stream().__iter__()
         try:
-            for piece in stream:
+            for piece in body:
                 self._num_bytes_downloaded += len(piece)
                 yield piece
         finally:
+            _close_iterator(body)
             self.close()
 
     def text_pieces(self) -> Iterator[str]:
         """Yield the body as text, decoded with ``self.encoding``."""
         decoder = TextDecoder(self.encoding or "utf-8")
-        for piece in self.stream():
-            text = decoder.decode(piece)
-            if text:
-                yield text
+        pieces = self.stream()
+        try:
+            for piece in pieces:
+                text = decoder.decode(piece)
+                if text:
+                    yield text
+        finally:
+            _close_iterator(pieces)
         tail = decoder.flush()
         if tail:
             yield tail
@@ -163,9 +176,13 @@ class Response(BaseResponse):
     def lines(self) -> Iterator[str]:
         """Yield the body as text lines."""
         decoder = LineDecoder()
-        for text in self.text_pieces():
-            for line in decoder.decode(text):
-                yield line
+        texts = self.text_pieces()
+        try:
+            for text in texts:
+                for line in decoder.decode(text):
+                    yield line
+        finally:
+            _close_iterator(texts)
         for line in decoder.flush():
             yield line
 
@@ -187,3 +204,11 @@ class Response(BaseResponse):
 
     def __exit__(self, *args: object) -> None:
         self.close()
+
+
+def _close_iterator(iterator: Any) -> None:
+    """Close an inner generator at once when the outer one stops early, rather than leaving
+    it to the garbage collector (which trio reports as an error)."""
+    close = getattr(iterator, "close", None)
+    if close is not None:
+        close()
