@@ -17,7 +17,6 @@ through ``data_to_send()`` like every other byte. Nothing here awaits or touches
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 import h2.config
