@@ -104,3 +104,15 @@ def never_read() -> Handler:
         await asyncio.sleep(30)
 
     return handler
+
+
+def scripted_responses(responses: list[bytes]) -> Handler:
+    """Connection ``n`` reads one request, sends ``responses[n]`` and closes."""
+
+    async def handler(conn: RawConnection) -> None:
+        await conn.read_request()
+        if conn.index < len(responses):
+            await conn.send(responses[conn.index])
+        await conn.close()
+
+    return handler
