@@ -9,7 +9,7 @@ from ._api import delete, get, head, options, parallel, patch, post, put, reques
 from ._async.client import AsyncClient
 from ._async.response import AsyncResponse
 from ._auth import Auth, BasicAuth, DigestAuth, FunctionAuth
-from ._config import Limits, Timeout, create_ssl_context
+from ._config import Limits, Proxy, Timeout, create_ssl_context
 from ._cookies import Cookies
 from ._exceptions import (
     CloseError,
@@ -45,9 +45,18 @@ from ._exceptions import (
 from ._implementation import IMPLEMENTATION as __implementation__
 from ._models import Headers, Request
 from ._status_codes import codes
+from ._streams import AsyncByteStream, ByteStream, SyncByteStream
 from ._sync.client import Client
 from ._sync.response import Response
-from ._transports import AsyncBaseTransport, BaseTransport, MockTransport
+from ._transports import (
+    ASGITransport,
+    AsyncBaseTransport,
+    AsyncHTTPTransport,
+    BaseTransport,
+    HTTPTransport,
+    MockTransport,
+    WSGITransport,
+)
 from ._urls import URL, QueryParams
 from ._version import __version__
 
@@ -56,10 +65,13 @@ __all__ = [
     "BaseTransport", "MockTransport", "Auth", "BasicAuth", "Client", "CloseError", "ConnectError",
     "ConnectTimeout", "CookieConflict", "Cookies", "DecodingError", "DigestAuth", "FunctionAuth",
     "HTTPError", "HTTPStatusError", "Headers", "InvalidURL", "Limits", "LocalProtocolError",
-    "NetworkError", "PoolTimeout", "ProtocolError", "ProxyError", "QueryParams", "ReadError",
+    "NetworkError", "PoolTimeout", "ProtocolError", "Proxy", "ProxyError", "QueryParams",
+    "ReadError",
     "ReadTimeout", "RemoteProtocolError", "Request", "RequestError", "RequestNotRead", "Response",
     "ResponseClosed", "ResponseNotRead", "StreamClosed", "StreamConsumed", "StreamError",
     "Timeout", "TimeoutException", "TooManyRedirects", "TransportError", "URL",
     "UnsupportedProtocol", "WriteError", "WriteTimeout", "codes", "create_ssl_context", "delete",
     "get", "head", "options", "parallel", "patch", "post", "put", "request", "stream",
+    "ASGITransport", "AsyncByteStream", "AsyncHTTPTransport", "ByteStream", "HTTPTransport",
+    "SyncByteStream", "WSGITransport",
 ]

@@ -6,7 +6,9 @@ all its connections (building one costs milliseconds, so the client caches it): 
 on against certifi's bundle by default, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` when
 ``trust_env`` and they name an existing file / directory; TLS 1.2 at least (RFC 9113 §9.2
 requires it for HTTP/2, and RFC 8996 deprecates older versions), compression off (CRIME), ALPN
-offering ``h2`` only when HTTP/2 is enabled (RFC 7301).
+offering ``h2`` only when HTTP/2 is enabled (RFC 7301). ``Proxy`` is the configuration of one
+proxy (URL, credentials, extra headers), as HTTPX's; what the client does with it is in
+``_proxy.py``.
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ from typing import Any
 
 import certifi
 
+from ._models import Headers
+from ._urls import URL
+
 __all__ = [
     "Timeout", "Limits", "DEFAULT_TIMEOUT", "DEFAULT_LIMITS", "DEFAULT_MAX_REDIRECTS",
-    "create_ssl_context", "UNSET", "UnsetType",
+    "create_ssl_context", "UNSET", "UnsetType", "Proxy",
 ]
 
 
@@ -225,3 +230,57 @@ def create_ssl_context(
         else:
             raise TypeError("cert must be a path, (cert, key) or (cert, key, password).")
     return ctx
+
+
+#: Proxy URL schemes a ``Proxy`` accepts; which ones the client can use is decided in
+#: ``_proxy.py`` (plain ``http://`` proxies).
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+class Proxy:
+    """One proxy: ``Proxy("http://user:pass@proxy.example:3128")`` or
+    ``Proxy(url, auth=("user", "pass"), headers={...})``.
+
+    Credentials in the URL's userinfo become ``auth`` (and leave the URL); they are sent as
+    ``Proxy-Authorization: Basic ...`` (RFC 9110 §11.7.1, RFC 7617). ``headers`` are sent to
+    the proxy with every forwarded request and every CONNECT.
+    """
+
+    __slots__ = ("url", "auth", "headers")
+
+    def __init__(
+        self,
+        url: URL | str,
+        *,
+        auth: tuple[str, str] | None = None,
+        headers: Any = None,
+    ) -> None:
+        url = URL(url)
+        if url.scheme not in PROXY_SCHEMES:
+            raise ValueError(f"Unknown scheme for proxy URL {url!r}")
+        if not url.host:
+            raise ValueError(f"The proxy URL {url!r} has no host")
+        if url.username or url.password:
+            auth = (url.username, url.password)
+            url = url.copy_with(username=None, password=None)
+        self.url = url
+        self.auth = auth
+        self.headers = Headers(headers)
+
+    @property
+    def raw_auth(self) -> tuple[bytes, bytes] | None:
+        if self.auth is None:
+            return None
+        return self.auth[0].encode("utf-8"), self.auth[1].encode("utf-8")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Proxy) and (self.url, self.auth, self.headers) == (
+            other.url, other.auth, other.headers
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.url, self.auth))
+
+    def __repr__(self) -> str:
+        auth = f", auth=({self.auth[0]!r}, '********')" if self.auth else ""
+        return f"{self.__class__.__name__}({str(self.url)!r}{auth})"

@@ -35,9 +35,10 @@ from typing import Any, Union
 
 from ._content import encode_request, encode_response
 from ._cookies import Cookies
-from ._decoders import TextDecoder
+from ._decoders import TextDecoder, decoder_for_headers
 from ._exceptions import HTTPStatusError, RequestNotRead, ResponseNotRead
 from ._status_codes import codes
+from ._streams import ByteStream, UnattachedStream
 from ._urls import URL
 
 __all__ = ["Headers", "Request", "BaseResponse", "HeaderTypes", "RequestBody"]
@@ -463,24 +464,39 @@ class Request:
         return self._content
 
     def read(self) -> bytes:
-        """Read a streamed body into ``content`` (and make it replayable)."""
-        if self._content is None:
-            stream = self.stream
-            if not isinstance(stream, Iterable):
-                raise TypeError("This request has an async body: use 'await request.aread()'.")
-            self._content = b"".join(stream)  # type: ignore[arg-type]
-            self.stream = self._content
+        """Read a streamed body into ``content`` (and make it replayable). Afterwards
+        ``stream`` is a ``ByteStream``: the same bytes, iterable sync or async as in HTTPX."""
+        if self._content is None or type(self.stream) is not ByteStream:
+            if self._content is None:
+                stream = self.stream
+                if not isinstance(stream, Iterable):
+                    raise TypeError(
+                        "This request has an async body: use 'await request.aread()'."
+                    )
+                self._content = b"".join(stream)  # type: ignore[arg-type]
+            self.stream = ByteStream(self._content)
         return self._content
 
     async def aread(self) -> bytes:
-        if self._content is None:
-            stream = self.stream
-            if isinstance(stream, AsyncIterable):
-                self._content = b"".join([part async for part in stream])
-            else:
-                self._content = b"".join(stream)  # type: ignore[arg-type]
-            self.stream = self._content
+        if self._content is None or type(self.stream) is not ByteStream:
+            if self._content is None:
+                stream = self.stream
+                if isinstance(stream, AsyncIterable):
+                    self._content = b"".join([part async for part in stream])
+                else:
+                    self._content = b"".join(stream)  # type: ignore[arg-type]
+            self.stream = ByteStream(self._content)
         return self._content
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A streamed body cannot travel: the copy's stream raises StreamClosed (as HTTPX).
+        state = self.__dict__.copy()
+        if not isinstance(self.stream, bytes):
+            state["stream"] = UnattachedStream()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     def __repr__(self) -> str:
         return f"<{self.__class__.__name__}({self.method!r}, {str(self.url)!r})>"
@@ -582,8 +598,13 @@ class BaseResponse:
                     continue
                 if key not in self.headers:
                     self.headers[key] = value
-            self._content = body
             self._num_bytes_downloaded = len(body)
+            if content is not None and "content-encoding" in self.headers:
+                # As HTTPX: ``content=`` is the body as sent, so its coding is undone here
+                # (RFC 9110 §8.4); a broken body raises DecodingError now.
+                decoder = decoder_for_headers(self.headers)
+                body = decoder.decode(body) + decoder.flush()
+            self._content = body
 
     # -- request-related ----------------------------------------------------------------------
 

@@ -1,24 +1,66 @@
-"""Transports other than the connection pool: the base classes and ``MockTransport``.
+"""Transports: what a client hands its requests to, other than its default pool.
 
 A transport turns a ``Request`` into a response; the client calls
-``handle_request(request)`` (sync) or ``handle_async_request(request)`` (async). The pool is
-the default; ``MockTransport(handler)`` answers from a function instead of the network, for
-tests of code that uses fasthttpx (as HTTPX's ``MockTransport``). The handler receives the
-``Request`` and returns a response built with ``fasthttpx.Response(status, json=..., ...)``
-(or an awaitable of one, for async clients).
+``handle_request(request)`` (sync) or ``handle_async_request(request)`` (async). Here:
+
+* ``BaseTransport`` / ``AsyncBaseTransport``: the two interfaces.
+* ``MockTransport(handler)`` answers from a function instead of the network, for tests of
+  code that uses fasthttpx (as HTTPX's). The handler receives the ``Request`` and returns a
+  response built with ``fasthttpx.Response(status, json=..., ...)`` (or an awaitable of one).
+* ``HTTPTransport`` / ``AsyncHTTPTransport``: the connection pool with HTTPX's constructor
+  arguments, for ``Client(transport=HTTPTransport(...))``. ``retries`` differs in meaning
+  between the two projects, so these take both: an int (HTTPX: how many times a failed
+  *connection attempt* is retried, the first time at once, then after 0.5 s, 1 s, 2 s...;
+  nothing was sent, so any request may be retried) and ``retry_stale`` (ours, default True:
+  an idempotent request whose reused keep-alive connection turns out closed is resent once).
+* ``ASGITransport``: calls an ASGI app in memory. The request becomes an ASGI ``http`` scope
+  (ASGI 3.0, HTTP connection scope); ``receive()`` hands the app the body piece by piece and,
+  once it is done, waits until the response is complete before answering ``http.disconnect``
+  (so an app listening for the disconnect while it streams is not cut short); ``send()``
+  collects the response, kept in memory and decoded like one read off the network. The app
+  is awaited in the caller's task, so it runs on asyncio and trio alike; the one
+  library-specific object, the completion event, comes from the backend of the library that
+  runs (asyncio's backend is asked whether its loop runs; no ``sniffio``).
+* ``WSGITransport``: calls a WSGI app (PEP 3333). The request becomes an ``environ``
+  (header fields as ``HTTP_*``, same-named ones joined with ","), its body read into
+  ``wsgi.input``; the result is iterated until the app has called ``start_response`` (it may
+  defer that to its first piece); the rest of the body is pulled as the response is read, and
+  the result's ``close()`` is called when the response closes.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
-from typing import Any
+import io
+import sys
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Iterator, MutableMapping
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, unquote_to_bytes
 
+from ._async.connection_pool import AsyncConnectionPool
 from ._async.response import AsyncResponse
+from ._config import DEFAULT_LIMITS, Limits, create_ssl_context
+from ._exceptions import ConnectError, ConnectTimeout
 from ._models import BaseResponse, Request
+from ._proxy import build_router
+from ._streams import AsyncMemoryBody
+from ._sync.connection_pool import ConnectionPool
 from ._sync.response import Response
+from .concurrency.asyncio import AsyncioBackend
+from .concurrency.base import AsyncBackend, AsyncEvent, Backend
+from .concurrency.sync import SyncBackend
 
-__all__ = ["AsyncBaseTransport", "BaseTransport", "MockTransport"]
+if TYPE_CHECKING:
+    import ssl
+
+__all__ = [
+    "ASGITransport", "AsyncBaseTransport", "AsyncHTTPTransport", "BaseTransport",
+    "HTTPTransport", "MockTransport", "WSGITransport", "RETRY_BACKOFF",
+]
+
+#: First pause between connection attempts when ``retries`` > 1; doubled each time.
+RETRY_BACKOFF = 0.5
 
 
 class BaseTransport:
@@ -30,6 +72,12 @@ class BaseTransport:
     def close(self) -> None:
         return None
 
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self.close()
+
 
 class AsyncBaseTransport:
     """What an ``AsyncClient`` needs from a transport."""
@@ -39,6 +87,12 @@ class AsyncBaseTransport:
 
     async def aclose(self) -> None:
         return None
+
+    async def __aenter__(self) -> Any:
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        await self.aclose()
 
 
 class MockTransport(BaseTransport, AsyncBaseTransport):
@@ -66,12 +120,431 @@ def _as(cls: type[Any], result: Any, request: Request) -> Any:
     """The handler's response as the client's response class, bound to ``request``."""
     if not isinstance(result, BaseResponse):
         raise TypeError(f"the handler must return a response, not {type(result).__name__}")
+    if result._content is None and getattr(result, "_body_stream", None) is None:
+        result._content = b""  # ``Response(204)``: no body given is an empty body (as HTTPX)
+        if result._elapsed is None:
+            result.elapsed = timedelta(0)
     if type(result) is not cls:
         content = result._content if result._content is not None else b""
-        result = cls(
-            result.status_code, headers=result.headers, content=content,
-            http_version=result.http_version, reason_phrase=result.reason_phrase,
-            extensions=result.extensions,
+        converted = cls(
+            result.status_code, headers=result.headers, http_version=result.http_version,
+            reason_phrase=result.reason_phrase, extensions=result.extensions,
         )
+        converted._content = content  # already decoded: set, not passed as ``content=``
+        converted._num_bytes_downloaded = result._num_bytes_downloaded
+        converted.elapsed = result._elapsed if result._elapsed is not None else timedelta(0)
+        result = converted
     result.request = request
     return result
+
+
+
+class _LazySSLContext:
+    """The TLS context of a transport, built on first HTTPS use (loading CA certificates
+    costs milliseconds that an http:// only transport need not pay)."""
+
+    __slots__ = ("_args", "_context")
+
+    def __init__(self, verify: Any, cert: Any, trust_env: bool, http1: bool, http2: bool):
+        self._args = (verify, cert, trust_env, http1, http2)
+        self._context: ssl.SSLContext | None = None
+
+    def __call__(self) -> ssl.SSLContext:
+        if self._context is None:
+            verify, cert, trust_env, http1, http2 = self._args
+            self._context = create_ssl_context(
+                verify=verify, cert=cert, trust_env=trust_env, http1=http1, http2=http2
+            )
+        return self._context
+
+
+def _check_unsupported(uds: Any, socket_options: Any) -> None:
+    if uds is not None:
+        raise NotImplementedError("uds= (Unix domain sockets) is not supported by fasthttpx")
+    if socket_options is not None:
+        raise NotImplementedError("socket_options= is not supported by fasthttpx")
+
+
+def _retry_count(retries: int) -> int:
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise TypeError(f"retries must be an int >= 0 (connect retries), not {retries!r}")
+    return retries
+
+
+class HTTPTransport(ConnectionPool, BaseTransport):
+    """The connection pool as a transport, with HTTPX's arguments:
+    ``Client(transport=HTTPTransport(retries=2, http2=True))``. See the module docstring for
+    ``retries``; ``uds`` and ``socket_options`` are not supported (NotImplementedError)."""
+
+    def __init__(
+        self,
+        verify: ssl.SSLContext | str | bool = True,
+        cert: Any = None,
+        trust_env: bool = True,
+        http1: bool = True,
+        http2: bool = False,
+        limits: Limits = DEFAULT_LIMITS,
+        proxy: Any = None,
+        uds: str | None = None,
+        local_address: str | None = None,
+        retries: int = 0,
+        socket_options: Any = None,
+        *,
+        retry_stale: bool = True,
+        http1_parser_limits: dict[str, int] | None = None,
+        backend: Backend | None = None,
+    ) -> None:
+        _check_unsupported(uds, socket_options)
+        self.retries = _retry_count(retries)
+        super().__init__(
+            backend=backend if backend is not None else SyncBackend(),
+            limits=limits,
+            ssl_context=_LazySSLContext(verify, cert, trust_env, http1, http2),
+            http1=http1,
+            http2=http2,
+            retries=retry_stale,
+            local_address=local_address,
+            parser_options=http1_parser_limits,
+            proxy=build_router(proxy, False) if proxy is not None else None,
+        )
+
+    def handle_request(self, request: Request) -> Response:
+        retries = self.retries
+        if not retries:
+            return super().handle_request(request)
+        delay = 0.0
+        while True:
+            try:
+                return super().handle_request(request)
+            except (ConnectError, ConnectTimeout):
+                if retries <= 0:
+                    raise
+            retries -= 1
+            if delay:
+                self._backend.sleep(delay)
+            delay = delay * 2 if delay else RETRY_BACKOFF
+
+
+class AsyncHTTPTransport(AsyncConnectionPool, AsyncBaseTransport):
+    """``HTTPTransport`` for ``AsyncClient``. ``backend`` picks the async library
+    (default asyncio; give ``TrioBackend()`` under trio, as to ``AsyncClient``)."""
+
+    def __init__(
+        self,
+        verify: ssl.SSLContext | str | bool = True,
+        cert: Any = None,
+        trust_env: bool = True,
+        http1: bool = True,
+        http2: bool = False,
+        limits: Limits = DEFAULT_LIMITS,
+        proxy: Any = None,
+        uds: str | None = None,
+        local_address: str | None = None,
+        retries: int = 0,
+        socket_options: Any = None,
+        *,
+        retry_stale: bool = True,
+        http1_parser_limits: dict[str, int] | None = None,
+        backend: AsyncBackend | None = None,
+    ) -> None:
+        _check_unsupported(uds, socket_options)
+        self.retries = _retry_count(retries)
+        if backend is None:
+            backend = AsyncioBackend()
+        super().__init__(
+            backend=backend,
+            limits=limits,
+            ssl_context=_LazySSLContext(verify, cert, trust_env, http1, http2),
+            http1=http1,
+            http2=http2,
+            retries=retry_stale,
+            local_address=local_address,
+            parser_options=http1_parser_limits,
+            proxy=build_router(proxy, False) if proxy is not None else None,
+        )
+
+    async def handle_async_request(self, request: Request) -> AsyncResponse:
+        retries = self.retries
+        if not retries:
+            return await super().handle_async_request(request)
+        delay = 0.0
+        while True:
+            try:
+                return await super().handle_async_request(request)
+            except (ConnectError, ConnectTimeout):
+                if retries <= 0:
+                    raise
+            retries -= 1
+            if delay:
+                await self._backend.sleep(delay)
+            delay = delay * 2 if delay else RETRY_BACKOFF
+
+
+ASGIApp = Callable[
+    [MutableMapping[str, Any], Callable[[], Awaitable[dict[str, Any]]],
+     Callable[[dict[str, Any]], Awaitable[None]]],
+    Awaitable[None],
+]
+
+
+def _create_event() -> AsyncEvent:
+    """An event for the running async library: asyncio's if its loop runs, else trio's."""
+    backend: Any = AsyncioBackend()
+    try:
+        backend.check_running()
+    except RuntimeError:
+        from .concurrency.trio import TrioBackend
+
+        backend = TrioBackend()
+    event: AsyncEvent = backend.create_event()
+    return event
+
+
+async def _body_pieces(stream: Any) -> Any:
+    """The request body as an async iterator of non-empty pieces, whatever its kind."""
+    if isinstance(stream, bytes):
+        if stream:
+            yield bytes(stream)
+    elif isinstance(stream, AsyncIterable):
+        async for piece in stream:
+            if piece:
+                yield piece
+    else:
+        for piece in stream:
+            if piece:
+                yield piece
+
+
+class ASGITransport(AsyncBaseTransport):
+    """``AsyncClient(transport=ASGITransport(app=app), base_url="http://testserver")``.
+
+    ``raise_app_exceptions`` (default True): an exception from the app propagates to the
+    caller; when False, the client gets a 500 response instead (or what the app had started).
+    ``root_path`` is the scope's ``root_path``; ``client`` its ``(host, port)`` of the peer.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        raise_app_exceptions: bool = True,
+        root_path: str = "",
+        client: tuple[str, int] = ("127.0.0.1", 123),
+    ) -> None:
+        self.app = app
+        self.raise_app_exceptions = raise_app_exceptions
+        self.root_path = root_path
+        self.client = client
+
+    def _scope(self, request: Request) -> dict[str, Any]:
+        url = request.url
+        raw_path, _, query = url.raw_path.partition(b"?")
+        return {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": request.method,
+            "headers": [(name.lower(), value) for name, value in request.headers.raw],
+            "scheme": url.scheme,
+            "path": unquote(raw_path.decode("ascii")),
+            "raw_path": raw_path,
+            "query_string": query,
+            "server": (url.host, url.port),
+            "client": self.client,
+            "root_path": self.root_path,
+        }
+
+    async def handle_async_request(self, request: Request) -> AsyncResponse:
+        scope = self._scope(request)
+        pieces = _body_pieces(request.stream)
+        request_complete = False
+        response_complete = _create_event()
+        response_done = False
+        status_code: int | None = None
+        headers: list[Any] | None = None
+        body: list[bytes] = []
+
+        async def receive() -> dict[str, Any]:
+            nonlocal request_complete
+            if request_complete:
+                await response_complete.wait(None)
+                return {"type": "http.disconnect"}
+            try:
+                piece = await pieces.__anext__()
+            except StopAsyncIteration:
+                request_complete = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            return {"type": "http.request", "body": piece, "more_body": True}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status_code, headers, response_done
+            if message["type"] == "http.response.start":
+                if status_code is not None:
+                    raise RuntimeError("the ASGI app sent 'http.response.start' twice")
+                status_code = message["status"]
+                headers = list(message.get("headers", []))  # bytes, or str as HTTPX allows
+            elif message["type"] == "http.response.body":
+                if status_code is None:
+                    raise RuntimeError("the ASGI app sent a body before 'http.response.start'")
+                if response_done:
+                    return
+                data = message.get("body", b"")
+                if data and request.method != "HEAD":
+                    body.append(bytes(data))
+                if not message.get("more_body", False):
+                    response_done = True
+                    response_complete.set()
+
+        try:
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                await pieces.aclose()
+        except Exception:
+            if self.raise_app_exceptions:
+                raise
+            response_done = True
+            response_complete.set()
+            if status_code is None:
+                status_code = 500
+            if headers is None:
+                headers = []
+        if status_code is None:
+            raise RuntimeError("the ASGI app returned without sending a response")
+        return AsyncResponse(
+            status_code,
+            headers=headers,
+            stream=AsyncMemoryBody(b"".join(body)),
+            request=request,
+        )
+
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class _WSGIBody:
+    """The rest of a WSGI result, read on demand; ``close()`` closes the result."""
+
+    __slots__ = ("_first", "_rest", "_result")
+
+    def __init__(self, first: list[bytes], rest: Iterator[bytes], result: Any) -> None:
+        self._first = first
+        self._rest = rest
+        self._result = result
+
+    def take_complete(self) -> bytes | None:
+        return None
+
+    def read_all(self) -> bytes:
+        return b"".join(self)
+
+    def __iter__(self) -> Iterator[bytes]:
+        first, self._first = self._first, []
+        for piece in first:
+            yield piece
+        for piece in self._rest:
+            if piece:
+                yield bytes(piece)
+
+    def close(self) -> None:
+        result, self._result = self._result, None
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+
+
+class WSGITransport(BaseTransport):
+    """``Client(transport=WSGITransport(app=app), base_url="http://testserver")``.
+
+    ``raise_app_exceptions`` (default True): an error the app reports through
+    ``start_response(..., exc_info)`` is raised to the caller. ``script_name`` is the
+    environ's ``SCRIPT_NAME``, ``remote_addr`` its ``REMOTE_ADDR``, ``wsgi_errors`` the
+    ``wsgi.errors`` stream (default ``sys.stderr``).
+    """
+
+    def __init__(
+        self,
+        app: WSGIApp,
+        raise_app_exceptions: bool = True,
+        script_name: str = "",
+        remote_addr: str = "127.0.0.1",
+        wsgi_errors: Any = None,
+    ) -> None:
+        self.app = app
+        self.raise_app_exceptions = raise_app_exceptions
+        self.script_name = script_name
+        self.remote_addr = remote_addr
+        self.wsgi_errors = wsgi_errors
+
+    def _environ(self, request: Request, body: bytes) -> dict[str, Any]:
+        url = request.url
+        raw_path, _, query = url.raw_path.partition(b"?")
+        port = url.port if url.port is not None else {"http": 80, "https": 443}.get(url.scheme)
+        environ: dict[str, Any] = {
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": url.scheme,
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": self.wsgi_errors or sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "REQUEST_METHOD": request.method,
+            "SCRIPT_NAME": self.script_name,
+            # PEP 3333: "native strings" hold the bytes decoded as latin-1.
+            "PATH_INFO": unquote_to_bytes(raw_path).decode("latin-1"),
+            "QUERY_STRING": query.decode("ascii"),
+            "SERVER_NAME": url.host,
+            "SERVER_PORT": str(port or ""),
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": self.remote_addr,
+        }
+        for name, value in request.headers.raw:
+            key = name.decode("latin-1").upper().replace("-", "_")
+            if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                key = "HTTP_" + key
+            text = value.decode("latin-1")
+            environ[key] = f"{environ[key]},{text}" if key in environ else text
+        return environ
+
+    def handle_request(self, request: Request) -> Response:
+        body = request.read()
+        environ = self._environ(request, body)
+        started: list[Any] = []
+
+        def start_response(status: str, response_headers: list[tuple[str, str]],
+                           exc_info: Any = None) -> Callable[[bytes], None]:
+            started[:] = [status, response_headers, exc_info]
+            return written.append
+
+        written: list[bytes] = []
+        result = self.app(environ, start_response)
+        rest = iter(result)
+        first: list[bytes] = []
+        try:
+            while not started:  # PEP 3333: start_response may wait for the first piece
+                piece = next(rest, None)
+                if piece is None:
+                    break
+                if piece:
+                    first.append(bytes(piece))
+        except BaseException:
+            _WSGIBody([], rest, result).close()
+            raise
+        if not started:
+            _WSGIBody([], rest, result).close()
+            raise RuntimeError("the WSGI app returned without calling start_response()")
+        status, response_headers, exc_info = started
+        if exc_info and exc_info[0] is not None and self.raise_app_exceptions:
+            _WSGIBody([], rest, result).close()
+            raise exc_info[1]
+        code, _, reason = status.partition(" ")
+        stream = _WSGIBody(written + first, rest, result)
+        if request.method == "HEAD":
+            stream.close()
+            stream = _WSGIBody([], iter(()), None)
+        return Response(
+            int(code),
+            headers=[(k.encode("latin-1"), v.encode("latin-1")) for k, v in response_headers],
+            stream=stream,
+            reason_phrase=reason.strip() or None,
+            request=request,
+        )

@@ -54,9 +54,10 @@ _USERINFO_SAFE = _printable_except('"#<>?`{}/;=@[\\]^|')
 
 
 def _unsafe_regex(safe: str) -> re.Pattern[str]:
-    # Anything outside the safe set, or a '%' that does not start a valid escape (§2.1).
-    chars = re.escape("".join(sorted(set(safe + _UNRESERVED) - {"%"})))
-    return re.compile(f"[^{chars}%]|%(?![0-9A-Fa-f]{{2}})")
+    # Anything outside the safe set. A '%' is left as it is, escape or not, as HTTPX does
+    # (it is in the WHATWG sets); ``quote()`` below, for query values, is stricter.
+    chars = re.escape("".join(sorted(set(safe + _UNRESERVED))))
+    return re.compile(f"[^{chars}]")
 
 
 _FRAG_RE = _unsafe_regex(_FRAG_SAFE)
@@ -82,7 +83,8 @@ def _quote(value: str, unsafe: re.Pattern[str]) -> str:
 
 def quote(value: str, safe: str = "") -> str:
     """Percent-encode ``value`` leaving unreserved characters, ``safe`` and ``%XX`` alone."""
-    return _quote(value, _unsafe_regex(safe))
+    chars = re.escape("".join(sorted(set(safe + _UNRESERVED) - {"%"})))
+    return _quote(value, re.compile(f"[^{chars}%]|%(?![0-9A-Fa-f]{{2}})"))
 
 
 def _check_control(value: str, what: str) -> None:
@@ -102,9 +104,10 @@ def _encode_host(host: str) -> str:
         if host[-1] != "]":
             raise InvalidURL(f"Invalid IPv6 address: {host!r}")
         try:
-            return ipaddress.IPv6Address(host[1:-1]).compressed
+            ipaddress.IPv6Address(host[1:-1])
         except ValueError:
             raise InvalidURL(f"Invalid IPv6 address: {host!r}") from None
+        return host[1:-1].lower()  # as written (HTTPX keeps it so), validated above
     if host.isascii():
         last = host[-1]
         if "0" <= last <= "9":
@@ -117,6 +120,7 @@ def _encode_host(host: str) -> str:
                 return host
         m = _HOST_BAD_RE.search(host)
         if m is not None:
+            # HTTPX percent-encodes such a host; a name that cannot resolve is refused here.
             raise InvalidURL(f"Invalid character {m.group()!r} in URL host {host!r}")
         host = host.lower()
         if "xn--" in host:
@@ -179,6 +183,8 @@ def _split(url: str) -> tuple[str, str | None, str, str | None, str | None]:
     if i >= 0:
         url, query = url[:i], url[i + 1 :]
     scheme = ""
+    if url.startswith("://"):  # an empty scheme, as HTTPX accepts
+        url = url[1:]
     i = url.find(":")
     if i > 0:
         j = url.find("/")
@@ -245,8 +251,6 @@ def _normalise(
             raise InvalidURL("Relative URLs cannot have a path starting with ':'")
     if scheme or has_authority:
         path = remove_dot_segments(path)
-        if not path and has_authority and (scheme == "http" or scheme == "https"):
-            path = "/"
     path = _quote(path, _PATH_RE)
     if query:
         query = _quote(query, _QUERY_RE)
@@ -375,6 +379,8 @@ class URL:
         elif host and ":" in host:
             host = f"[{host}]"
         scheme = kw.get("scheme", scheme) or ""
+        if "scheme" in kw and scheme and _SCHEME_RE.fullmatch(scheme) is None:
+            raise InvalidURL("Invalid URL component 'scheme'")
         userinfo = kw.get("userinfo", userinfo) or ""
         port_in = kw.get("port", port_in)
         path = kw.get("path", path) or ""
@@ -442,7 +448,8 @@ class URL:
 
     @property
     def path(self) -> str:
-        return unquote(self._path)
+        """The decoded path; "/" when empty (as HTTPX: ``str()`` keeps it empty)."""
+        return unquote(self._path) if self._path else "/"
 
     @property
     def query(self) -> bytes:

@@ -57,3 +57,15 @@ def impl(request: pytest.FixtureRequest) -> Impl:
             "to opt out)",
             pytrace=False,
         )
+
+
+_PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUEST_METHOD")
+
+
+@pytest.fixture(autouse=True)
+def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests talk to servers on 127.0.0.1: a proxy set in the machine's environment (which
+    ``trust_env`` honours) must not reroute them. Proxy tests set what they need."""
+    for name in _PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)

@@ -25,6 +25,7 @@ from .._cookies import Cookies
 from .._decoders import accept_encoding_value
 from .._exceptions import TooManyRedirects
 from .._models import Headers, Request
+from .._proxy import build_router
 from .._redirects import build_redirect_request
 from .._urls import URL, QueryParams
 from .._version import __version__
@@ -60,7 +61,9 @@ class AsyncClient:
     True) resends an idempotent request once when a reused keep-alive connection turns out
     closed; ``http1_parser_limits`` overrides the response parser's limits
     (``max_line_size`` 64 KiB, ``max_header_count`` 100, ``max_headers_size`` 256 KiB,
-    ``max_chunk_line_size`` 4 KiB).
+    ``max_chunk_line_size`` 4 KiB). ``proxy`` (a URL, ``URL`` or ``Proxy``) carries every
+    request; without it, ``trust_env`` takes ``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY`` and
+    ``NO_PROXY`` from the environment (see ``_proxy.py``).
     """
 
     def __init__(
@@ -88,10 +91,10 @@ class AsyncClient:
         http1_parser_limits: dict[str, int] | None = None,
         backend: AsyncBackend | None = None,
     ) -> None:
-        if proxy is not None:
-            raise NotImplementedError(
-                "proxies are not supported by this version of fasthttpx"
-            )
+        if proxy is not None and transport is not None:
+            raise ValueError("proxy= has no effect with transport=: configure the transport")
+        # Read once, here: requests never look at the environment.
+        proxy_router = build_router(proxy, trust_env) if transport is None else None
         self._auth = build_auth(auth)
         self._params = QueryParams(params)
         self.headers = Headers(
@@ -129,6 +132,7 @@ class AsyncClient:
                 http2=http2,
                 retries=retries,
                 parser_options=http1_parser_limits,
+                proxy=proxy_router,
             )
         self._transport = transport
         self._limits = limits

@@ -14,6 +14,14 @@ server picked; over cleartext ``http://``, HTTP/2 is used with prior knowledge (
 requests take streams on it up to the server's SETTINGS_MAX_CONCURRENT_STREAMS, then open
 another connection or wait, within ``Limits``. Clients without ``http2`` never enter that
 code: ``_checkout`` tests one boolean before its HTTP/1.1 path.
+
+Proxies (``proxy=``, or the environment's; the rules are in ``_proxy.py``): a client without
+any never looks at them beyond one test per request. With a router, each origin's route is
+looked up once and cached (``route_cache_size`` origins, then the cache starts over), and it
+gives the pool key the request is sent under: ``http://`` requests share the connections to
+their forward proxy (keyed by the proxy), ``https://`` requests get tunnels through
+``CONNECT`` keyed by their own origin, so a tunnel is reused for its origin only.
+``_connect`` opens what the key calls for; a non-2xx answer to CONNECT is a ``ProxyError``.
 """
 
 from __future__ import annotations
@@ -24,19 +32,23 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .._config import Limits
+from .._events import InformationalResponse, ResponseHead
 from .._exceptions import (
     ConnectError,
     InvalidURL,
     PoolTimeout,
+    ProxyError,
     RemoteProtocolError,
     UnsupportedProtocol,
 )
 from .._http11_state import IDEMPOTENT_METHODS
+from .._implementation import ResponseParser
 from .._models import Request
 from .._pool_state import MultiplexState, Origin, PoolState
-from ..concurrency.base import Backend, Event
+from .._proxy import FORWARD_SCHEME, ProxyRouter, Route
+from ..concurrency.base import Backend, Event, NetworkStream
 from .http2 import HTTP2Connection
-from .http11 import HTTP11Connection, StaleConnection
+from .http11 import READ_SIZE, HTTP11Connection, StaleConnection
 from .response import Response
 
 if TYPE_CHECKING:
@@ -52,6 +64,9 @@ DEFAULT_PARSER_OPTIONS: dict[str, int] = {
     "max_headers_size": 262144,
     "max_chunk_line_size": 4096,
 }
+
+#: Origins whose route (direct or which proxy) a pool remembers before starting over.
+DEFAULT_ROUTE_CACHE_SIZE = 1024
 
 
 class ConnectionPool:
@@ -69,6 +84,8 @@ class ConnectionPool:
         local_address: str | None = None,
         parser_options: dict[str, int] | None = None,
         http2_options: dict[str, int] | None = None,
+        proxy: ProxyRouter | None = None,
+        route_cache_size: int = DEFAULT_ROUTE_CACHE_SIZE,
     ) -> None:
         self._backend = backend
         self.keepalive_expiry = limits.keepalive_expiry if limits.keepalive_expiry is not None \
@@ -98,6 +115,12 @@ class ConnectionPool:
         self._http2_options = http2_options
         #: Origins whose server picked HTTP/1.1 by ALPN: no need to wait for a shared one.
         self._http1_origins: set[Origin] = set()
+        #: Proxies: None (the common case) or the router; routes cached per origin as the
+        #: pool key to use, and the forward routes by their pool key (one per proxy).
+        self._proxies = proxy
+        self._route_keys: dict[Origin, Origin] = {}
+        self._route_cache_size = route_cache_size
+        self._forward_routes: dict[Origin, Route] = {}
 
     @property
     def connection_count(self) -> int:
@@ -122,6 +145,8 @@ class ConnectionPool:
         origin = url.origin
         if not origin[1]:
             raise InvalidURL(f"request URL {str(url)!r} has no host")
+        if self._proxies:
+            origin = self._route_keys.get(origin) or self._route(origin)
         retried = False
         while True:
             conn = self._checkout(origin, timeouts, fresh=retried)
@@ -143,6 +168,20 @@ class ConnectionPool:
             except BaseException:
                 self._discard(conn)
                 raise
+
+    def _route(self, origin: Origin) -> Origin:
+        """The pool key of ``origin``'s connections (itself, unless a forward proxy carries
+        it), remembered for the next request to that origin."""
+        assert self._proxies is not None
+        route = self._proxies.route(origin)
+        key = origin
+        if route is not None and not route.tunnel:
+            key = route.key
+            self._forward_routes.setdefault(key, route)
+        if len(self._route_keys) >= self._route_cache_size:
+            self._route_keys.clear()
+        self._route_keys[origin] = key
+        return key
 
     def _why_not_retry(self, request: Request) -> str | None:
         if not self._retries:
@@ -330,21 +369,37 @@ class ConnectionPool:
     def _connect(
         self, origin: Origin, timeouts: dict[str, Any]
     ) -> HTTP11Connection | HTTP2Connection:
+        """A new connection for the pool key ``origin``: direct, through a tunnel, or to a
+        forward proxy (then always HTTP/1.1: the proxy is the peer)."""
         self.connections_opened += 1
+        route: Route | None = None
+        if self._proxies:
+            if origin[0] == FORWARD_SCHEME:
+                forward = self._forward_routes[origin]
+                stream = self._connect_proxy(forward, timeouts)
+                return HTTP11Connection(
+                    stream, origin, self, self._parser_options, forward
+                )
+            if origin[0] == "https":
+                route = self._proxies.route(origin)
         scheme, host, port = origin
         ssl_context = None
         if scheme == "https":
             ssl_context = self._ssl_context() if callable(self._ssl_context) \
                 else self._ssl_context
         host_str = host.decode("ascii")
-        stream = self._backend.connect_tcp(
-            host_str,
-            port,
-            timeout=timeouts.get("connect"),
-            ssl_context=ssl_context,
-            server_hostname=host_str if ssl_context is not None else None,
-            local_address=self._local_address,
-        )
+        if route is not None:
+            assert ssl_context is not None  # only https:// origins are tunnelled
+            stream = self._open_tunnel(route, ssl_context, host_str, timeouts)
+        else:
+            stream = self._backend.connect_tcp(
+                host_str,
+                port,
+                timeout=timeouts.get("connect"),
+                ssl_context=ssl_context,
+                server_hostname=host_str if ssl_context is not None else None,
+                local_address=self._local_address,
+            )
         if self._http2:
             if ssl_context is not None:
                 use_http2 = stream.get_extra_info("alpn_protocol") == "h2"  # RFC 7301
@@ -369,6 +424,57 @@ class ConnectionPool:
             if ssl_context is not None:
                 self._http1_origins.add(origin)
         return HTTP11Connection(stream, origin, self, self._parser_options)
+
+    def _connect_proxy(self, route: Route, timeouts: dict[str, Any]) -> NetworkStream:
+        """TCP to the proxy; a failure names the proxy."""
+        try:
+            return self._backend.connect_tcp(
+                route.proxy_host,
+                route.proxy_port,
+                timeout=timeouts.get("connect"),
+                local_address=self._local_address,
+            )
+        except ConnectError as exc:
+            raise ConnectError(f"cannot connect to the proxy {route.proxy.url}: {exc}") from exc
+
+    def _open_tunnel(
+        self, route: Route, ssl_context: ssl.SSLContext, host: str, timeouts: dict[str, Any]
+    ) -> NetworkStream:
+        """CONNECT through the proxy (RFC 9110 §9.3.6), then TLS with the target inside the
+        tunnel. A 2xx answer to CONNECT has no body (RFC 9112 §6.3); anything else is a
+        ``ProxyError`` and the connection is closed."""
+        stream = self._connect_proxy(route, timeouts)
+        try:
+            stream.write(route.connect_head, timeouts.get("write"))
+            options = self._parser_options
+            parser = ResponseParser(b"CONNECT", **options) if options \
+                else ResponseParser(b"CONNECT")
+            head: ResponseHead | None = None
+            while head is None:
+                data = stream.read(READ_SIZE, timeouts.get("read"))
+                for event in parser.feed(data) if data else parser.feed_eof():
+                    if type(event) is ResponseHead:
+                        head = event
+                    elif type(event) is InformationalResponse:
+                        continue
+            authority = route.connect_head.split(b" ", 2)[1].decode("ascii")
+            if not 200 <= head.status_code < 300:
+                reason = head.reason.decode("latin-1")
+                raise ProxyError(
+                    f"the proxy {route.proxy.url} refused to open a tunnel to {authority}: "
+                    f"{head.status_code} {reason}".rstrip()
+                )
+            if parser.unused_data:
+                raise ProxyError(
+                    f"the proxy {route.proxy.url} sent bytes after its answer to CONNECT "
+                    f"{authority}, before the TLS handshake"
+                )
+            return stream.start_tls(
+                ssl_context, server_hostname=host, timeout=timeouts.get("connect")
+            )
+        except BaseException:
+            stream.close()
+            raise
 
     def checkin(self, conn: HTTP11Connection, reusable: bool) -> bool:
         """A connection's exchange is over: keep it idle if ``reusable`` and the limits

@@ -5,6 +5,10 @@ The parser (compiled or its twin) does all the parsing; this module moves bytes 
 and the backend stream. A connection goes back to the pool only when the response ended
 cleanly, the response allows keep-alive, and no byte is left over (a stray byte means the
 server and we disagree about where a response ends: never reuse such a connection).
+
+A connection to a forward proxy (``forward``, set at creation) sends each request with an
+absolute-form target (RFC 9112 §3.2.2) and the proxy's header fields; a direct connection
+pays one ``is None`` test for that.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from .._http11_state import (
 )
 from .._implementation import ResponseParser
 from .._models import Headers, Request
+from .._proxy import Route, absolute_form
 from ..concurrency.base import NetworkStream
 from .response import Response
 
@@ -66,8 +71,10 @@ class HTTP11Connection:
         origin: tuple[str, bytes, int],
         pool: ConnectionPool,
         parser_options: dict[str, int] | None,
+        forward: Route | None = None,
     ) -> None:
         self._stream = stream
+        self._forward = forward
         self.origin = origin
         self._pool = pool
         self._parser_options = parser_options
@@ -95,7 +102,16 @@ class HTTP11Connection:
         method = _METHOD_BYTES.get(request.method) or request.method.encode("ascii")
         stream = self._stream
         headers = request.headers
-        head = serialize_request_head(method, request.url.raw_path, headers.render(), len(headers))
+        if self._forward is None:
+            head = serialize_request_head(
+                method, request.url.raw_path, headers.render(), len(headers)
+            )
+        else:
+            fields, count = self._forward.fields_for(headers)
+            head = serialize_request_head(
+                method, absolute_form(request.url), headers.render() + fields,
+                len(headers) + count,
+            )
         body = request.stream
         try:
             if isinstance(body, bytes):

@@ -1,0 +1,366 @@
+"""Which proxy, if any, carries a request, and the bytes a proxied exchange adds. No I/O.
+
+A client is configured with one ``proxy=`` (used for every request) or, with
+``trust_env=True`` and no ``proxy=``, with the environment as HTTPX reads it:
+``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``ALL_PROXY`` (lower-case names win over upper-case ones;
+a value without ``://`` means ``http://``; upper-case ``HTTP_PROXY`` is ignored when
+``REQUEST_METHOD`` is set, i.e. inside a CGI script, where a client's ``Proxy:`` header would
+arrive as ``HTTP_PROXY``: "httpoxy") and ``NO_PROXY``, a comma-separated list of:
+
+* ``*``: no proxy for anything;
+* ``host`` (``example.com``): that host and its subdomains; ``.example.com`` or
+  ``*.example.com``: subdomains only; ``localhost``: exactly that;
+* an IP address (``127.0.0.1``, ``::1``, ``[::1]``) or an IPv4/IPv6 network
+  (``10.0.0.0/8``): hosts written as such addresses;
+* any of those with ``:port``: only that port; ``scheme://host[:port]``: only that scheme.
+
+``ProxyRouter`` holds these rules as HTTPX's URL patterns do (the most specific wins: a rule
+with a port before one without, a longer host before a shorter one, ``https://`` before
+``all://``) and answers, for an origin, ``None`` (connect directly) or a ``Route``:
+
+* ``http://`` targets go **forward** (RFC 9112 §3.2.2): the request is sent to the proxy with an
+  absolute-form target and the proxy's headers (``Proxy-Authorization``, RFC 9110 §11.7.1);
+  connections to the proxy are pooled under ``Route.key``, one key per proxy, shared by all
+  ``http://`` origins;
+* ``https://`` targets go through a **tunnel** (RFC 9110 §9.3.6): ``CONNECT host:port`` in
+  authority-form (RFC 9112 §3.2.3), then TLS with the target inside it; such connections are
+  pooled under the target's origin.
+
+The pool asks once per origin and caches the answer; a client without proxies never asks.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from ._config import Proxy
+from ._urls import URL
+
+__all__ = [
+    "ProxyRouter", "Route", "NoProxyRule", "environment_proxies", "parse_no_proxy",
+    "build_router", "basic_proxy_authorization", "absolute_form", "build_connect_head",
+    "FORWARD_SCHEME",
+]
+
+Origin = tuple[str, bytes, int]
+
+#: The scheme part of a pool key for connections to a forward proxy: never a URL scheme, so
+#: these connections are never mistaken for direct connections to the proxy's host.
+FORWARD_SCHEME = "proxy+http"
+
+_FORBIDDEN = (b"\r", b"\n", b"\0")
+
+
+def basic_proxy_authorization(username: bytes, password: bytes) -> bytes:
+    """The ``Proxy-Authorization`` value for Basic credentials (RFC 7617 §2: base64 of
+    ``user-id ":" password``, UTF-8)."""
+    return b"Basic " + base64.b64encode(username + b":" + password)
+
+
+def _authority(host: bytes, port: int) -> bytes:
+    """``host:port`` as in authority-form (RFC 9112 §3.2.3); IPv6 literals in brackets."""
+    if b":" in host:
+        return b"[%s]:%d" % (host, port)
+    return b"%s:%d" % (host, port)
+
+
+def absolute_form(url: URL) -> bytes:
+    """The request-target for a forward proxy (RFC 9112 §3.2.2): scheme, authority, path and
+    query; never userinfo or fragment."""
+    return b"%s://%s%s" % (url.raw_scheme, url.netloc, url.raw_path)
+
+
+def _header_lines(fields: list[tuple[bytes, bytes]]) -> bytes:
+    for name, value in fields:
+        for part in (name, value):
+            if any(char in part for char in _FORBIDDEN) or b":" in name or not name:
+                raise ValueError(f"invalid proxy header {name!r}: {value!r}")
+    return b"".join(b"%s: %s\r\n" % (name, value) for name, value in fields)
+
+
+def build_connect_head(host: bytes, port: int, fields: list[tuple[bytes, bytes]]) -> bytes:
+    """The CONNECT request head (RFC 9110 §9.3.6; authority-form target, RFC 9112 §3.2.3;
+    ``Host`` is the same authority, RFC 9112 §3.2)."""
+    authority = _authority(host, port)
+    return b"CONNECT %s HTTP/1.1\r\nHost: %s\r\n%s\r\n" % (
+        authority, authority, _header_lines(fields)
+    )
+
+
+def _proxy_fields(proxy: Proxy) -> list[tuple[bytes, bytes]]:
+    """The header fields sent to ``proxy``: its own headers, then Proxy-Authorization from its
+    credentials unless the headers already hold one."""
+    fields = list(proxy.headers.raw)
+    raw_auth = proxy.raw_auth
+    if raw_auth is not None and "proxy-authorization" not in proxy.headers:
+        fields.append((b"Proxy-Authorization", basic_proxy_authorization(*raw_auth)))
+    return fields
+
+
+class Route:
+    """How to reach one origin through ``proxy``: forward (``tunnel`` False) or tunnel.
+
+    ``key`` is the pool key of its connections; ``proxy_host``/``proxy_port`` where to open
+    TCP; for a forward route, ``fields`` (the header lines to add to each request, and the
+    lower-cased names in ``field_names`` so that a request's own value wins) and ``count``;
+    for a tunnel, ``connect_head``, the CONNECT request to send.
+    """
+
+    __slots__ = ("proxy", "tunnel", "key", "target", "proxy_host", "proxy_port", "fields",
+                 "field_names", "count", "connect_head")
+
+    def __init__(self, proxy: Proxy, target: Origin) -> None:
+        self.proxy = proxy
+        self.target = target
+        scheme, host, port = target
+        proxy_origin = proxy.url.origin
+        self.proxy_host = proxy_origin[1].decode("ascii")
+        self.proxy_port = proxy_origin[2]
+        fields = _proxy_fields(proxy)
+        self.tunnel = scheme == "https"
+        if self.tunnel:
+            self.key = target
+            self.connect_head = build_connect_head(host, port, fields)
+            self.fields = b""
+            self.field_names: tuple[str, ...] = ()
+            self.count = 0
+        else:
+            self.key = (FORWARD_SCHEME, proxy_origin[1], proxy_origin[2])
+            self.connect_head = b""
+            self.fields = _header_lines(fields)
+            self.field_names = tuple(name.decode("latin-1").lower() for name, _ in fields)
+            self.count = len(fields)
+
+    def fields_for(self, request_headers: Any) -> tuple[bytes, int]:
+        """The proxy header lines to add to a forwarded request (those the request does not
+        set itself) and their number."""
+        names = self.field_names
+        if not names or not any(name in request_headers for name in names):
+            return self.fields, self.count
+        proxy = self.proxy
+        fields = [f for f in _proxy_fields(proxy)
+                  if f[0].decode("latin-1").lower() not in request_headers]
+        return _header_lines(fields), len(fields)
+
+    def __repr__(self) -> str:
+        how = "tunnel" if self.tunnel else "forward"
+        return f"<Route {how} via {self.proxy.url} to {self.target!r}>"
+
+
+class NoProxyRule:
+    """One pattern of a proxy map: scheme (``""`` any), host pattern and port (None any).
+
+    Host kinds: ``"any"``; ``"exact"``; ``"domain"`` (the host or any subdomain);
+    ``"subdomain"`` (subdomains only); ``"network"`` (an IP address host inside a network).
+    """
+
+    __slots__ = ("scheme", "kind", "host", "network", "port", "pattern")
+
+    def __init__(self, scheme: str, kind: str, host: str, port: int | None,
+                 network: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None,
+                 pattern: str = "") -> None:
+        self.scheme = scheme
+        self.kind = kind
+        self.host = host
+        self.port = port
+        self.network = network
+        self.pattern = pattern
+
+    def matches(self, scheme: str, host: str, port: int) -> bool:
+        if self.scheme and self.scheme != scheme:
+            return False
+        if self.port is not None and self.port != port:
+            return False
+        kind = self.kind
+        if kind == "any":
+            return True
+        if kind == "exact":
+            return host == self.host
+        if kind == "domain":
+            return host == self.host or host.endswith("." + self.host)
+        if kind == "subdomain":
+            return host.endswith("." + self.host)
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        assert self.network is not None
+        return address.version == self.network.version and address in self.network
+
+    @property
+    def priority(self) -> tuple[int, int, int]:
+        """Sort key, most specific first (as HTTPX orders its mount patterns): a port before
+        none, then the longer host, then the longer scheme."""
+        host_length = len(self.host) + (1 if self.kind == "domain" else 0)
+        return (0 if self.port is not None else 1, -host_length, -len(self.scheme))
+
+    def __repr__(self) -> str:
+        return f"NoProxyRule({self.pattern!r})"
+
+
+def _parse_host_port(text: str) -> tuple[str, int | None]:
+    """``host``, ``host:port``, ``[v6]``, ``[v6]:port`` or a bare IPv6 address."""
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        if rest.startswith(":") and rest[1:].isdigit():
+            return host, int(rest[1:])
+        return host, None
+    if text.count(":") == 1:
+        host, _, port = text.partition(":")
+        if port.isdigit():
+            return host, int(port)
+    return text, None
+
+
+def _rule(entry: str) -> NoProxyRule | None:
+    """One ``NO_PROXY`` entry as a rule; None for ``*`` (handled by the caller) or empty."""
+    pattern = entry
+    scheme = ""
+    if "://" in entry:
+        scheme, _, entry = entry.partition("://")
+        scheme = "" if scheme.lower() == "all" else scheme.lower()
+        entry = entry.rstrip("/")
+    host, port = _parse_host_port(entry.strip())
+    host = host.lower().rstrip(".")
+    if not host or host == "*":
+        return NoProxyRule(scheme, "any", "", port, pattern=pattern)
+    try:
+        network = ipaddress.ip_network(host, strict=False)
+    except ValueError:
+        pass
+    else:  # an address is a network of one: any spelling of it matches
+        return NoProxyRule(scheme, "network", host, port, network, pattern=pattern)
+    if host.startswith("*."):
+        return NoProxyRule(scheme, "subdomain", host[2:], port, pattern=pattern)
+    if host.startswith("."):
+        return NoProxyRule(scheme, "subdomain", host[1:], port, pattern=pattern)
+    if host.startswith("*"):
+        host = host[1:]
+    if host == "localhost" or scheme:
+        return NoProxyRule(scheme, "exact", host, port, pattern=pattern)
+    return NoProxyRule(scheme, "domain", _to_ascii(host), port, pattern=pattern)
+
+
+def _to_ascii(host: str) -> str:
+    """Hosts are compared in their ASCII (IDNA A-label) form, as the URL's origin holds them."""
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
+def parse_no_proxy(value: str) -> list[NoProxyRule] | None:
+    """The rules of a ``NO_PROXY`` value; None when it says ``*`` (no proxy at all)."""
+    rules = []
+    for entry in value.split(","):
+        entry = entry.strip()
+        if entry == "*":
+            return None
+        if entry:
+            rule = _rule(entry)
+            if rule is not None:
+                rules.append(rule)
+    return rules
+
+
+def _env(environ: Mapping[str, str], name: str) -> str:
+    """The lower-case variable if set, else the upper-case one (as urllib, curl and HTTPX)."""
+    value = environ.get(name.lower())
+    if value:
+        return value
+    if name == "HTTP_PROXY" and "REQUEST_METHOD" in environ:
+        return ""  # httpoxy: under CGI, HTTP_PROXY may come from a request's Proxy header
+    return environ.get(name, "")
+
+
+def environment_proxies(
+    environ: Mapping[str, str] | None = None,
+) -> list[tuple[NoProxyRule, Proxy | None]]:
+    """The proxy map the environment defines, as (rule, proxy or None for "direct") pairs,
+    most specific first."""
+    if environ is None:
+        environ = os.environ
+    no_proxy = parse_no_proxy(_env(environ, "NO_PROXY"))
+    if no_proxy is None:
+        return []
+    # NO_PROXY rules first: the sort is stable, so on a tie "direct" wins.
+    entries: list[tuple[NoProxyRule, Proxy | None]] = [(rule, None) for rule in no_proxy]
+    proxies = 0
+    for scheme in ("http", "https", "all"):
+        value = _env(environ, f"{scheme.upper()}_PROXY").strip()
+        if value:
+            url = value if "://" in value else f"http://{value}"
+            rule = NoProxyRule("" if scheme == "all" else scheme, "any", "", None,
+                               pattern=f"{scheme}://")
+            entries.append((rule, Proxy(url)))
+            proxies += 1
+    if not proxies:
+        return []
+    entries.sort(key=lambda entry: entry[0].priority)
+    return entries
+
+
+class ProxyRouter:
+    """Answers "which proxy for this origin" from an ordered proxy map (first match wins).
+
+    Built once per client; every proxy it may return is checked here, so an unusable one
+    fails at client construction rather than at the first request."""
+
+    def __init__(self, entries: list[tuple[NoProxyRule, Proxy | None]]) -> None:
+        for _, proxy in entries:
+            if proxy is not None:
+                _check_usable(proxy)
+        self.entries = entries
+
+    def proxy_for(self, origin: Origin) -> Proxy | None:
+        scheme, raw_host, port = origin
+        host = raw_host.decode("ascii")
+        for rule, proxy in self.entries:
+            if rule.matches(scheme, host, port):
+                return proxy
+        return None
+
+    def route(self, origin: Origin) -> Route | None:
+        """How to reach ``origin``: None for a direct connection."""
+        proxy = self.proxy_for(origin)
+        return None if proxy is None else Route(proxy, origin)
+
+    def __repr__(self) -> str:
+        return f"ProxyRouter({self.entries!r})"
+
+
+def _check_usable(proxy: Proxy) -> None:
+    scheme = proxy.url.scheme
+    if scheme == "https":
+        raise NotImplementedError(
+            f"HTTPS proxies (TLS to the proxy itself) are not supported yet: {proxy.url}; "
+            "use an http:// proxy URL (https:// requests are still tunnelled with CONNECT "
+            "and encrypted end to end)"
+        )
+    if scheme != "http":
+        raise NotImplementedError(f"{scheme} proxies are not supported: {proxy.url}")
+
+
+def build_router(
+    proxy: Any, trust_env: bool, environ: Mapping[str, str] | None = None
+) -> ProxyRouter | None:
+    """The client's router: ``proxy`` (a URL string, ``URL`` or ``Proxy``) for everything;
+    else the environment's proxies when ``trust_env``; None when no request uses a proxy."""
+    if proxy is not None:
+        if not isinstance(proxy, Proxy):
+            if not isinstance(proxy, (str, URL)):
+                raise TypeError(
+                    f"proxy must be a URL string, a URL or a Proxy, not {type(proxy).__name__}"
+                )
+            proxy = Proxy(proxy)
+        return ProxyRouter([(NoProxyRule("", "any", "", None, pattern="all://"), proxy)])
+    if not trust_env:
+        return None
+    entries = environment_proxies(environ)
+    return ProxyRouter(entries) if entries else None

@@ -1,0 +1,121 @@
+"""HTTPX's public stream types, and the in-memory response bodies the transports hand over.
+
+``SyncByteStream`` / ``AsyncByteStream`` are the base classes HTTPX code subclasses to give a
+request or response body as an iterator with a ``close``. ``ByteStream`` is a fixed body that
+is both: here it is a ``bytes`` subclass, so that a transport which checks ``isinstance(body,
+bytes)`` still sends it in one write and may replay it (retries, redirects).
+
+``MemoryBody`` is what ``ASGITransport`` and ``WSGITransport`` give a response: a body already
+complete in memory, behind the same interface a connection's body stream has (``take_complete``
+/ ``read_all`` / iteration / close, sync and async), so that ``Response.read()`` decodes its
+``Content-Encoding`` exactly as for a body read off the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+from ._exceptions import StreamClosed
+
+__all__ = [
+    "SyncByteStream", "AsyncByteStream", "ByteStream", "MemoryBody", "AsyncMemoryBody",
+    "UnattachedStream",
+]
+
+
+class SyncByteStream:
+    """Base class of a sync body: iterate for the bytes, ``close()`` when done."""
+
+    __slots__ = ()
+
+    def __iter__(self) -> Iterator[bytes]:
+        raise NotImplementedError("The '__iter__' method must be implemented.")  # noqa: EM101
+        yield b""  # pragma: no cover
+
+    def close(self) -> None:
+        """Release what the stream holds; nothing by default."""
+
+
+class AsyncByteStream:
+    """Base class of an async body: ``async for`` the bytes, ``await aclose()`` when done."""
+
+    __slots__ = ()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        raise NotImplementedError("The '__aiter__' method must be implemented.")  # noqa: EM101
+        yield b""  # pragma: no cover
+
+    async def aclose(self) -> None:
+        """Release what the stream holds; nothing by default."""
+
+
+class ByteStream(bytes, SyncByteStream, AsyncByteStream):
+    """A fixed body, iterable (sync or async) as one piece; still ``bytes`` for transports."""
+
+    __slots__ = ()
+
+    def __iter__(self) -> Iterator[bytes]:  # type: ignore[override]
+        if self:
+            yield bytes(self)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        if self:
+            yield bytes(self)
+
+    def __repr__(self) -> str:
+        return f"<ByteStream [{len(self)} bytes]>"
+
+
+class UnattachedStream(SyncByteStream, AsyncByteStream):
+    """Stands for a streamed body after pickling: reading it raises ``StreamClosed``."""
+
+    __slots__ = ()
+
+    def __iter__(self) -> Iterator[bytes]:
+        raise StreamClosed()
+        yield b""  # pragma: no cover
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        raise StreamClosed()
+        yield b""  # pragma: no cover
+
+
+class MemoryBody:
+    """A response body already in memory, readable once like a connection's body stream."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: bytes) -> None:
+        self._data: bytes | None = data
+
+    def take_complete(self) -> bytes | None:
+        data, self._data = self._data, None
+        return data if data is not None else b""
+
+    def read_all(self) -> bytes:
+        return self.take_complete() or b""
+
+    def __iter__(self) -> Iterator[bytes]:
+        data = self.take_complete()
+        if data:
+            yield data
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        data = self.take_complete()
+        if data:
+            yield data
+
+    def close(self) -> None:
+        self._data = None
+
+    async def aclose(self) -> None:
+        self._data = None
+
+
+class AsyncMemoryBody(MemoryBody):
+    """``MemoryBody`` for an ``AsyncResponse``, whose ``read_all`` is awaited."""
+
+    __slots__ = ()
+
+    async def read_all(self) -> bytes:  # type: ignore[override]
+        return self.take_complete() or b""
