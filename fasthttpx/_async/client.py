@@ -29,7 +29,7 @@ from .._proxy import build_router
 from .._redirects import build_redirect_request
 from .._urls import URL, QueryParams
 from .._version import __version__
-from ..concurrency.asyncio import AsyncioBackend
+from ..concurrency.asyncio import default_backend
 from ..concurrency.base import AsyncBackend
 from .connection_pool import AsyncConnectionPool
 from .parallel import AsyncParallel
@@ -56,8 +56,9 @@ class AsyncClient:
     """An HTTP client with connection pooling, for ``async with`` use.
 
     ``async with AsyncClient() as client: r = await client.get(url)``. Arguments as in HTTPX
-    0.28; ``backend`` picks the async library (``AsyncioBackend`` by default, works on uvloop;
-    ``fasthttpx.concurrency.trio.TrioBackend`` for trio). Beyond HTTPX: ``retries`` (default
+    0.28; ``backend`` picks the async library (by default the one running when the client is
+    created: asyncio — also on uvloop — or trio; or pass ``AsyncioBackend()`` /
+    ``fasthttpx.concurrency.trio.TrioBackend()``). Beyond HTTPX: ``retries`` (default
     True) resends an idempotent request once when a reused keep-alive connection turns out
     closed; ``http1_parser_limits`` overrides the response parser's limits
     (``max_line_size`` 64 KiB, ``max_header_count`` 100, ``max_headers_size`` 256 KiB,
@@ -120,7 +121,7 @@ class AsyncClient:
         }
         self._trust_env = trust_env
         self._default_encoding = default_encoding
-        self._backend: AsyncBackend = backend if backend is not None else AsyncioBackend()
+        self._backend: AsyncBackend = backend if backend is not None else default_backend()
         self._ssl_context_args = (verify, cert, trust_env, http2, http1)
         self._ssl_context: Any = None
         if transport is None:

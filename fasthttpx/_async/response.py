@@ -37,15 +37,27 @@ class AsyncResponse(BaseResponse):
         status_code: int,
         *,
         stream: AsyncBodyStream | None = None,
-        content: bytes | None = None,
+        content: Any = None,
         **kwargs: Any,
     ) -> None:
+        if content is not None and not isinstance(content, (bytes, bytearray, str)):
+            # An iterable body (as HTTPX): streamed, framed as chunked unless sized.
+            stream, content = _IterableBody(content), None
+            headers = kwargs.get("headers")
+            if headers is None or not any(
+                name.lower() in ("content-length", "transfer-encoding")
+                for name in (headers.keys() if hasattr(headers, "keys") else
+                             (pair[0] for pair in headers))
+            ):
+                kwargs["headers"] = [*_header_pairs(headers), ("Transfer-Encoding", "chunked")]
         super().__init__(status_code, content=content, **kwargs)
         self._body_stream = stream
         self.is_stream_consumed = stream is None
         self.is_closed = stream is None
         self._started = time.perf_counter()
-        if stream is None and content is not None:
+        if stream is None:
+            if self._content is None:
+                self._content = b""  # no body at all: an empty one, as HTTPX
             self._elapsed = timedelta(0)
 
     @classmethod
@@ -157,20 +169,32 @@ class AsyncResponse(BaseResponse):
             await _close_iterator(body)
             await self.close()
 
-    async def text_pieces(self) -> AsyncIterator[str]:
-        """Yield the body as text, decoded with ``self.encoding``."""
+    async def text_pieces(self, chunk_size: int | None = None) -> AsyncIterator[str]:
+        """Yield the body as text, decoded with ``self.encoding``; with ``chunk_size``, in
+        pieces of that many characters (the last may be shorter)."""
         decoder = TextDecoder(self.encoding or "utf-8")
+        pending = ""
         pieces = self.stream()
         try:
             async for piece in pieces:
                 text = decoder.decode(piece)
-                if text:
-                    yield text
+                if not chunk_size:
+                    if text:
+                        yield text
+                    continue
+                pending += text
+                while len(pending) >= chunk_size:
+                    yield pending[:chunk_size]
+                    pending = pending[chunk_size:]
         finally:
             await _close_iterator(pieces)
-        tail = decoder.flush()
-        if tail:
-            yield tail
+        pending += decoder.flush()
+        if chunk_size:
+            while len(pending) > chunk_size:
+                yield pending[:chunk_size]
+                pending = pending[chunk_size:]
+        if pending:
+            yield pending
 
     async def lines(self) -> AsyncIterator[str]:
         """Yield the body as text lines."""
@@ -213,3 +237,40 @@ async def _close_iterator(iterator: Any) -> None:
     close = getattr(iterator, "aclose", None)
     if close is not None:
         await close()
+
+
+def _header_pairs(headers: Any) -> list[tuple[Any, Any]]:
+    if headers is None:
+        return []
+    if hasattr(headers, "multi_items"):
+        return list(headers.multi_items())
+    if hasattr(headers, "items"):
+        return list(headers.items())
+    return list(headers)
+
+
+class _IterableBody:
+    """A response body given as an iterable (``Response(200, content=chunks)``)."""
+
+    def __init__(self, iterable: Any) -> None:
+        self._iterable = iterable
+
+    def take_complete(self) -> bytes | None:
+        return None
+
+    async def read_all(self) -> bytes:
+        return b"".join([piece async for piece in self])
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        iterable = self._iterable
+        if hasattr(iterable, "__aiter__"):
+            async for piece in iterable:
+                if piece:
+                    yield piece
+        else:
+            for piece in iterable:
+                if piece:
+                    yield piece
+
+    async def aclose(self) -> None:
+        return None

@@ -30,7 +30,7 @@ from .._proxy import build_router
 from .._redirects import build_redirect_request
 from .._urls import URL, QueryParams
 from .._version import __version__
-from ..concurrency.sync import SyncBackend
+from ..concurrency.sync import default_backend
 from ..concurrency.base import Backend
 from .connection_pool import ConnectionPool
 from .parallel import Parallel
@@ -57,8 +57,9 @@ class Client:
     """An HTTP client with connection pooling, for ``with`` use.
 
     ``with Client() as client: r = client.get(url)``. Arguments as in HTTPX
-    0.28; ``backend`` picks the async library (``SyncBackend`` by default, works on uvloop;
-    ``fasthttpx.concurrency.trio.TrioBackend`` for trio). Beyond HTTPX: ``retries`` (default
+    0.28; ``backend`` picks the async library (by default the one running when the client is
+    created: asyncio — also on uvloop — or trio; or pass ``SyncBackend()`` /
+    ``fasthttpx.concurrency.trio.TrioBackend()``). Beyond HTTPX: ``retries`` (default
     True) resends an idempotent request once when a reused keep-alive connection turns out
     closed; ``http1_parser_limits`` overrides the response parser's limits
     (``max_line_size`` 64 KiB, ``max_header_count`` 100, ``max_headers_size`` 256 KiB,
@@ -121,7 +122,7 @@ class Client:
         }
         self._trust_env = trust_env
         self._default_encoding = default_encoding
-        self._backend: Backend = backend if backend is not None else SyncBackend()
+        self._backend: Backend = backend if backend is not None else default_backend()
         self._ssl_context_args = (verify, cert, trust_env, http2, http1)
         self._ssl_context: Any = None
         if transport is None:

@@ -38,15 +38,27 @@ class Response(BaseResponse):
         status_code: int,
         *,
         stream: BodyStream | None = None,
-        content: bytes | None = None,
+        content: Any = None,
         **kwargs: Any,
     ) -> None:
+        if content is not None and not isinstance(content, (bytes, bytearray, str)):
+            # An iterable body (as HTTPX): streamed, framed as chunked unless sized.
+            stream, content = _IterableBody(content), None
+            headers = kwargs.get("headers")
+            if headers is None or not any(
+                name.lower() in ("content-length", "transfer-encoding")
+                for name in (headers.keys() if hasattr(headers, "keys") else
+                             (pair[0] for pair in headers))
+            ):
+                kwargs["headers"] = [*_header_pairs(headers), ("Transfer-Encoding", "chunked")]
         super().__init__(status_code, content=content, **kwargs)
         self._body_stream = stream
         self.is_stream_consumed = stream is None
         self.is_closed = stream is None
         self._started = time.perf_counter()
-        if stream is None and content is not None:
+        if stream is None:
+            if self._content is None:
+                self._content = b""  # no body at all: an empty one, as HTTPX
             self._elapsed = timedelta(0)
 
     @classmethod
@@ -158,20 +170,32 @@ class Response(BaseResponse):
             _close_iterator(body)
             self.close()
 
-    def text_pieces(self) -> Iterator[str]:
-        """Yield the body as text, decoded with ``self.encoding``."""
+    def text_pieces(self, chunk_size: int | None = None) -> Iterator[str]:
+        """Yield the body as text, decoded with ``self.encoding``; with ``chunk_size``, in
+        pieces of that many characters (the last may be shorter)."""
         decoder = TextDecoder(self.encoding or "utf-8")
+        pending = ""
         pieces = self.stream()
         try:
             for piece in pieces:
                 text = decoder.decode(piece)
-                if text:
-                    yield text
+                if not chunk_size:
+                    if text:
+                        yield text
+                    continue
+                pending += text
+                while len(pending) >= chunk_size:
+                    yield pending[:chunk_size]
+                    pending = pending[chunk_size:]
         finally:
             _close_iterator(pieces)
-        tail = decoder.flush()
-        if tail:
-            yield tail
+        pending += decoder.flush()
+        if chunk_size:
+            while len(pending) > chunk_size:
+                yield pending[:chunk_size]
+                pending = pending[chunk_size:]
+        if pending:
+            yield pending
 
     def lines(self) -> Iterator[str]:
         """Yield the body as text lines."""
@@ -212,3 +236,40 @@ def _close_iterator(iterator: Any) -> None:
     close = getattr(iterator, "close", None)
     if close is not None:
         close()
+
+
+def _header_pairs(headers: Any) -> list[tuple[Any, Any]]:
+    if headers is None:
+        return []
+    if hasattr(headers, "multi_items"):
+        return list(headers.multi_items())
+    if hasattr(headers, "items"):
+        return list(headers.items())
+    return list(headers)
+
+
+class _IterableBody:
+    """A response body given as an iterable (``Response(200, content=chunks)``)."""
+
+    def __init__(self, iterable: Any) -> None:
+        self._iterable = iterable
+
+    def take_complete(self) -> bytes | None:
+        return None
+
+    def read_all(self) -> bytes:
+        return b"".join([piece for piece in self])
+
+    def __iter__(self) -> Iterator[bytes]:
+        iterable = self._iterable
+        if hasattr(iterable, "__iter__"):
+            for piece in iterable:
+                if piece:
+                    yield piece
+        else:
+            for piece in iterable:
+                if piece:
+                    yield piece
+
+    def close(self) -> None:
+        return None

@@ -23,8 +23,9 @@ from .._exceptions import (
     WriteTimeout,
 )
 from ._errors import connect_error
+from .base import AsyncBackend
 
-__all__ = ["AsyncioBackend", "AsyncioStream"]
+__all__ = ["AsyncioBackend", "AsyncioStream", "default_backend"]
 
 READ_BUFFER_HIGH = 1 << 20  # pause the transport above 1 MiB of unread data
 READ_BUFFER_LOW = 256 << 10
@@ -362,3 +363,19 @@ class AsyncioBackend:
                 "running (inside trio, pass backend=TrioBackend())"
             ) from None
 
+
+def default_backend() -> AsyncBackend:
+    """The backend for an ``AsyncClient`` built without one: trio's when the client is
+    created inside ``trio.run`` (as HTTPX, which follows the running library), else asyncio's.
+    Decided once per client, never per request."""
+    try:
+        import sniffio
+
+        library = sniffio.current_async_library()
+    except Exception:  # sniffio missing, or no async library running yet
+        library = "asyncio"
+    if library == "trio":
+        from .trio import TrioBackend
+
+        return TrioBackend()
+    return AsyncioBackend()

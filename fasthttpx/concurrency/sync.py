@@ -23,8 +23,9 @@ from typing import Any
 
 from .._exceptions import ConnectTimeout, ReadError, ReadTimeout, WriteError, WriteTimeout
 from ._errors import connect_error
+from .base import Backend
 
-__all__ = ["SyncBackend", "SyncStream"]
+__all__ = ["SyncBackend", "SyncStream", "default_backend"]
 
 _UNSET = object()
 
@@ -232,3 +233,8 @@ class SyncBackend:
 
     def check_running(self) -> None:
         return None
+
+
+def default_backend() -> Backend:
+    """The backend of a ``Client`` built without one: blocking sockets."""
+    return SyncBackend()

@@ -13,6 +13,7 @@ from typing import Any
 import trio
 
 import fasthttpx
+from fasthttpx.concurrency.asyncio import AsyncioBackend
 from fasthttpx.concurrency.trio import TrioBackend
 from tests.client.handlers import DelayServerState, delayed_echo
 from tests.kit.fds import assert_fds_settle, describe_fds, open_fds
@@ -89,7 +90,8 @@ def test_client_for_one_library_used_in_another_fails_clearly(raw_server: Any) -
     server = raw_server(delayed_echo(DelayServerState()))
 
     async def use_asyncio_client() -> None:
-        async with fasthttpx.AsyncClient() as client:  # asyncio backend, inside trio
+        backend = AsyncioBackend()
+        async with fasthttpx.AsyncClient(backend=backend) as client:  # inside trio
             await client.get(f"{server.url}/d/0/x")
 
     async def use_trio_client() -> None:
@@ -104,3 +106,15 @@ def test_client_for_one_library_used_in_another_fails_clearly(raw_server: Any) -
             assert "backend" in str(exc).lower() or "trio" in str(exc).lower()
         else:
             raise AssertionError("a client for the wrong async library must fail")
+
+
+def test_default_backend_follows_the_running_library(raw_server: Any) -> None:
+    server = raw_server(delayed_echo(DelayServerState()))
+
+    async def main() -> str:
+        async with fasthttpx.AsyncClient() as client:
+            assert (await client.get(f"{server.url}/d/0/ok")).text == "ok"
+            return type(client._backend).__name__
+
+    assert trio.run(main) == "TrioBackend"
+    assert asyncio.run(main()) == "AsyncioBackend"
