@@ -47,7 +47,7 @@ from ._proxy import build_router
 from ._streams import AsyncMemoryBody
 from ._sync.connection_pool import ConnectionPool
 from ._sync.response import Response
-from .concurrency.asyncio import AsyncioBackend
+from .concurrency.asyncio import default_backend
 from .concurrency.base import AsyncBackend, AsyncEvent, Backend
 from .concurrency.sync import SyncBackend
 
@@ -226,8 +226,8 @@ class HTTPTransport(ConnectionPool, BaseTransport):
 
 
 class AsyncHTTPTransport(AsyncConnectionPool, AsyncBaseTransport):
-    """``HTTPTransport`` for ``AsyncClient``. ``backend`` picks the async library
-    (default asyncio; give ``TrioBackend()`` under trio, as to ``AsyncClient``)."""
+    """``HTTPTransport`` for ``AsyncClient``. ``backend`` picks the async library (by default
+    the one running when the transport is created, as for ``AsyncClient``)."""
 
     def __init__(
         self,
@@ -250,7 +250,7 @@ class AsyncHTTPTransport(AsyncConnectionPool, AsyncBaseTransport):
         _check_unsupported(uds, socket_options)
         self.retries = _retry_count(retries)
         if backend is None:
-            backend = AsyncioBackend()
+            backend = default_backend()
         super().__init__(
             backend=backend,
             limits=limits,
@@ -288,15 +288,8 @@ ASGIApp = Callable[
 
 
 def _create_event() -> AsyncEvent:
-    """An event for the running async library: asyncio's if its loop runs, else trio's."""
-    backend: Any = AsyncioBackend()
-    try:
-        backend.check_running()
-    except RuntimeError:
-        from .concurrency.trio import TrioBackend
-
-        backend = TrioBackend()
-    event: AsyncEvent = backend.create_event()
+    """An event for the running async library (asyncio's or trio's)."""
+    event: AsyncEvent = default_backend().create_event()
     return event
 
 
