@@ -96,18 +96,6 @@ class PoolState(Generic[C, W]):
         """A connection that was open or being opened is gone (closed, failed, cancelled)."""
         self.total -= 1
 
-    def expire_idle(self, now: float, discard: list[C]) -> None:
-        """Move every expired or unusable idle connection into ``discard``."""
-        for stack in self.idle.values():
-            keep = [c for c in stack if c.expires_at > now and c.is_reusable_now()]
-            if len(keep) != len(stack):
-                for conn in stack:
-                    if conn not in keep:
-                        discard.append(conn)
-                        self.total -= 1
-                        self.idle_count -= 1
-                stack[:] = keep
-
     def take_all_idle(self) -> list[C]:
         """Empty the idle stacks (pool close)."""
         conns = [c for stack in self.idle.values() for c in stack]

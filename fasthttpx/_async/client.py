@@ -7,7 +7,6 @@ redirects to follow, no hooks) goes straight from ``build_request`` to the trans
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -36,8 +35,6 @@ from .parallel import AsyncParallel
 from .response import AsyncResponse
 
 __all__ = ["AsyncClient"]
-
-logger = logging.getLogger("fasthttpx")
 
 USER_AGENT = f"python-fasthttpx/{__version__}"
 _URL_CACHE_SIZE = 256  # parsed URL strings kept per client (URLs are immutable)

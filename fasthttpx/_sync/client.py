@@ -8,7 +8,6 @@ redirects to follow, no hooks) goes straight from ``build_request`` to the trans
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator, Callable, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -37,8 +36,6 @@ from .parallel import Parallel
 from .response import Response
 
 __all__ = ["Client"]
-
-logger = logging.getLogger("fasthttpx")
 
 USER_AGENT = f"python-fasthttpx/{__version__}"
 _URL_CACHE_SIZE = 256  # parsed URL strings kept per client (URLs are immutable)
