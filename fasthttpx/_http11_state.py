@@ -10,7 +10,8 @@ from __future__ import annotations
 from ._exceptions import LocalProtocolError
 
 __all__ = [
-    "IDEMPOTENT_METHODS", "serialize_request_head", "build_request_head", "frame_chunk",
+    "IDEMPOTENT_METHODS", "serialize_request_head", "build_request_head", "fields_ask_close",
+    "frame_chunk",
     "LAST_CHUNK", "keep_alive_timeout", "has_close_token", "expiry_delay",
 ]
 
@@ -20,22 +21,37 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRAC
 
 LAST_CHUNK = b"0\r\n\r\n"  # RFC 9112 §7.1: last-chunk and an empty trailer section
 
-_HEAD_CACHE: dict[tuple[bytes, bytes, bytes], bytes] = {}
+_HEAD_CACHE: dict[tuple[bytes, bytes, bytes], tuple[bytes, bool]] = {}
 _HEAD_CACHE_SIZE = 512  # distinct (method, target, header block) heads kept, then cleared
 
 
-def serialize_request_head(method: bytes, target: bytes, fields: bytes, count: int) -> bytes:
-    """``build_request_head``, remembered: the same request sent again (same method, path and
-    header block, which a client's per-host template keeps as the same bytes objects) is a
-    dict lookup, not a new format-and-check."""
+def serialize_request_head(
+    method: bytes, target: bytes, fields: bytes, count: int
+) -> tuple[bytes, bool]:
+    """``build_request_head``, remembered, with whether the head asks the server to close
+    the connection after the response (a ``Connection: close`` option, RFC 9112 §9.6).
+
+    The same request sent again (same method, path and header block, which a client's
+    per-host template keeps as the same bytes objects) is a dict lookup, not a new
+    format-and-check, and the connection learns what it sent without a header lookup."""
     key = (method, target, fields)
-    head = _HEAD_CACHE.get(key)
-    if head is None:
-        head = build_request_head(method, target, fields, count)
+    entry = _HEAD_CACHE.get(key)
+    if entry is None:
+        entry = (build_request_head(method, target, fields, count), fields_ask_close(fields))
         if len(_HEAD_CACHE) >= _HEAD_CACHE_SIZE:
             _HEAD_CACHE.clear()
-        _HEAD_CACHE[key] = head
-    return head
+        _HEAD_CACHE[key] = entry
+    return entry
+
+
+def fields_ask_close(fields: bytes) -> bool:
+    """True if a rendered header block (``Name: value`` CRLF lines) has a Connection field
+    listing ``close``."""
+    for line in fields.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"connection" and has_close_token(value):
+            return True
+    return False
 
 
 def build_request_head(method: bytes, target: bytes, fields: bytes, count: int) -> bytes:

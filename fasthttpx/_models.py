@@ -132,11 +132,15 @@ class Headers(MutableMapping[str, str]):
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _names(self) -> list[bytes]:
+    def lower_names(self) -> list[bytes]:
+        """The field names in lower case, in order (cached): ``b"name" in lower_names()``
+        is the cheapest presence test, for the client's own per-response checks."""
         lower = self._lower
         if lower is None:
             lower = self._lower = [k.lower() for k, _ in self._list]
         return lower
+
+    _names = lower_names
 
     def _key(self, key: str | bytes) -> bytes:
         known = _COMMON_KEYS.get(key)  # type: ignore[arg-type]

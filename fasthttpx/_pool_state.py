@@ -65,6 +65,18 @@ class PoolState(Generic[C, W]):
             discard.append(conn)
         return None
 
+    def take_usable_idle(self, origin: Origin, now: float) -> C | None:
+        """Pop the warmest idle connection of ``origin`` only if it is usable; None when
+        there is none or it must be discarded (left for ``take_idle``)."""
+        stack = self.idle.get(origin)
+        if stack:
+            conn = stack[-1]
+            if conn.expires_at > now and conn.is_reusable_now():
+                stack.pop()
+                self.idle_count -= 1
+                return conn
+        return None
+
     def reserve_new(self, now: float, discard: list[C]) -> bool:
         """Count a connection about to be opened, if the limit allows; to make room, an idle
         connection of another origin may be evicted into ``discard``."""

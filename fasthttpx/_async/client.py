@@ -135,6 +135,8 @@ class AsyncClient:
         self._transport = transport
         self._limits = limits
         self.is_closed = False
+        #: A subclass that overrides ``request()`` gets every verb helper call through it.
+        self._custom_request = type(self).request is not AsyncClient.request
 
     # -- configuration -------------------------------------------------------------------
 
@@ -323,7 +325,8 @@ class AsyncClient:
             response = await self._send_handling_auth(request, auth_obj, follow, [])
         if not stream:
             try:
-                await response.read()
+                if not response.read_arrived():
+                    await response.read()
             except BaseException:
                 await response.close()
                 raise
@@ -414,28 +417,47 @@ class AsyncClient:
         return await self.send(request, stream=stream, auth=auth,
                                follow_redirects=follow_redirects)
 
+    async def _request_plain(self, method: str, url: Any) -> AsyncResponse:
+        """``request(method, url)`` with no options, without its keyword plumbing."""
+        return await self.send(self.build_request(method, url))
+
     def get(self, url: Any, **kwargs: Any) -> Awaitable[AsyncResponse]:
         """``GET url``; keywords as for ``request()``. (The verb helpers return the coroutine
-        of ``request()`` rather than awaiting it: one frame less on every resume.)"""
-        return self.request("GET", url, **kwargs)
+        of ``request()`` rather than awaiting it: one frame less on every resume; without
+        keywords, and unless a subclass overrides ``request()``, a shorter one.)"""
+        if kwargs or self._custom_request:
+            return self.request("GET", url, **kwargs)
+        return self._request_plain("GET", url)
 
     def options(self, url: Any, **kwargs: Any) -> Awaitable[AsyncResponse]:
-        return self.request("OPTIONS", url, **kwargs)
+        if kwargs or self._custom_request:
+            return self.request("OPTIONS", url, **kwargs)
+        return self._request_plain("OPTIONS", url)
 
     def head(self, url: Any, **kwargs: Any) -> Awaitable[AsyncResponse]:
-        return self.request("HEAD", url, **kwargs)
+        if kwargs or self._custom_request:
+            return self.request("HEAD", url, **kwargs)
+        return self._request_plain("HEAD", url)
 
     def post(self, url: Any, **kwargs: Any) -> Awaitable[AsyncResponse]:
-        return self.request("POST", url, **kwargs)
+        if kwargs or self._custom_request:
+            return self.request("POST", url, **kwargs)
+        return self._request_plain("POST", url)
 
     def put(self, url: Any, **kwargs: Any) -> Awaitable[AsyncResponse]:
-        return self.request("PUT", url, **kwargs)
+        if kwargs or self._custom_request:
+            return self.request("PUT", url, **kwargs)
+        return self._request_plain("PUT", url)
 
     def patch(self, url: Any, **kwargs: Any) -> Awaitable[AsyncResponse]:
-        return self.request("PATCH", url, **kwargs)
+        if kwargs or self._custom_request:
+            return self.request("PATCH", url, **kwargs)
+        return self._request_plain("PATCH", url)
 
     def delete(self, url: Any, **kwargs: Any) -> Awaitable[AsyncResponse]:
-        return self.request("DELETE", url, **kwargs)
+        if kwargs or self._custom_request:
+            return self.request("DELETE", url, **kwargs)
+        return self._request_plain("DELETE", url)
 
     @asynccontextmanager
     async def stream(self, method: str, url: Any, **kwargs: Any) -> AsyncIterator[AsyncResponse]:

@@ -23,7 +23,6 @@ from .._http11_state import (
     LAST_CHUNK,
     expiry_delay,
     frame_chunk,
-    has_close_token,
     keep_alive_timeout,
     serialize_request_head,
 )
@@ -102,12 +101,12 @@ class AsyncHTTP11Connection:
         stream = self._stream
         headers = request.headers
         if self._forward is None:
-            head = serialize_request_head(
+            head, asks_close = serialize_request_head(
                 method, request.url.raw_path, headers.render(), len(headers)
             )
         else:
             fields, count = self._forward.fields_for(headers)
-            head = serialize_request_head(
+            head, asks_close = serialize_request_head(
                 method, absolute_form(request.url), headers.render() + fields,
                 len(headers) + count,
             )
@@ -157,7 +156,7 @@ class AsyncHTTP11Connection:
                     continue
         headers = Headers.from_raw(response_head.headers)
         body_stream = AsyncHTTP11Body(
-            self, parser, pieces, finished, read_timeout, request, headers
+            self, parser, pieces, finished, read_timeout, asks_close, headers
         )
         response = AsyncResponse.from_wire(
             response_head.status_code,
@@ -189,22 +188,17 @@ class AsyncHTTP11Connection:
         if chunked:
             await self._stream.write(LAST_CHUNK, write_timeout)
 
-    def exchange_finished(self, parser: Any, request: Request, headers: Headers) -> bool:
-        """The response ended cleanly: keep the connection if everything allows it.
+    def exchange_finished(self, parser: Any, asked_close: bool, headers: Headers) -> bool:
+        """The response ended cleanly: keep the connection unless the response, stray bytes
+        or our own ``Connection: close`` (``asked_close``) forbid it.
 
         Returns True when the caller must close the connection (no await happens here, so
         the pool's bookkeeping cannot be interrupted half-way)."""
-        connection = request.headers.get("connection")
-        reusable = (
-            parser.keep_alive
-            and not parser.unused_data
-            and (connection is None or connection == "keep-alive"
-                 or not has_close_token(connection))
-        )
+        reusable = parser.keep_alive and not asked_close and not parser.unused_data
         if reusable:
-            keep_alive = headers.get("keep-alive")
-            server_timeout = keep_alive_timeout(keep_alive) if keep_alive else None
-            delay = expiry_delay(self._pool.keepalive_expiry, server_timeout)
+            delay = self._pool.keepalive_expiry
+            if b"keep-alive" in headers.lower_names():
+                delay = expiry_delay(delay, keep_alive_timeout(headers.get("keep-alive")))
             if delay <= 0:
                 reusable = False
             self.expires_at = time.monotonic() + delay
@@ -218,7 +212,7 @@ class AsyncHTTP11Body:
     """The body of one response, read from the connection as the caller consumes it."""
 
     __slots__ = ("_conn", "_parser", "_pieces", "_finished", "_released", "_timeout",
-                 "_request", "_headers")
+                 "_asked_close", "_headers")
 
     def __init__(
         self,
@@ -227,7 +221,7 @@ class AsyncHTTP11Body:
         pieces: list[bytes],
         finished: bool,
         timeout: float | None,
-        request: Request,
+        asked_close: bool,
         headers: Headers,
     ) -> None:
         self._conn = conn
@@ -236,7 +230,7 @@ class AsyncHTTP11Body:
         self._finished = finished
         self._released = False
         self._timeout = timeout
-        self._request = request
+        self._asked_close = asked_close
         self._headers = headers
 
     def finish(self) -> bool:
@@ -245,7 +239,7 @@ class AsyncHTTP11Body:
         if self._released:
             return False
         self._released = True
-        return self._conn.exchange_finished(self._parser, self._request, self._headers)
+        return self._conn.exchange_finished(self._parser, self._asked_close, self._headers)
 
     async def _read_more(self) -> None:
         parser = self._parser

@@ -136,6 +136,8 @@ class Client:
         self._transport = transport
         self._limits = limits
         self.is_closed = False
+        #: A subclass that overrides ``request()`` gets every verb helper call through it.
+        self._custom_request = type(self).request is not Client.request
 
     # -- configuration -------------------------------------------------------------------
 
@@ -324,7 +326,8 @@ class Client:
             response = self._send_handling_auth(request, auth_obj, follow, [])
         if not stream:
             try:
-                response.read()
+                if not response.read_arrived():
+                    response.read()
             except BaseException:
                 response.close()
                 raise
@@ -415,28 +418,47 @@ class Client:
         return self.send(request, stream=stream, auth=auth,
                                follow_redirects=follow_redirects)
 
+    def _request_plain(self, method: str, url: Any) -> Response:
+        """``request(method, url)`` with no options, without its keyword plumbing."""
+        return self.send(self.build_request(method, url))
+
     def get(self, url: Any, **kwargs: Any) -> Response:
         """``GET url``; keywords as for ``request()``. (The verb helpers return the coroutine
-        of ``request()`` rather than awaiting it: one frame less on every resume.)"""
-        return self.request("GET", url, **kwargs)
+        of ``request()`` rather than awaiting it: one frame less on every resume; without
+        keywords, and unless a subclass overrides ``request()``, a shorter one.)"""
+        if kwargs or self._custom_request:
+            return self.request("GET", url, **kwargs)
+        return self._request_plain("GET", url)
 
     def options(self, url: Any, **kwargs: Any) -> Response:
-        return self.request("OPTIONS", url, **kwargs)
+        if kwargs or self._custom_request:
+            return self.request("OPTIONS", url, **kwargs)
+        return self._request_plain("OPTIONS", url)
 
     def head(self, url: Any, **kwargs: Any) -> Response:
-        return self.request("HEAD", url, **kwargs)
+        if kwargs or self._custom_request:
+            return self.request("HEAD", url, **kwargs)
+        return self._request_plain("HEAD", url)
 
     def post(self, url: Any, **kwargs: Any) -> Response:
-        return self.request("POST", url, **kwargs)
+        if kwargs or self._custom_request:
+            return self.request("POST", url, **kwargs)
+        return self._request_plain("POST", url)
 
     def put(self, url: Any, **kwargs: Any) -> Response:
-        return self.request("PUT", url, **kwargs)
+        if kwargs or self._custom_request:
+            return self.request("PUT", url, **kwargs)
+        return self._request_plain("PUT", url)
 
     def patch(self, url: Any, **kwargs: Any) -> Response:
-        return self.request("PATCH", url, **kwargs)
+        if kwargs or self._custom_request:
+            return self.request("PATCH", url, **kwargs)
+        return self._request_plain("PATCH", url)
 
     def delete(self, url: Any, **kwargs: Any) -> Response:
-        return self.request("DELETE", url, **kwargs)
+        if kwargs or self._custom_request:
+            return self.request("DELETE", url, **kwargs)
+        return self._request_plain("DELETE", url)
 
     @contextmanager
     def stream(self, method: str, url: Any, **kwargs: Any) -> Iterator[Response]:

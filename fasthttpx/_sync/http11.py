@@ -24,7 +24,6 @@ from .._http11_state import (
     LAST_CHUNK,
     expiry_delay,
     frame_chunk,
-    has_close_token,
     keep_alive_timeout,
     serialize_request_head,
 )
@@ -103,12 +102,12 @@ class HTTP11Connection:
         stream = self._stream
         headers = request.headers
         if self._forward is None:
-            head = serialize_request_head(
+            head, asks_close = serialize_request_head(
                 method, request.url.raw_path, headers.render(), len(headers)
             )
         else:
             fields, count = self._forward.fields_for(headers)
-            head = serialize_request_head(
+            head, asks_close = serialize_request_head(
                 method, absolute_form(request.url), headers.render() + fields,
                 len(headers) + count,
             )
@@ -158,7 +157,7 @@ class HTTP11Connection:
                     continue
         headers = Headers.from_raw(response_head.headers)
         body_stream = HTTP11Body(
-            self, parser, pieces, finished, read_timeout, request, headers
+            self, parser, pieces, finished, read_timeout, asks_close, headers
         )
         response = Response.from_wire(
             response_head.status_code,
@@ -190,22 +189,17 @@ class HTTP11Connection:
         if chunked:
             self._stream.write(LAST_CHUNK, write_timeout)
 
-    def exchange_finished(self, parser: Any, request: Request, headers: Headers) -> bool:
-        """The response ended cleanly: keep the connection if everything allows it.
+    def exchange_finished(self, parser: Any, asked_close: bool, headers: Headers) -> bool:
+        """The response ended cleanly: keep the connection unless the response, stray bytes
+        or our own ``Connection: close`` (``asked_close``) forbid it.
 
         Returns True when the caller must close the connection (no happens here, so
         the pool's bookkeeping cannot be interrupted half-way)."""
-        connection = request.headers.get("connection")
-        reusable = (
-            parser.keep_alive
-            and not parser.unused_data
-            and (connection is None or connection == "keep-alive"
-                 or not has_close_token(connection))
-        )
+        reusable = parser.keep_alive and not asked_close and not parser.unused_data
         if reusable:
-            keep_alive = headers.get("keep-alive")
-            server_timeout = keep_alive_timeout(keep_alive) if keep_alive else None
-            delay = expiry_delay(self._pool.keepalive_expiry, server_timeout)
+            delay = self._pool.keepalive_expiry
+            if b"keep-alive" in headers.lower_names():
+                delay = expiry_delay(delay, keep_alive_timeout(headers.get("keep-alive")))
             if delay <= 0:
                 reusable = False
             self.expires_at = time.monotonic() + delay
@@ -219,7 +213,7 @@ class HTTP11Body:
     """The body of one response, read from the connection as the caller consumes it."""
 
     __slots__ = ("_conn", "_parser", "_pieces", "_finished", "_released", "_timeout",
-                 "_request", "_headers")
+                 "_asked_close", "_headers")
 
     def __init__(
         self,
@@ -228,7 +222,7 @@ class HTTP11Body:
         pieces: list[bytes],
         finished: bool,
         timeout: float | None,
-        request: Request,
+        asked_close: bool,
         headers: Headers,
     ) -> None:
         self._conn = conn
@@ -237,7 +231,7 @@ class HTTP11Body:
         self._finished = finished
         self._released = False
         self._timeout = timeout
-        self._request = request
+        self._asked_close = asked_close
         self._headers = headers
 
     def finish(self) -> bool:
@@ -246,7 +240,7 @@ class HTTP11Body:
         if self._released:
             return False
         self._released = True
-        return self._conn.exchange_finished(self._parser, self._request, self._headers)
+        return self._conn.exchange_finished(self._parser, self._asked_close, self._headers)
 
     def _read_more(self) -> None:
         parser = self._parser

@@ -88,7 +88,7 @@ class Response(BaseResponse):
         return self
 
     def _decoder(self) -> Any:
-        if "content-encoding" not in self.headers:
+        if b"content-encoding" not in self.headers.lower_names():
             return None
         decoder = decoder_for_headers(self.headers)
         return None if isinstance(decoder, IdentityDecoder) else decoder
@@ -107,20 +107,36 @@ class Response(BaseResponse):
 
     def read(self) -> bytes:
         """Read the whole body, decode it, keep it as ``.content`` and return it."""
-        if self._content is None:
+        if self._content is None and not self.read_arrived():
             stream = self._claim_stream()
-            raw = stream.take_complete()
-            if raw is None:
-                try:
-                    raw = stream.read_all()
-                finally:
-                    self.close()
-            else:
-                self._mark_closed()  # the connection went back when the body ended
-            self._num_bytes_downloaded += len(raw)
-            decoder = self._decoder()
-            self._content = decoder.decode(raw) + decoder.flush() if decoder else raw
-        return self._content
+            try:
+                raw = stream.read_all()
+            finally:
+                self.close()
+            self._set_content(raw)
+        return self._content  # type: ignore[return-value]  # set by either branch
+
+    def read_arrived(self) -> bool:
+        """``read()`` without awaiting, when the whole body has already arrived with the
+        head (the usual small response): True once ``.content`` is set. False when the body
+        has still to be read, or when ``read()`` would raise (consumed, closed)."""
+        if self._content is not None:
+            return True
+        stream = self._body_stream
+        if self.is_stream_consumed or self.is_closed or stream is None:
+            return False
+        raw = stream.take_complete()
+        if raw is None:
+            return False
+        self.is_stream_consumed = True
+        self._mark_closed()  # the connection went back when the body ended
+        self._set_content(raw)
+        return True
+
+    def _set_content(self, raw: bytes) -> None:
+        self._num_bytes_downloaded += len(raw)
+        decoder = self._decoder()
+        self._content = decoder.decode(raw) + decoder.flush() if decoder else raw
 
     def stream(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """Yield the body decoded from its Content-Encoding, piece by piece as it arrives."""
