@@ -149,9 +149,10 @@ class ConnectionPool:
             origin = self._route_keys.get(origin) or self._route(origin)
         retried = False
         while True:
-            conn = None if retried or self._http2 else self._reuse_idle(origin)
-            if conn is None:
-                conn = self._checkout(origin, timeouts, fresh=retried)
+            idle = None if retried or self._http2 else self._reuse_idle(origin)
+            conn = idle if idle is not None else self._checkout(
+                origin, timeouts, fresh=retried
+            )
             try:
                 return conn.handle_request(request, timeouts)
             except StaleConnection as exc:
