@@ -280,7 +280,7 @@ class URL:
 
     __slots__ = (
         "_scheme", "_userinfo", "_host", "_port", "_path", "_query", "_fragment",
-        "_str", "_raw_path", "_netloc", "_host_unicode",
+        "_str", "_raw_path", "_netloc", "_host_unicode", "_origin",
     )
 
     _scheme: str
@@ -319,6 +319,7 @@ class URL:
         self._raw_path: bytes | None = None
         self._netloc: bytes | None = None
         self._host_unicode: str | None = None
+        self._origin: tuple[str, bytes, int] | None = None
 
     def _components(self) -> _Components:
         return (self._scheme, self._userinfo, self._host, self._port,
@@ -476,11 +477,15 @@ class URL:
 
     @property
     def origin(self) -> tuple[str, bytes, int]:
-        """(scheme, raw_host, port) with the scheme's default port filled in."""
-        port = self._port
-        if port is None:
-            port = DEFAULT_PORTS.get(self._scheme, 0)
-        return self._scheme, self._host.encode("ascii"), port
+        """(scheme, raw_host, port) with the scheme's default port filled in (computed once:
+        the pool looks it up for every request)."""
+        origin = self._origin
+        if origin is None:
+            port = self._port
+            if port is None:
+                port = DEFAULT_PORTS.get(self._scheme, 0)
+            origin = self._origin = (self._scheme, self._host.encode("ascii"), port)
+        return origin
 
     @property
     def is_absolute_url(self) -> bool:

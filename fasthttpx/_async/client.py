@@ -292,7 +292,7 @@ class AsyncClient:
                 self._header_templates.clear()
             entry = self._header_templates[netloc] = (base, template)
         return Request.without_body(
-            method.upper(), merged_url, Headers(entry[1]), {"timeout": self._timeout_dict}
+            method.upper(), merged_url, entry[1].copy(), {"timeout": self._timeout_dict}
         )
 
     # -- sending -------------------------------------------------------------------------

@@ -135,15 +135,15 @@ class AsyncConnectionPool:
         if self._closed:
             raise RuntimeError("the client has been closed")
         url = request.url
-        if url.scheme not in ("http", "https"):
+        origin = url.origin
+        if origin[0] not in ("http", "https"):
             raise UnsupportedProtocol(
                 f"request URL {str(url)!r} has an unsupported scheme {url.scheme!r}: "
                 "only 'http' and 'https' are supported"
             )
-        timeouts = request.extensions.get("timeout") or _NO_TIMEOUTS
-        origin = url.origin
         if not origin[1]:
             raise InvalidURL(f"request URL {str(url)!r} has no host")
+        timeouts = request.extensions.get("timeout") or _NO_TIMEOUTS
         if self._proxies:
             origin = self._route_keys.get(origin) or self._route(origin)
         retried = False

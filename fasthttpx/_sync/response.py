@@ -129,8 +129,14 @@ class Response(BaseResponse):
         if raw is None:
             return False
         self.is_stream_consumed = True
-        self._mark_closed()  # the connection went back when the body ended
-        self._set_content(raw)
+        # The connection went back when the body ended: closed now (``_mark_closed``).
+        self.is_closed = True
+        self._elapsed_seconds = time.perf_counter() - self._started
+        if b"content-encoding" in self.headers.lower_names():
+            self._set_content(raw)
+        else:
+            self._num_bytes_downloaded += len(raw)
+            self._content = raw
         return True
 
     def _set_content(self, raw: bytes) -> None:

@@ -29,7 +29,7 @@ class TLSSession:
     """One client-side TLS connection: ``ssl_object`` with its two memory BIOs."""
 
     __slots__ = ("incoming", "outgoing", "ssl_object", "handshake_done", "peer_closed",
-                 "_backlog")
+                 "backlog")
 
     def __init__(self, context: ssl.SSLContext, server_hostname: str | None) -> None:
         self.incoming = ssl.MemoryBIO()
@@ -39,7 +39,7 @@ class TLSSession:
         )
         self.handshake_done = False
         self.peer_closed = False  # close_notify received: no more plaintext will come
-        self._backlog: list[memoryview] = []  # plaintext waiting for a renegotiation
+        self.backlog: list[memoryview] = []  # plaintext waiting for a renegotiation
 
     def advance_handshake(self) -> bool:
         """Run the handshake as far as the received bytes allow; True once it is complete.
@@ -85,19 +85,24 @@ class TLSSession:
 
     def encrypt(self, data: bytes | memoryview) -> bytes:
         """The ciphertext to send for ``data`` (b"" while a renegotiation holds it back)."""
-        if self._backlog:
-            self._backlog.append(memoryview(data))
-            return self.pending_output()
-        self._encrypt(memoryview(data))
-        return self.pending_output()
+        if not self.backlog:
+            try:
+                # A memory BIO takes everything at once (no partial writes are enabled).
+                if self.ssl_object.write(data) == len(data):
+                    return self.outgoing.read()
+            except ssl.SSLWantReadError:
+                pass
+            # Renegotiating (TLS 1.2): redo it the careful way, keeping what cannot go yet.
+        self.backlog.append(memoryview(data))
+        return self.resume_writes()
 
     def resume_writes(self) -> bytes:
-        """After more ciphertext arrived: the output of plaintext held back, if it can go."""
-        backlog = self._backlog
-        self._backlog = []
+        """The ciphertext of plaintext held back, as far as the handshake now allows."""
+        backlog = self.backlog
+        self.backlog = []
         for view in backlog:
-            if self._backlog:
-                self._backlog.append(view)
+            if self.backlog:
+                self.backlog.append(view)
             else:
                 self._encrypt(view)
         return self.pending_output()
@@ -115,5 +120,5 @@ class TLSSession:
             try:
                 start += ssl_object.write(view[start:] if start else view)
             except ssl.SSLWantReadError:
-                self._backlog.append(view[start:])
+                self.backlog.append(view[start:])
                 return

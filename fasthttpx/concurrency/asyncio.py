@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
+import threading
+import time
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -29,7 +31,7 @@ from .._exceptions import (
 )
 from ._errors import connect_error
 from ._tls import WRITE_PIECE, TLSSession
-from .base import AsyncBackend
+from .base import AsyncBackend, AsyncLock
 
 __all__ = ["AsyncioBackend", "AsyncioStream", "default_backend"]
 
@@ -115,11 +117,14 @@ class _StreamProtocol(asyncio.BufferedProtocol):
                 count = tls.decrypt_into(buffer)
                 if count:
                     self.data_received(buffer[:count].tobytes())
-                if count < len(buffer) or not tls.has_pending():
+                if count < RECEIVE_BUFFER_SIZE or not tls.has_pending():
                     break
-            output = tls.resume_writes()
-            if output:
-                transport.write(output)
+            if tls.backlog:
+                output = tls.resume_writes()
+                if output:
+                    transport.write(output)
+            if tls.outgoing.pending:  # e.g. a TLS 1.3 KeyUpdate answered
+                transport.write(tls.outgoing.read())
         except ssl.SSLError as exc:
             if not tls.handshake_done:
                 self._handshake_finished(exc)
@@ -198,7 +203,7 @@ class _StreamProtocol(asyncio.BufferedProtocol):
         waiter = self.read_waiter
         if waiter is None or waiter.done():
             return
-        if self.loop.time() >= self.deadline:
+        if time.monotonic() >= self.deadline:
             self.read_waiter = None
             waiter.set_exception(ReadTimeout(f"no data received within {self.read_timeout} s"))
         else:
@@ -236,7 +241,9 @@ class AsyncioStream:
             if timeout is not None:
                 # Only moves the deadline; the connection's timer re-arms when it fires early.
                 protocol.read_timeout = timeout
-                protocol.deadline = self._loop.time() + timeout
+                # time.monotonic is the loop's clock (asyncio's and uvloop's), without a call
+                # through the loop.
+                protocol.deadline = time.monotonic() + timeout
                 if protocol.timer is None:
                     protocol.timer = self._loop.call_at(protocol.deadline,
                                                         protocol.check_deadline)
@@ -266,7 +273,13 @@ class AsyncioStream:
         if tls is None:
             self._transport.write(data)
         elif len(data) <= WRITE_PIECE:
-            self._send_encrypted(tls, data)
+            try:
+                output = tls.encrypt(data)
+            except ssl.SSLError as exc:
+                self.close_now()
+                raise WriteError(f"TLS failure while sending: {exc}") from exc
+            if output:
+                self._transport.write(output)
         else:
             view = memoryview(data)
             for start in range(0, len(view), WRITE_PIECE):
@@ -387,20 +400,6 @@ class AsyncioStream:
 _TLS_INFO = frozenset({"alpn_protocol", "ssl_object", "peercert", "cipher", "sslcontext"})
 
 
-class _NoLock:
-    """The pool's lock on one event loop: its critical sections never await, so nothing
-    can interleave them and there is nothing to lock."""
-
-    __slots__ = ()
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *args: object) -> None:
-        return None
-
-
-_NO_LOCK = _NoLock()
 
 
 class _Event:
@@ -505,8 +504,12 @@ class AsyncioBackend:
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
 
-    def create_lock(self) -> _NoLock:
-        return _NO_LOCK
+    def create_lock(self) -> AsyncLock:
+        """The pool's critical sections never await, so on one event loop nothing can
+        interleave them: any lock is free. A C re-entrant lock is the cheapest ``with``
+        there is (a Python no-op context manager costs two Python calls), and being
+        re-entrant it can never block the thread that holds it."""
+        return threading.RLock()
 
     def create_event(self) -> _Event:
         return _Event()

@@ -56,7 +56,9 @@ class AsyncLock(Protocol):
     """Guards the pool's short critical sections, which never await.
 
     A plain (not async) context manager: on one event loop nothing can interleave a section
-    that does not await, so asyncio and trio return a no-op; the sync backend returns a
+    that does not await, so asyncio and trio need no real lock (asyncio returns an
+    uncontended ``threading.RLock``, cheaper than a no-op written in Python, trio a no-op);
+    the sync backend returns a
     ``threading.Lock`` because ``Client`` may be shared between threads. Entering it must
     not be a checkpoint: a cancellation there would split the pool's bookkeeping."""
 
