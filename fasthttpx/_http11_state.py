@@ -7,7 +7,12 @@ reused or a request retried.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ._exceptions import LocalProtocolError
+
+if TYPE_CHECKING:
+    from ._models import Headers
 
 __all__ = [
     "IDEMPOTENT_METHODS", "serialize_request_head", "build_request_head", "fields_ask_close",
@@ -26,17 +31,21 @@ _HEAD_CACHE_SIZE = 512  # distinct (method, target, header block) heads kept, th
 
 
 def serialize_request_head(
-    method: bytes, target: bytes, fields: bytes, count: int
+    method: bytes, target: bytes, headers: Headers,
+    extra: tuple[bytes, int] | None = None,
 ) -> tuple[bytes, bool]:
-    """``build_request_head``, remembered, with whether the head asks the server to close
-    the connection after the response (a ``Connection: close`` option, RFC 9112 §9.6).
+    """``build_request_head`` for ``headers`` (and ``extra`` fields: a forward proxy's, as
+    rendered bytes and their count), remembered, with whether the head asks the server to
+    close the connection after the response (a ``Connection: close`` option, RFC 9112 §9.6).
 
     The same request sent again (same method, path and header block, which a client's
     per-host template keeps as the same bytes objects) is a dict lookup, not a new
     format-and-check, and the connection learns what it sent without a header lookup."""
+    fields = headers.render() if extra is None else headers.render() + extra[0]
     key = (method, target, fields)
     entry = _HEAD_CACHE.get(key)
     if entry is None:
+        count = len(headers) if extra is None else len(headers) + extra[1]
         entry = (build_request_head(method, target, fields, count), fields_ask_close(fields))
         if len(_HEAD_CACHE) >= _HEAD_CACHE_SIZE:
             _HEAD_CACHE.clear()

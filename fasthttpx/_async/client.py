@@ -110,6 +110,8 @@ class AsyncClient:
         self.max_redirects = max_redirects
         self.follow_redirects = follow_redirects
         self._url_cache: dict[str, URL] = {}
+        #: (method, url) -> (client headers' rendering, method, URL, headers template).
+        self._plain_requests: dict[tuple[str, str], tuple[bytes, str, URL, Headers]] = {}
         self._header_templates: dict[bytes, tuple[bytes, Headers]] = {}
         self._base_url = self._enforce_trailing_slash(URL(base_url))
         self._event_hooks = {
@@ -172,6 +174,7 @@ class AsyncClient:
     def base_url(self, url: Any) -> None:
         self._base_url = self._enforce_trailing_slash(URL(url))
         self._url_cache.clear()
+        self._plain_requests.clear()
 
     @property
     def cookies(self) -> Cookies:
@@ -418,8 +421,26 @@ class AsyncClient:
                                follow_redirects=follow_redirects)
 
     async def _request_plain(self, method: str, url: Any) -> AsyncResponse:
-        """``request(method, url)`` with no options, without its keyword plumbing."""
-        return await self.send(self.build_request(method, url))
+        """``request(method, url)`` with no options, without its keyword plumbing: a str URL
+        seen before gets its request from ``_plain_requests`` (URL parsed and joined, method
+        normalised, headers templated), valid while the client's headers stay the same."""
+        entry = self._plain_requests.get((method, url)) if type(url) is str else None
+        if entry is None or entry[0] is not self.headers._rendered:
+            request = self.build_request(method, url)
+            if (
+                type(url) is str and request.stream == b"" and not request.url.userinfo
+                and request.headers._rendered is not None and self.headers._rendered
+            ):
+                if len(self._plain_requests) >= _URL_CACHE_SIZE:
+                    self._plain_requests.clear()
+                self._plain_requests[(method, url)] = (
+                    self.headers._rendered, request.method, request.url, request.headers.copy()
+                )
+        else:
+            request = Request.without_body(
+                entry[1], entry[2], entry[3].copy(), {"timeout": self._timeout_dict}
+            )
+        return await self.send(request)
 
     def get(self, url: Any, **kwargs: Any) -> Awaitable[AsyncResponse]:
         """``GET url``; keywords as for ``request()``. (The verb helpers return the coroutine

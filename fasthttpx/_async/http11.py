@@ -101,14 +101,10 @@ class AsyncHTTP11Connection:
         stream = self._stream
         headers = request.headers
         if self._forward is None:
-            head, asks_close = serialize_request_head(
-                method, request.url.raw_path, headers.render(), len(headers)
-            )
+            head, asks_close = serialize_request_head(method, request.url.raw_path, headers)
         else:
-            fields, count = self._forward.fields_for(headers)
             head, asks_close = serialize_request_head(
-                method, absolute_form(request.url), headers.render() + fields,
-                len(headers) + count,
+                method, absolute_form(request.url), headers, self._forward.fields_for(headers)
             )
         body = request.stream
         try:
@@ -145,6 +141,13 @@ class AsyncHTTP11Connection:
                 raise StaleConnection("the server closed the connection without a response")
             else:
                 events = parser.feed_eof()
+            if len(events) == 3 and type(events[0]) is ResponseHead:
+                # The usual small response, whole in one read: by the parser's contract,
+                # three events that start with the head are the head, the body and the end.
+                response_head = events[0]
+                pieces.append(events[1].data)  # type: ignore[union-attr]
+                finished = True
+                break
             for event in events:
                 if type(event) is Data:
                     pieces.append(event.data)

@@ -111,6 +111,8 @@ class Client:
         self.max_redirects = max_redirects
         self.follow_redirects = follow_redirects
         self._url_cache: dict[str, URL] = {}
+        #: (method, url) -> (client headers' rendering, method, URL, headers template).
+        self._plain_requests: dict[tuple[str, str], tuple[bytes, str, URL, Headers]] = {}
         self._header_templates: dict[bytes, tuple[bytes, Headers]] = {}
         self._base_url = self._enforce_trailing_slash(URL(base_url))
         self._event_hooks = {
@@ -173,6 +175,7 @@ class Client:
     def base_url(self, url: Any) -> None:
         self._base_url = self._enforce_trailing_slash(URL(url))
         self._url_cache.clear()
+        self._plain_requests.clear()
 
     @property
     def cookies(self) -> Cookies:
@@ -419,8 +422,26 @@ class Client:
                                follow_redirects=follow_redirects)
 
     def _request_plain(self, method: str, url: Any) -> Response:
-        """``request(method, url)`` with no options, without its keyword plumbing."""
-        return self.send(self.build_request(method, url))
+        """``request(method, url)`` with no options, without its keyword plumbing: a str URL
+        seen before gets its request from ``_plain_requests`` (URL parsed and joined, method
+        normalised, headers templated), valid while the client's headers stay the same."""
+        entry = self._plain_requests.get((method, url)) if type(url) is str else None
+        if entry is None or entry[0] is not self.headers._rendered:
+            request = self.build_request(method, url)
+            if (
+                type(url) is str and request.stream == b"" and not request.url.userinfo
+                and request.headers._rendered is not None and self.headers._rendered
+            ):
+                if len(self._plain_requests) >= _URL_CACHE_SIZE:
+                    self._plain_requests.clear()
+                self._plain_requests[(method, url)] = (
+                    self.headers._rendered, request.method, request.url, request.headers.copy()
+                )
+        else:
+            request = Request.without_body(
+                entry[1], entry[2], entry[3].copy(), {"timeout": self._timeout_dict}
+            )
+        return self.send(request)
 
     def get(self, url: Any, **kwargs: Any) -> Response:
         """``GET url``; keywords as for ``request()``. (The verb helpers return the coroutine
