@@ -31,6 +31,7 @@ from collections.abc import (
     ValuesView,
 )
 from itertools import chain
+from operator import itemgetter
 from typing import Any, Union
 
 from ._content import encode_request, encode_response
@@ -72,6 +73,9 @@ _COMMON_KEYS: dict[str, bytes] = {
                  "Content-Encoding", "content-length", "Content-Length", "transfer-encoding",
                  "Transfer-Encoding", "host", "Host", "content-type", "Content-Type")
 }
+
+
+_FIELD_NAME = itemgetter(0)
 
 
 class Headers(MutableMapping[str, str]):
@@ -148,7 +152,8 @@ class Headers(MutableMapping[str, str]):
         is the cheapest presence test, for the client's own per-response checks."""
         lower = self._lower
         if lower is None:
-            lower = self._lower = [k.lower() for k, _ in self._list]
+            # C iteration end to end (no comprehension frame): once per response.
+            lower = self._lower = list(map(bytes.lower, map(_FIELD_NAME, self._list)))
         return lower
 
     _names = lower_names

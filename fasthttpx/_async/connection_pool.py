@@ -501,7 +501,8 @@ class AsyncConnectionPool:
             else:
                 self._state.forget()
                 keep = False
-            self._wake_one()
+            if self._state.waiters:
+                self._wake_one()
         return not keep
 
     async def _discard(self, conn: AsyncHTTP11Connection | AsyncHTTP2Connection) -> None:

@@ -502,7 +502,8 @@ class ConnectionPool:
             else:
                 self._state.forget()
                 keep = False
-            self._wake_one()
+            if self._state.waiters:
+                self._wake_one()
         return not keep
 
     def _discard(self, conn: HTTP11Connection | HTTP2Connection) -> None:
