@@ -72,7 +72,7 @@ class _StreamProtocol(asyncio.BufferedProtocol):
         self.buffered = 0
         self.eof = False
         self.error: BaseException | None = None
-        self.read_waiter: asyncio.Future[None] | None = None
+        self.read_waiter: asyncio.Future[bytes] | None = None
         self.drain_waiter: asyncio.Future[None] | None = None
         self.write_paused = False
         self.read_paused = False
@@ -83,6 +83,7 @@ class _StreamProtocol(asyncio.BufferedProtocol):
         # TLS, once ``start_tls`` installed it; the handshake's waiter until it completes.
         self.tls: TLSSession | None = None
         self.handshake_waiter: asyncio.Future[None] | None = None
+        self.closed_locally = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -148,16 +149,17 @@ class _StreamProtocol(asyncio.BufferedProtocol):
                     waiter.set_exception(error)
 
     def data_received(self, data: bytes) -> None:
+        waiter = self.read_waiter
+        if waiter is not None:
+            self.read_waiter = None
+            if not waiter.done():  # else cancelled or timed out: keep the bytes for later
+                waiter.set_result(data)  # straight to the waiting reader
+                return
         self.chunks.append(data)
         self.buffered += len(data)
         if self.buffered > READ_BUFFER_HIGH and not self.read_paused and self.transport:
             self.read_paused = True
             self.transport.pause_reading()
-        waiter = self.read_waiter
-        if waiter is not None:
-            self.read_waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
 
     def eof_received(self) -> bool:
         self.eof = True
@@ -210,11 +212,26 @@ class _StreamProtocol(asyncio.BufferedProtocol):
             self.timer = self.loop.call_at(self.deadline, self.check_deadline)
 
     def _wake_reader(self) -> None:
+        """The stream ended (or failed): give the waiting reader what ``read`` would."""
         waiter = self.read_waiter
         if waiter is not None:
             self.read_waiter = None
             if not waiter.done():
-                waiter.set_result(None)
+                error = self.end_error()
+                if error is None:
+                    waiter.set_result(b"")
+                else:
+                    waiter.set_exception(error)
+
+    def end_error(self) -> ReadError | None:
+        """What reading past the received bytes raises: None for a clean end of stream."""
+        if self.error is not None:
+            error = ReadError(f"connection lost: {self.error}")
+            error.__cause__ = self.error
+            return error
+        if self.closed_locally:
+            return ReadError("read from a closed connection")
+        return None
 
 
 def _expire(waiter: asyncio.Future[None], error: BaseException) -> None:
@@ -225,29 +242,39 @@ def _expire(waiter: asyncio.Future[None], error: BaseException) -> None:
 class AsyncioStream:
     """A TCP (or TLS) connection driven through ``_StreamProtocol``."""
 
-    __slots__ = ("_protocol", "_transport", "_loop", "_closed")
+    __slots__ = ("_protocol", "_transport", "_loop", "_closed", "_written")
 
     def __init__(self, transport: asyncio.Transport, protocol: _StreamProtocol) -> None:
         self._transport = transport
         self._protocol = protocol
         self._loop = protocol.loop
         self._closed = False
+        # What ``write`` returns when the transport took everything: an awaitable that is
+        # already complete (no coroutine per write).
+        self._written: asyncio.Future[None] = self._loop.create_future()
+        self._written.set_result(None)
 
-    async def read(self, max_bytes: int, timeout: float | None) -> bytes:
+    def read(self, max_bytes: int, timeout: float | None) -> Awaitable[bytes]:
+        """As the interface says; a plain function returning an awaitable: when nothing is
+        buffered (the usual case) that is the future the protocol completes with the next
+        received piece, so a read costs one future and no coroutine."""
         protocol = self._protocol
-        if not protocol.chunks and not protocol.eof:
-            waiter = self._loop.create_future()
-            protocol.read_waiter = waiter
-            if timeout is not None:
-                # Only moves the deadline; the connection's timer re-arms when it fires early.
-                protocol.read_timeout = timeout
-                # time.monotonic is the loop's clock (asyncio's and uvloop's), without a call
-                # through the loop.
-                protocol.deadline = time.monotonic() + timeout
-                if protocol.timer is None:
-                    protocol.timer = self._loop.call_at(protocol.deadline,
-                                                        protocol.check_deadline)
-            await waiter
+        if protocol.chunks or protocol.eof or self._closed:
+            return self._read_buffered()
+        waiter: asyncio.Future[bytes] = self._loop.create_future()
+        protocol.read_waiter = waiter
+        if timeout is not None:
+            # Only moves the deadline; the connection's timer re-arms when it fires early.
+            protocol.read_timeout = timeout
+            # time.monotonic is the loop's clock (asyncio's and uvloop's), without a call
+            # through the loop.
+            protocol.deadline = time.monotonic() + timeout
+            if protocol.timer is None:
+                protocol.timer = self._loop.call_at(protocol.deadline, protocol.check_deadline)
+        return waiter
+
+    async def _read_buffered(self) -> bytes:
+        protocol = self._protocol
         chunks = protocol.chunks
         if chunks:
             # One received piece at a time, as the transport delivered it: no joins and no
@@ -258,37 +285,41 @@ class AsyncioStream:
                 protocol.read_paused = False
                 self._transport.resume_reading()
             return data
-        if protocol.error is not None:
-            raise ReadError(f"connection lost: {protocol.error}") from protocol.error
-        if self._closed:
-            raise ReadError("read from a closed connection")
+        error = protocol.end_error()
+        if error is not None:
+            raise error
         return b""
 
-    async def write(self, data: bytes, timeout: float | None) -> None:
+    def write(self, data: bytes, timeout: float | None) -> Awaitable[None]:
+        """As the interface says; a plain function returning an awaitable, complete already
+        when the transport took the bytes without pushing back (the usual case)."""
+        protocol = self._protocol
+        tls = protocol.tls
+        if self._closed or self._transport.is_closing() or (
+            tls is not None and len(data) > WRITE_PIECE
+        ):
+            return self._write_slowly(data, timeout)
+        if tls is None:
+            self._transport.write(data)
+        else:
+            self._send_encrypted(tls, data)
+        if protocol.write_paused:
+            return self._drain(timeout)
+        return self._written
+
+    async def _write_slowly(self, data: bytes, timeout: float | None) -> None:
+        """A write to a closed stream (raises), or a big TLS write: encrypted piece by piece,
+        waiting for the transport's flow control in between."""
         if self._closed or self._transport.is_closing():
             error = self._protocol.error
             raise WriteError(f"connection closed{f': {error}' if error else ''}") from error
-        protocol = self._protocol
-        tls = protocol.tls
-        if tls is None:
-            self._transport.write(data)
-        elif len(data) <= WRITE_PIECE:
-            try:
-                output = tls.encrypt(data)
-            except ssl.SSLError as exc:
-                self.close_now()
-                raise WriteError(f"TLS failure while sending: {exc}") from exc
-            if output:
-                self._transport.write(output)
-        else:
-            view = memoryview(data)
-            for start in range(0, len(view), WRITE_PIECE):
-                self._send_encrypted(tls, view[start:start + WRITE_PIECE])
-                if protocol.write_paused:
-                    await self._drain(timeout)
-            return
-        if protocol.write_paused:
-            await self._drain(timeout)
+        tls = self._protocol.tls
+        assert tls is not None
+        view = memoryview(data)
+        for start in range(0, len(view), WRITE_PIECE):
+            self._send_encrypted(tls, view[start:start + WRITE_PIECE])
+            if self._protocol.write_paused:
+                await self._drain(timeout)
 
     def _send_encrypted(self, tls: TLSSession, data: bytes | memoryview) -> None:
         try:
@@ -328,6 +359,7 @@ class AsyncioStream:
         """Close without waiting (usable from synchronous cleanup paths)."""
         if not self._closed:
             self._closed = True
+            self._protocol.closed_locally = True
             if self._protocol.timer is not None:
                 self._protocol.timer.cancel()
                 self._protocol.timer = None

@@ -25,14 +25,16 @@ __all__ = [
 class AsyncNetworkStream(Protocol):
     """A connected byte stream (TCP, possibly wrapped in TLS)."""
 
-    async def read(self, max_bytes: int, timeout: float | None) -> bytes:
+    def read(self, max_bytes: int, timeout: float | None) -> Awaitable[bytes]:
         """Return the next bytes received; ``b""`` once the peer has closed. ``max_bytes`` is
         the read size for a backend that must choose one (a socket ``recv``); a backend that
         already holds received pieces may return one as it is, to avoid copying it.
-        Raises ``ReadTimeout`` or ``ReadError``."""
+        Raises ``ReadTimeout`` or ``ReadError``. (An ``async def``, or a function returning
+        an awaitable such as a future: asyncio's avoids a coroutine per call.)"""
 
-    async def write(self, data: bytes, timeout: float | None) -> None:
-        """Send all of ``data``. Raises ``WriteTimeout`` or ``WriteError``."""
+    def write(self, data: bytes, timeout: float | None) -> Awaitable[None]:
+        """Send all of ``data``. Raises ``WriteTimeout`` or ``WriteError``. (Awaitable as
+        for ``read``.)"""
 
     async def aclose(self) -> None:
         """Close the stream; never raises for an already closed stream."""
