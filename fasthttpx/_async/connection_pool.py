@@ -148,10 +148,17 @@ class AsyncConnectionPool:
             origin = self._route_keys.get(origin) or self._route(origin)
         retried = False
         while True:
-            idle = None if retried or self._http2 else self._reuse_idle(origin)
-            conn = idle if idle is not None else await self._checkout(
-                origin, timeouts, fresh=retried
-            )
+            # The common checkout first, without a coroutine: the warmest idle HTTP/1.1
+            # connection when it is usable as it stands; else the whole way (``_checkout``).
+            idle = None
+            if not retried and not self._http2:
+                with self._lock:
+                    idle = self._state.take_usable_idle(origin, time.monotonic())
+            if idle is not None:
+                self._active.add(idle)
+                conn: AsyncHTTP11Connection | AsyncHTTP2Connection = idle
+            else:
+                conn = await self._checkout(origin, timeouts, fresh=retried)
             try:
                 return await conn.handle_async_request(request, timeouts)
             except StaleConnection as exc:
@@ -193,16 +200,6 @@ class AsyncConnectionPool:
         if not isinstance(request.stream, bytes):
             return "its body was a stream that cannot be replayed"
         return None
-
-    def _reuse_idle(self, origin: Origin) -> AsyncHTTP11Connection | None:
-        """The common checkout, without a coroutine: the warmest idle HTTP/1.1 connection of
-        ``origin`` when it is usable as it stands. Anything else (none idle, or one to close
-        first) goes the whole way through ``_checkout``."""
-        with self._lock:
-            conn = self._state.take_usable_idle(origin, time.monotonic())
-        if conn is not None:
-            self._active.add(conn)
-        return conn
 
     async def _checkout(
         self, origin: Origin, timeouts: dict[str, Any], fresh: bool = False

@@ -95,9 +95,30 @@ class _StreamProtocol(asyncio.BufferedProtocol):
         tls = self.tls
         if tls is None:
             self.data_received(self.buffer[:nbytes].tobytes())
-        else:
-            tls.incoming.write(self.buffer[:nbytes])
-            self.receive_tls(tls)
+            return
+        buffer = self.buffer
+        incoming = tls.incoming
+        incoming.write(buffer[:nbytes])
+        if tls.handshake_done and not tls.backlog:
+            # The usual case, whole records and nothing to answer: one decrypting call.
+            ssl_object = tls.ssl_object
+            try:
+                count: int = ssl_object.read(  # type: ignore[assignment]  # a byte count
+                    RECEIVE_BUFFER_SIZE, buffer
+                )
+            except ssl.SSLWantReadError:
+                return  # an incomplete record: wait for the rest
+            except ssl.SSLZeroReturnError:
+                count = 0
+            except ssl.SSLError as exc:
+                self._tls_failed(tls, exc)
+                return
+            if count:
+                self.data_received(buffer[:count].tobytes())
+                if not incoming.pending and not ssl_object.pending() and \
+                        not tls.outgoing.pending:
+                    return
+        self.receive_tls(tls)
 
     def receive_tls(self, tls: TLSSession) -> None:
         """Ciphertext arrived: move the handshake on, or decrypt into the shared buffer and
@@ -127,16 +148,22 @@ class _StreamProtocol(asyncio.BufferedProtocol):
             if tls.outgoing.pending:  # e.g. a TLS 1.3 KeyUpdate answered
                 transport.write(tls.outgoing.read())
         except ssl.SSLError as exc:
-            if not tls.handshake_done:
-                self._handshake_finished(exc)
-            else:
-                self.error = exc
-                self.eof = True
-                self._wake_reader()
-            transport.abort()
+            self._tls_failed(tls, exc)
             return
         if tls.peer_closed and not self.eof:
             self.eof_received()
+
+    def _tls_failed(self, tls: TLSSession, error: ssl.SSLError) -> None:
+        """A handshake failure goes to the connecting task; later, corrupt records end the
+        stream with that error. The connection is dropped either way."""
+        if not tls.handshake_done:
+            self._handshake_finished(error)
+        else:
+            self.error = error
+            self.eof = True
+            self._wake_reader()
+        if self.transport is not None:
+            self.transport.abort()
 
     def _handshake_finished(self, error: BaseException | None) -> None:
         waiter = self.handshake_waiter
