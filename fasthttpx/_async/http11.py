@@ -30,7 +30,7 @@ from .._implementation import ResponseParser
 from .._models import Headers, Request
 from .._proxy import Route, absolute_form
 from ..concurrency.base import AsyncNetworkStream
-from .response import AsyncResponse
+from .response import AsyncResponse, CompleteBody
 
 if TYPE_CHECKING:
     from .connection_pool import AsyncConnectionPool
@@ -158,9 +158,13 @@ class AsyncHTTP11Connection:
                 elif type(event) is InformationalResponse:
                     continue
         headers = Headers.from_raw(response_head.headers)
-        body_stream = AsyncHTTP11Body(
-            self, parser, pieces, finished, read_timeout, asks_close, headers
-        )
+        must_close = False
+        body_stream: AsyncHTTP11Body | CompleteBody
+        if finished:  # the whole response is here: the connection goes back at once
+            body_stream = CompleteBody(pieces)
+            must_close = self.exchange_finished(parser, asks_close, headers)
+        else:
+            body_stream = AsyncHTTP11Body(self, parser, pieces, read_timeout, asks_close, headers)
         response = AsyncResponse.from_wire(
             response_head.status_code,
             headers,
@@ -170,7 +174,7 @@ class AsyncHTTP11Connection:
             _REASONS.get(response_head.reason) or response_head.reason.decode("latin-1"),
             started,
         )
-        if finished and body_stream.finish():
+        if must_close:
             await self.aclose()
         return response
 
@@ -222,7 +226,6 @@ class AsyncHTTP11Body:
         conn: AsyncHTTP11Connection,
         parser: Any,
         pieces: list[bytes],
-        finished: bool,
         timeout: float | None,
         asked_close: bool,
         headers: Headers,
@@ -230,7 +233,7 @@ class AsyncHTTP11Body:
         self._conn = conn
         self._parser = parser
         self._pieces = pieces
-        self._finished = finished
+        self._finished = False
         self._released = False
         self._timeout = timeout
         self._asked_close = asked_close

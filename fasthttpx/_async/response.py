@@ -17,7 +17,7 @@ from .._decoders import IdentityDecoder, LineDecoder, TextDecoder, decoder_for_h
 from .._exceptions import ResponseClosed, StreamConsumed
 from .._models import BaseResponse, Headers, Request
 
-__all__ = ["AsyncResponse", "AsyncBodyStream"]
+__all__ = ["AsyncResponse", "AsyncBodyStream", "CompleteBody"]
 
 
 class AsyncBodyStream(Protocol):
@@ -269,6 +269,33 @@ def _header_pairs(headers: Any) -> list[tuple[Any, Any]]:
     if hasattr(headers, "items"):
         return list(headers.items())
     return list(headers)
+
+
+class CompleteBody:
+    """A body that arrived whole with its head: the connection went back to the pool
+    already, and reading only joins the pieces."""
+
+    __slots__ = ("_pieces",)
+
+    def __init__(self, pieces: list[bytes]) -> None:
+        self._pieces = pieces
+
+    def take_complete(self) -> bytes:
+        pieces = self._pieces
+        self._pieces = []
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+    async def read_all(self) -> bytes:
+        return self.take_complete()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        pieces = self._pieces
+        self._pieces = []
+        for piece in pieces:
+            yield piece
+
+    async def aclose(self) -> None:
+        self._pieces = []
 
 
 class _IterableBody:

@@ -31,7 +31,7 @@ from .._implementation import ResponseParser
 from .._models import Headers, Request
 from .._proxy import Route, absolute_form
 from ..concurrency.base import NetworkStream
-from .response import Response
+from .response import Response, CompleteBody
 
 if TYPE_CHECKING:
     from .connection_pool import ConnectionPool
@@ -159,9 +159,13 @@ class HTTP11Connection:
                 elif type(event) is InformationalResponse:
                     continue
         headers = Headers.from_raw(response_head.headers)
-        body_stream = HTTP11Body(
-            self, parser, pieces, finished, read_timeout, asks_close, headers
-        )
+        must_close = False
+        body_stream: HTTP11Body | CompleteBody
+        if finished:  # the whole response is here: the connection goes back at once
+            body_stream = CompleteBody(pieces)
+            must_close = self.exchange_finished(parser, asks_close, headers)
+        else:
+            body_stream = HTTP11Body(self, parser, pieces, read_timeout, asks_close, headers)
         response = Response.from_wire(
             response_head.status_code,
             headers,
@@ -171,7 +175,7 @@ class HTTP11Connection:
             _REASONS.get(response_head.reason) or response_head.reason.decode("latin-1"),
             started,
         )
-        if finished and body_stream.finish():
+        if must_close:
             self.close()
         return response
 
@@ -223,7 +227,6 @@ class HTTP11Body:
         conn: HTTP11Connection,
         parser: Any,
         pieces: list[bytes],
-        finished: bool,
         timeout: float | None,
         asked_close: bool,
         headers: Headers,
@@ -231,7 +234,7 @@ class HTTP11Body:
         self._conn = conn
         self._parser = parser
         self._pieces = pieces
-        self._finished = finished
+        self._finished = False
         self._released = False
         self._timeout = timeout
         self._asked_close = asked_close

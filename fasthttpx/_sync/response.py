@@ -18,7 +18,7 @@ from .._decoders import IdentityDecoder, LineDecoder, TextDecoder, decoder_for_h
 from .._exceptions import ResponseClosed, StreamConsumed
 from .._models import BaseResponse, Headers, Request
 
-__all__ = ["Response", "BodyStream"]
+__all__ = ["Response", "BodyStream", "CompleteBody"]
 
 
 class BodyStream(Protocol):
@@ -268,6 +268,33 @@ def _header_pairs(headers: Any) -> list[tuple[Any, Any]]:
     if hasattr(headers, "items"):
         return list(headers.items())
     return list(headers)
+
+
+class CompleteBody:
+    """A body that arrived whole with its head: the connection went back to the pool
+    already, and reading only joins the pieces."""
+
+    __slots__ = ("_pieces",)
+
+    def __init__(self, pieces: list[bytes]) -> None:
+        self._pieces = pieces
+
+    def take_complete(self) -> bytes:
+        pieces = self._pieces
+        self._pieces = []
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+    def read_all(self) -> bytes:
+        return self.take_complete()
+
+    def __iter__(self) -> Iterator[bytes]:
+        pieces = self._pieces
+        self._pieces = []
+        for piece in pieces:
+            yield piece
+
+    def close(self) -> None:
+        self._pieces = []
 
 
 class _IterableBody:
