@@ -104,7 +104,7 @@ class _StreamProtocol(asyncio.BufferedProtocol):
             ssl_object = tls.ssl_object
             try:
                 count: int = ssl_object.read(  # type: ignore[assignment]  # a byte count
-                    RECEIVE_BUFFER_SIZE, buffer
+                    len(buffer), buffer
                 )
             except ssl.SSLWantReadError:
                 return  # an incomplete record: wait for the rest
@@ -139,7 +139,7 @@ class _StreamProtocol(asyncio.BufferedProtocol):
                 count = tls.decrypt_into(buffer)
                 if count:
                     self.data_received(buffer[:count].tobytes())
-                if count < RECEIVE_BUFFER_SIZE or not tls.has_pending():
+                if count < len(buffer) or not tls.has_pending():
                     break
             if tls.backlog:
                 output = tls.resume_writes()

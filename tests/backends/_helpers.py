@@ -184,6 +184,22 @@ class AsyncioRunner(Runner):
         return asyncio.run(main())
 
 
+class UvloopRunner(AsyncioRunner):
+    """The asyncio backend on uvloop's event loop (its transports differ from asyncio's)."""
+
+    name = "uvloop"
+
+    def _run(self, body: Callable[[Runner], Awaitable[T]]) -> T:
+        import uvloop
+
+        loop = uvloop.new_event_loop()
+        try:
+            return loop.run_until_complete(body(self))
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+
 class TrioRunner(Runner):
     name = "trio"
 
@@ -217,6 +233,7 @@ class SyncRunner(Runner):
 
 RUNNERS: dict[str, Callable[[], Runner]] = {
     "asyncio": AsyncioRunner,
+    "uvloop": UvloopRunner,
     "trio": TrioRunner,
     "sync": SyncRunner,
 }
