@@ -130,8 +130,7 @@ class Headers(MutableMapping[str, str]):
         request's own headers come from a client's template this way, once per request."""
         h = Headers.__new__(Headers)
         h._list = self._list.copy()
-        lower = self._lower
-        h._lower = None if lower is None else lower.copy()
+        h._lower = None  # worked out again if a lookup needs it
         h._encoding = self._encoding
         h._rendered = self._rendered
         return h

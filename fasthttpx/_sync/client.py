@@ -138,8 +138,14 @@ class Client:
         self._transport = transport
         self._limits = limits
         self.is_closed = False
-        #: A subclass that overrides ``request()`` gets every verb helper call through it.
-        self._custom_request = type(self).request is not Client.request
+        #: A subclass that overrides ``request()``, ``build_request()`` or ``send()`` gets
+        #: every verb helper call through them (the helpers' shortcut skips all three).
+        cls = type(self)
+        self._custom_request = (
+            cls.request is not Client.request
+            or cls.build_request is not Client.build_request
+            or cls.send is not Client.send
+        )
 
     # -- configuration -------------------------------------------------------------------
 
@@ -437,11 +443,31 @@ class Client:
                 self._plain_requests[(method, url)] = (
                     self.headers._rendered, request.method, request.url, request.headers.copy()
                 )
-        else:
-            request = Request.without_body(
-                entry[1], entry[2], entry[3].copy(), {"timeout": self._timeout_dict}
-            )
-        return self.send(request)
+            return self.send(request)
+        request = Request.without_body(
+            entry[1], entry[2], entry[3].copy(), {"timeout": self._timeout_dict}
+        )
+        if not self._plain_send_ready():
+            return self.send(request)
+        # ``send`` without options, when nothing needs its general path.
+        response = self._transport.handle_request(request)
+        response.default_encoding = self._default_encoding
+        try:
+            if not response.read_arrived():
+                response.read()
+        except BaseException:
+            response.close()
+            raise
+        return response
+
+    def _plain_send_ready(self) -> bool:
+        """True when ``send`` would hand a request without credentials in its URL straight
+        to the transport: no auth, no redirects to follow, no hooks, no cookies."""
+        hooks = self._event_hooks
+        return (
+            self._auth is None and not self.follow_redirects and not self.is_closed
+            and not hooks["request"] and not hooks["response"] and not self._cookies
+        )
 
     def get(self, url: Any, **kwargs: Any) -> Response:
         """``GET url``; keywords as for ``request()``. (The verb helpers return the coroutine

@@ -245,3 +245,56 @@ async def test_no_fd_leak(backend: Any, app_server: Any, no_fd_leak: None) -> No
             await client.get(app_server.url + "/")
         response = await client.get(app_server.url + "/bytes/100000", stream=True)
         await response.close()
+
+
+async def test_repeated_gets_follow_changes_to_the_client(backend: Any, app_server: Any) -> None:
+    """The verb helpers remember the request they built for a URL; every later change to
+    the client (headers, auth, hooks, cookies, redirects, base URL) still applies."""
+    echo = app_server.url + "/echo"
+    seen: list[str] = []
+
+    async def hook(request: fasthttpx.Request) -> None:
+        seen.append(request.url.path)
+
+    def sent(response: fasthttpx.AsyncResponse) -> dict[str, str]:
+        return {k.lower(): v for k, v in response.json()["headers"]}
+
+    async with fasthttpx.AsyncClient(backend=backend) as client:
+        first = sent(await client.get(echo))
+        assert "x-added" not in first and "authorization" not in first
+        assert "x-added" not in sent(await client.get(echo))  # the remembered request
+        client.headers["X-Added"] = "1"
+        assert sent(await client.get(echo))["x-added"] == "1"
+        client.auth = ("user", "pass")
+        assert sent(await client.get(echo))["authorization"].startswith("Basic ")
+        client.auth = None
+        client.event_hooks["request"].append(hook)
+        await client.get(echo)
+        assert seen == ["/echo"]
+        client.event_hooks["request"].clear()
+        client.cookies.set("flavour", "oat")
+        assert sent(await client.get(echo))["cookie"] == "flavour=oat"
+        client.cookies.clear()
+        redirect = app_server.url + "/redirect/1"
+        assert (await client.get(redirect)).status_code == 302
+        client.follow_redirects = True
+        assert (await client.get(redirect)).status_code == 200
+        client.follow_redirects = False
+        client.base_url = app_server.url + "/redirect"
+        assert (await client.get("/1")).status_code == 302
+        assert (await client.get("/1")).url == app_server.url + "/redirect/1"
+
+
+async def test_a_subclass_send_sees_every_helper_call(backend: Any, app_server: Any) -> None:
+    calls: list[str] = []
+
+    class Recording(fasthttpx.AsyncClient):
+        async def send(self, request: fasthttpx.Request, **kwargs: Any) -> Any:
+            calls.append(request.method)
+            return await super().send(request, **kwargs)
+
+    async with Recording(backend=backend) as client:
+        for _ in range(2):
+            await client.get(app_server.url + "/")
+            await client.head(app_server.url + "/")
+    assert calls == ["GET", "HEAD", "GET", "HEAD"]

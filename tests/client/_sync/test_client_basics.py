@@ -246,3 +246,56 @@ def test_no_fd_leak(backend: Any, app_server: Any, no_fd_leak: None) -> None:
             client.get(app_server.url + "/")
         response = client.get(app_server.url + "/bytes/100000", stream=True)
         response.close()
+
+
+def test_repeated_gets_follow_changes_to_the_client(backend: Any, app_server: Any) -> None:
+    """The verb helpers remember the request they built for a URL; every later change to
+    the client (headers, auth, hooks, cookies, redirects, base URL) still applies."""
+    echo = app_server.url + "/echo"
+    seen: list[str] = []
+
+    def hook(request: fasthttpx.Request) -> None:
+        seen.append(request.url.path)
+
+    def sent(response: fasthttpx.Response) -> dict[str, str]:
+        return {k.lower(): v for k, v in response.json()["headers"]}
+
+    with fasthttpx.Client(backend=backend) as client:
+        first = sent(client.get(echo))
+        assert "x-added" not in first and "authorization" not in first
+        assert "x-added" not in sent(client.get(echo))  # the remembered request
+        client.headers["X-Added"] = "1"
+        assert sent(client.get(echo))["x-added"] == "1"
+        client.auth = ("user", "pass")
+        assert sent(client.get(echo))["authorization"].startswith("Basic ")
+        client.auth = None
+        client.event_hooks["request"].append(hook)
+        client.get(echo)
+        assert seen == ["/echo"]
+        client.event_hooks["request"].clear()
+        client.cookies.set("flavour", "oat")
+        assert sent(client.get(echo))["cookie"] == "flavour=oat"
+        client.cookies.clear()
+        redirect = app_server.url + "/redirect/1"
+        assert (client.get(redirect)).status_code == 302
+        client.follow_redirects = True
+        assert (client.get(redirect)).status_code == 200
+        client.follow_redirects = False
+        client.base_url = app_server.url + "/redirect"
+        assert (client.get("/1")).status_code == 302
+        assert (client.get("/1")).url == app_server.url + "/redirect/1"
+
+
+def test_a_subclass_send_sees_every_helper_call(backend: Any, app_server: Any) -> None:
+    calls: list[str] = []
+
+    class Recording(fasthttpx.Client):
+        def send(self, request: fasthttpx.Request, **kwargs: Any) -> Any:
+            calls.append(request.method)
+            return super().send(request, **kwargs)
+
+    with Recording(backend=backend) as client:
+        for _ in range(2):
+            client.get(app_server.url + "/")
+            client.head(app_server.url + "/")
+    assert calls == ["GET", "HEAD", "GET", "HEAD"]
