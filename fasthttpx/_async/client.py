@@ -446,9 +446,14 @@ class AsyncClient:
         request = Request.without_body(
             entry[1], entry[2], entry[3].copy(), {"timeout": self._timeout_dict}
         )
-        if not self._plain_send_ready():
+        hooks = self._event_hooks
+        if (
+            self._auth is not None or self.follow_redirects or self.is_closed
+            or hooks["request"] or hooks["response"] or self._cookies
+        ):
             return await self.send(request)
-        # ``send`` without options, when nothing needs its general path.
+        # What ``send`` does for a request without options when nothing (auth, redirects,
+        # hooks, cookies; a remembered URL has no credentials) needs its general path.
         response = await self._transport.handle_async_request(request)
         response.default_encoding = self._default_encoding
         try:
@@ -458,15 +463,6 @@ class AsyncClient:
             await response.close()
             raise
         return response
-
-    def _plain_send_ready(self) -> bool:
-        """True when ``send`` would hand a request without credentials in its URL straight
-        to the transport: no auth, no redirects to follow, no hooks, no cookies."""
-        hooks = self._event_hooks
-        return (
-            self._auth is None and not self.follow_redirects and not self.is_closed
-            and not hooks["request"] and not hooks["response"] and not self._cookies
-        )
 
     def get(self, url: Any, **kwargs: Any) -> Awaitable[AsyncResponse]:
         """``GET url``; keywords as for ``request()``. (The verb helpers return the coroutine

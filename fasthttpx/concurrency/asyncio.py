@@ -322,9 +322,10 @@ class AsyncioStream:
         when the transport took the bytes without pushing back (the usual case)."""
         protocol = self._protocol
         tls = protocol.tls
-        if self._closed or self._transport.is_closing() or (
-            tls is not None and len(data) > WRITE_PIECE
-        ):
+        # ``eof`` covers a transport that closed or is closing on its own (the peer's FIN
+        # closes it, and a lost connection sets it); one that failed a send an instant ago
+        # drops this write, and the read that follows reports the loss.
+        if self._closed or protocol.eof or (tls is not None and len(data) > WRITE_PIECE):
             return self._write_slowly(data, timeout)
         if tls is None:
             self._transport.write(data)
@@ -337,7 +338,7 @@ class AsyncioStream:
     async def _write_slowly(self, data: bytes, timeout: float | None) -> None:
         """A write to a closed stream (raises), or a big TLS write: encrypted piece by piece,
         waiting for the transport's flow control in between."""
-        if self._closed or self._transport.is_closing():
+        if self._closed or self._protocol.eof or self._transport.is_closing():
             error = self._protocol.error
             raise WriteError(f"connection closed{f': {error}' if error else ''}") from error
         tls = self._protocol.tls
