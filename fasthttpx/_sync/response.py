@@ -135,7 +135,7 @@ class Response(BaseResponse):
         if b"content-encoding" in self.headers.lower_names():
             self._set_content(raw)
         else:
-            self._num_bytes_downloaded += len(raw)
+            self._num_bytes_downloaded = len(raw)  # the whole body, read at once
             self._content = raw
         return True
 

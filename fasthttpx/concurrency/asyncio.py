@@ -330,7 +330,12 @@ class AsyncioStream:
         if tls is None:
             self._transport.write(data)
         else:
-            self._send_encrypted(tls, data)
+            try:
+                output = tls.encrypt(data)
+            except ssl.SSLError as exc:
+                raise self._tls_write_failed(exc) from exc
+            if output:
+                self._transport.write(output)
         if protocol.write_paused:
             return self._drain(timeout)
         return self._written
@@ -353,10 +358,14 @@ class AsyncioStream:
         try:
             output = tls.encrypt(data)
         except ssl.SSLError as exc:
-            self.close_now()
-            raise WriteError(f"TLS failure while sending: {exc}") from exc
+            raise self._tls_write_failed(exc) from exc
         if output:
             self._transport.write(output)
+
+    def _tls_write_failed(self, error: ssl.SSLError) -> WriteError:
+        """The TLS session refused to encrypt (it failed earlier): drop the connection."""
+        self.close_now()
+        return WriteError(f"TLS failure while sending: {error}")
 
     async def _drain(self, timeout: float | None) -> None:
         """Wait until the transport's buffer is below its high-water mark again."""
