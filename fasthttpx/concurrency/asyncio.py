@@ -107,7 +107,11 @@ class _StreamProtocol(asyncio.BufferedProtocol):
                     len(buffer), buffer
                 )
             except ssl.SSLWantReadError:
-                return  # an incomplete record: wait for the rest
+                # An incomplete record, or a handshake message (TLS 1.2 renegotiation) whose
+                # answer must go out before the peer says more.
+                if tls.outgoing.pending:
+                    self.transport.write(tls.outgoing.read())  # type: ignore[union-attr]
+                return
             except ssl.SSLZeroReturnError:
                 count = 0
             except ssl.SSLError as exc:
