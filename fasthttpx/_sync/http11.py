@@ -108,6 +108,7 @@ class HTTP11Connection:
                 method, absolute_form(request.url), headers, self._forward.fields_for(headers)
             )
         body = request.stream
+        write_error: WriteError | None = None
         try:
             if isinstance(body, bytes):
                 if len(body) <= WRITE_COALESCE_LIMIT:
@@ -119,9 +120,11 @@ class HTTP11Connection:
                 stream.write(head, timeouts["write"])
                 self._send_body(request, body, timeouts["write"])
         except WriteError as exc:
-            if reused:
-                raise StaleConnection(str(exc)) from exc
-            raise
+            # A server may answer before taking the whole request (a 413 or a 401 to an
+            # upload) and close: read what it said, as curl does. If it said nothing, the
+            # write error stands (on a reused connection: the connection was stale).
+            write_error = exc
+            asks_close = True  # the request did not go out whole: never reuse
 
         options = self._parser_options
         parser = ResponseParser(method, **options) if options else ResponseParser(method)
@@ -133,13 +136,13 @@ class HTTP11Connection:
             try:
                 data = stream.read(READ_SIZE, read_timeout)
             except ReadError as exc:
-                if reused and parser.bytes_received == 0:
-                    raise StaleConnection(str(exc)) from exc
+                if parser.bytes_received == 0:
+                    _raise_no_response(reused, write_error, exc)
                 raise
             if data:
                 events = parser.feed(data)
-            elif reused and parser.bytes_received == 0:
-                raise StaleConnection("the server closed the connection without a response")
+            elif parser.bytes_received == 0 and (reused or write_error is not None):
+                _raise_no_response(reused, write_error, None)
             else:
                 events = parser.feed_eof()
             if len(events) == 3 and type(events[0]) is ResponseHead:
@@ -214,6 +217,21 @@ class HTTP11Connection:
             logger.debug("discarding connection to %r: %d stray bytes after the response",
                          self.origin, len(parser.unused_data))
         return self._pool.checkin(self, reusable)
+
+
+def _raise_no_response(
+    reused: bool, write_error: WriteError | None, read_error: ReadError | None
+) -> None:
+    """The connection ended before any response byte: on a reused connection that is a
+    stale keep-alive connection (the pool may retry); else the failed write, if any, is
+    the error that matters. Returns only when neither applies."""
+    cause = write_error or read_error
+    if reused:
+        reason = str(cause) if cause is not None else \
+            "the server closed the connection without a response"
+        raise StaleConnection(reason) from cause
+    if write_error is not None:
+        raise write_error
 
 
 class HTTP11Body:

@@ -116,3 +116,26 @@ def scripted_responses(responses: list[bytes]) -> Handler:
         await conn.close()
 
     return handler
+
+
+def answer_before_the_body(response: bytes) -> Handler:
+    """Read a request's head only, answer at once (a 413 to an upload), then close with the
+    body unread: the kernel resets the connection while the client is still sending."""
+
+    async def handler(conn: RawConnection) -> None:
+        await conn.reader.readuntil(b"\r\n\r\n")
+        await conn.send(response)
+        await asyncio.sleep(0.1)  # the answer reaches the client before the reset
+        await conn.close()
+
+    return handler
+
+
+def reset_on_head() -> Handler:
+    """Read a request's head, then reset the connection without a word."""
+
+    async def handler(conn: RawConnection) -> None:
+        await conn.reader.readuntil(b"\r\n\r\n")
+        conn.reset()
+
+    return handler

@@ -15,9 +15,11 @@ import pytest
 import fasthttpx
 from tests.client.handlers import (
     FullBacklog,
+    answer_before_the_body,
     first_connection_sends,
     head_now_body_later,
     never_read,
+    reset_on_head,
 )
 from tests.kit.raw_server import OK, make_response, never_respond, respond_with
 
@@ -298,3 +300,38 @@ async def test_a_subclass_send_sees_every_helper_call(backend: Any, app_server: 
             await client.get(app_server.url + "/")
             await client.head(app_server.url + "/")
     assert calls == ["GET", "HEAD", "GET", "HEAD"]
+
+
+@pytest.mark.parametrize("body", ["bytes", "iterator"])
+async def test_early_answer_to_an_upload_is_the_response(
+    backend: Any, raw_server: Any, body: str
+) -> None:
+    """The server answers 413 before reading the body and closes; sending fails, and the
+    client returns the server's answer instead of the write error (as curl does)."""
+    server = raw_server(answer_before_the_body(
+        b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\n\r\ntoo big!"
+    ))
+    chunk = b"x" * 65536
+
+    def pieces() -> Any:
+        for _ in range(512):
+            yield chunk
+
+    content: Any = chunk * 512 if body == "bytes" else pieces()
+    async with fasthttpx.AsyncClient(backend=backend, timeout=10) as client:
+        response = await client.post(server.url + "/upload", content=content)
+        assert response.status_code == 413
+        assert response.content == b"too big!"
+        # That connection is never reused: the next request opens a new one.
+        server.handler = answer_before_the_body(OK)
+        assert (await client.get(server.url + "/")).status_code == 200
+    assert server.connections_accepted == 2
+
+
+async def test_failed_upload_without_an_answer_is_a_write_error(
+    backend: Any, raw_server: Any
+) -> None:
+    server = raw_server(reset_on_head())
+    async with fasthttpx.AsyncClient(backend=backend, timeout=10) as client:
+        with pytest.raises((fasthttpx.WriteError, fasthttpx.ReadError)):
+            await client.post(server.url + "/upload", content=b"x" * (32 << 20))
