@@ -14,6 +14,7 @@ the rest of a small HTTPS request; the same code serves ``start_tls`` inside a p
 from __future__ import annotations
 
 import asyncio
+import select
 import socket
 import ssl
 import threading
@@ -273,7 +274,7 @@ def _expire(waiter: asyncio.Future[None], error: BaseException) -> None:
 class AsyncioStream:
     """A TCP (or TLS) connection driven through ``_StreamProtocol``."""
 
-    __slots__ = ("_protocol", "_transport", "_loop", "_closed", "_written")
+    __slots__ = ("_protocol", "_transport", "_loop", "_closed", "_written", "_poll")
 
     def __init__(self, transport: asyncio.Transport, protocol: _StreamProtocol) -> None:
         self._transport = transport
@@ -284,6 +285,7 @@ class AsyncioStream:
         # already complete (no coroutine per write).
         self._written: asyncio.Future[None] = self._loop.create_future()
         self._written.set_result(None)
+        self._poll: Callable[[], bool] | None = None  # made on the first reuse check
 
     def read(self, max_bytes: int, timeout: float | None) -> Awaitable[bytes]:
         """As the interface says; a plain function returning an awaitable: when nothing is
@@ -450,7 +452,18 @@ class AsyncioStream:
 
     def is_readable_or_closed(self) -> bool:
         protocol = self._protocol
-        return bool(protocol.chunks) or protocol.eof or self._closed
+        if protocol.chunks or protocol.eof or self._closed:
+            return True
+        tls = protocol.tls
+        if tls is not None and tls.incoming.pending:
+            return True  # part of a record arrived
+        # Bytes in the kernel that the loop has not read yet (it does on its next pass): a
+        # request sent now would take them for its response. One poll, no waiting.
+        poll = self._poll
+        if poll is None:
+            poll = self._poll = _socket_poller(self._transport)
+        return poll()
+
 
     def get_extra_info(self, name: str) -> Any:
         tls = self._protocol.tls
@@ -468,6 +481,20 @@ class AsyncioStream:
         if name == "sslcontext":
             return ssl_object.context
         return self._transport.get_extra_info(name)
+
+
+def _socket_poller(transport: asyncio.BaseTransport) -> Callable[[], bool]:
+    """A function that says, without waiting, whether the transport's socket has bytes (or
+    an EOF) to read: ``poll`` where there is one, else ``select``."""
+    sock = transport.get_extra_info("socket")
+    if sock is None:  # not a socket transport: only what the protocol holds counts
+        return lambda: False
+    fd = sock.fileno()
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | select.POLLPRI)
+        return lambda: bool(poller.poll(0))
+    return lambda: bool(select.select([fd], [], [], 0)[0])
 
 
 _TLS_INFO = frozenset({"alpn_protocol", "ssl_object", "peercert", "cipher", "sslcontext"})

@@ -139,3 +139,19 @@ def reset_on_head() -> Handler:
         conn.reset()
 
     return handler
+
+
+def respond_then_stray(stray: bytes, delay: float = 0.05) -> Handler:
+    """Connection 0 answers its first request with OK, then ``delay`` seconds later sends
+    ``stray`` on the idle connection (a whole fake response); every other request gets OK."""
+
+    async def handler(conn: RawConnection) -> None:
+        first = conn.index == 0
+        while await conn.read_request():
+            await conn.send(OK)
+            if first:
+                first = False
+                await asyncio.sleep(delay)
+                await conn.send(stray)
+
+    return handler

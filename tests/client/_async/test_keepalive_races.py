@@ -12,12 +12,14 @@ threads).
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from typing import Any
 
 import pytest
 
 import fasthttpx
+from tests.client.handlers import respond_then_stray
 from tests.client.race_handlers import (
     STRAY_LATER_HEADER,
     RaceScript,
@@ -219,6 +221,23 @@ async def test_stray_in_same_write_is_never_delivered(
             response = await client.get(f"{server.url}/s/{n}")
             check_response("GET", f"/s/{n}", response.content, response.headers)
     assert server.connections_accepted == 5
+
+
+async def test_stray_the_loop_has_not_read_yet(
+    backend: Any, raw_server: Any, no_fd_leak: None
+) -> None:
+    """A whole fake response lands on the idle connection while the event loop is busy (here:
+    blocked), so the client holds none of it when the next request wants the connection.
+    The reuse check asks the kernel too: the next request goes to a new connection and gets
+    its own response, not the stray one."""
+    server = raw_server(respond_then_stray(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nevil!"))
+    async with fasthttpx.AsyncClient(backend=backend) as client:
+        first = await client.get(server.url + "/1")
+        assert first.content == b"Hello, world!"
+        time.sleep(0.2)  # the stray arrives meanwhile, and no event loop runs
+        second = await client.get(server.url + "/2")
+        assert second.content == b"Hello, world!"
+    assert server.connections_accepted == 2
 
 
 @pytest.mark.parametrize("reset", [True, False], ids=["rst", "fin"])
