@@ -20,10 +20,13 @@ from typing import TYPE_CHECKING, Any
 from .._events import Data, EndOfMessage, InformationalResponse, ResponseHead
 from .._exceptions import ReadError, WriteError
 from .._http11_state import (
+    CONTENT_ENCODING_FIELD,
+    KEEP_ALIVE_FIELD,
     LAST_CHUNK,
     expiry_delay,
     frame_chunk,
     keep_alive_timeout,
+    response_fields,
     serialize_request_head,
 )
 from .._implementation import ResponseParser
@@ -161,13 +164,16 @@ class AsyncHTTP11Connection:
                 elif type(event) is InformationalResponse:
                     continue
         headers = Headers.from_raw(response_head.headers)
+        fields = response_fields(response_head.headers)
         must_close = False
         body_stream: AsyncHTTP11Body | CompleteBody
         if finished:  # the whole response is here: the connection goes back at once
             body_stream = CompleteBody(pieces)
-            must_close = self.exchange_finished(parser, asks_close, headers)
+            must_close = self.exchange_finished(parser, asks_close, headers, fields)
         else:
-            body_stream = AsyncHTTP11Body(self, parser, pieces, read_timeout, asks_close, headers)
+            body_stream = AsyncHTTP11Body(
+                self, parser, pieces, read_timeout, asks_close, headers, fields
+            )
         response = AsyncResponse.from_wire(
             response_head.status_code,
             headers,
@@ -176,6 +182,7 @@ class AsyncHTTP11Connection:
             "HTTP/1.0" if response_head.http_version == b"1.0" else "HTTP/1.1",
             _REASONS.get(response_head.reason) or response_head.reason.decode("latin-1"),
             started,
+            bool(fields & CONTENT_ENCODING_FIELD),
         )
         if must_close:
             await self.aclose()
@@ -198,7 +205,9 @@ class AsyncHTTP11Connection:
         if chunked:
             await self._stream.write(LAST_CHUNK, write_timeout)
 
-    def exchange_finished(self, parser: Any, asked_close: bool, headers: Headers) -> bool:
+    def exchange_finished(
+        self, parser: Any, asked_close: bool, headers: Headers, fields: int
+    ) -> bool:
         """The response ended cleanly: keep the connection unless the response, stray bytes
         or our own ``Connection: close`` (``asked_close``) forbid it.
 
@@ -207,7 +216,7 @@ class AsyncHTTP11Connection:
         reusable = parser.keep_alive and not asked_close and not parser.unused_data
         if reusable:
             delay = self._pool.keepalive_expiry
-            if b"keep-alive" in headers.lower_names():
+            if fields & KEEP_ALIVE_FIELD:
                 delay = expiry_delay(delay, keep_alive_timeout(headers.get("keep-alive")))
             if delay <= 0:
                 reusable = False
@@ -237,7 +246,7 @@ class AsyncHTTP11Body:
     """The body of one response, read from the connection as the caller consumes it."""
 
     __slots__ = ("_conn", "_parser", "_pieces", "_finished", "_released", "_timeout",
-                 "_asked_close", "_headers")
+                 "_asked_close", "_headers", "_fields")
 
     def __init__(
         self,
@@ -247,6 +256,7 @@ class AsyncHTTP11Body:
         timeout: float | None,
         asked_close: bool,
         headers: Headers,
+        fields: int,
     ) -> None:
         self._conn = conn
         self._parser = parser
@@ -256,6 +266,7 @@ class AsyncHTTP11Body:
         self._timeout = timeout
         self._asked_close = asked_close
         self._headers = headers
+        self._fields = fields  # response_fields() of the head
 
     def finish(self) -> bool:
         """The end of the message has been parsed: hand the connection back. True if the
@@ -263,7 +274,9 @@ class AsyncHTTP11Body:
         if self._released:
             return False
         self._released = True
-        return self._conn.exchange_finished(self._parser, self._asked_close, self._headers)
+        return self._conn.exchange_finished(
+            self._parser, self._asked_close, self._headers, self._fields
+        )
 
     async def _read_more(self) -> None:
         parser = self._parser

@@ -32,6 +32,12 @@ class AsyncBodyStream(Protocol):
 class AsyncResponse(BaseResponse):
     """A response whose body comes from an async stream."""
 
+    #: Whether the headers a connection built the response with (``_fields_of``) have a
+    #: Content-Encoding field, as the connection saw while parsing. Trusted only while those
+    #: headers are untouched (a lookup or a change computes their lower-case names).
+    _content_coded = False
+    _fields_of: Headers | None = None
+
     def __init__(
         self,
         status_code: int,
@@ -70,9 +76,12 @@ class AsyncResponse(BaseResponse):
         http_version: str,
         reason_phrase: str,
         started: float,
+        content_coded: bool | None = None,
     ) -> AsyncResponse:
         """The constructor the connections use: only what a parsed head gives, set directly
-        (the general ``__init__`` also encodes bodies and checks types, per request)."""
+        (the general ``__init__`` also encodes bodies and checks types, per request).
+        ``content_coded``: whether a Content-Encoding field is present, when the connection
+        already knows (None: look)."""
         self = cls.__new__(cls)
         self.status_code = status_code
         self.headers = headers
@@ -84,10 +93,19 @@ class AsyncResponse(BaseResponse):
         self._body_stream = stream
         self.is_stream_consumed = False
         self._started = started
+        if content_coded is not None:
+            self._content_coded = content_coded
+            self._fields_of = headers
         return self
 
+    def _is_content_coded(self) -> bool:
+        headers = self.headers
+        if headers is self._fields_of and headers._lower is None:
+            return self._content_coded
+        return b"content-encoding" in headers.lower_names()
+
     def _decoder(self) -> Any:
-        if b"content-encoding" not in self.headers.lower_names():
+        if not self._is_content_coded():
             return None
         decoder = decoder_for_headers(self.headers)
         return None if isinstance(decoder, IdentityDecoder) else decoder
@@ -131,7 +149,7 @@ class AsyncResponse(BaseResponse):
         # The connection went back when the body ended: closed now (``_mark_closed``).
         self.is_closed = True
         self._elapsed_seconds = time.perf_counter() - self._started
-        if b"content-encoding" in self.headers.lower_names():
+        if self._is_content_coded():
             self._set_content(raw)
         else:
             self._num_bytes_downloaded = len(raw)  # the whole body, read at once

@@ -33,6 +33,12 @@ class BodyStream(Protocol):
 class Response(BaseResponse):
     """A response whose body comes from an async stream."""
 
+    #: Whether the headers a connection built the response with (``_fields_of``) have a
+    #: Content-Encoding field, as the connection saw while parsing. Trusted only while those
+    #: headers are untouched (a lookup or a change computes their lower-case names).
+    _content_coded = False
+    _fields_of: Headers | None = None
+
     def __init__(
         self,
         status_code: int,
@@ -71,9 +77,12 @@ class Response(BaseResponse):
         http_version: str,
         reason_phrase: str,
         started: float,
+        content_coded: bool | None = None,
     ) -> Response:
         """The constructor the connections use: only what a parsed head gives, set directly
-        (the general ``__init__`` also encodes bodies and checks types, per request)."""
+        (the general ``__init__`` also encodes bodies and checks types, per request).
+        ``content_coded``: whether a Content-Encoding field is present, when the connection
+        already knows (None: look)."""
         self = cls.__new__(cls)
         self.status_code = status_code
         self.headers = headers
@@ -85,10 +94,19 @@ class Response(BaseResponse):
         self._body_stream = stream
         self.is_stream_consumed = False
         self._started = started
+        if content_coded is not None:
+            self._content_coded = content_coded
+            self._fields_of = headers
         return self
 
+    def _is_content_coded(self) -> bool:
+        headers = self.headers
+        if headers is self._fields_of and headers._lower is None:
+            return self._content_coded
+        return b"content-encoding" in headers.lower_names()
+
     def _decoder(self) -> Any:
-        if b"content-encoding" not in self.headers.lower_names():
+        if not self._is_content_coded():
             return None
         decoder = decoder_for_headers(self.headers)
         return None if isinstance(decoder, IdentityDecoder) else decoder
@@ -132,7 +150,7 @@ class Response(BaseResponse):
         # The connection went back when the body ended: closed now (``_mark_closed``).
         self.is_closed = True
         self._elapsed_seconds = time.perf_counter() - self._started
-        if b"content-encoding" in self.headers.lower_names():
+        if self._is_content_coded():
             self._set_content(raw)
         else:
             self._num_bytes_downloaded = len(raw)  # the whole body, read at once

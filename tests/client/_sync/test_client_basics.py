@@ -119,6 +119,28 @@ def test_gzip_content_decoded(backend: Any, app_server: Any) -> None:
     assert response.content.startswith(b"{") or response.text
 
 
+def test_content_coding_follows_the_headers_at_read_time(
+    backend: Any, raw_server: Any
+) -> None:
+    """The connection notes whether the head had Content-Encoding; a caller who changes the
+    headers before reading (a streamed response) gets what the changed headers say."""
+    body = b'{"hello": "world"}'
+    coded = gzip.compress(body)
+    server = raw_server(respond_with(
+        b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s"
+        % (len(coded), coded)
+    ))
+    with fasthttpx.Client(backend=backend) as client:
+        assert (client.get(server.url)).content == body
+        response = client.get(server.url, stream=True)
+        del response.headers["content-encoding"]
+        assert response.read() == coded
+        plain = raw_server(respond_with(OK))
+        response = client.get(plain.url, stream=True)
+        response.headers["Content-Encoding"] = "identity"
+        assert response.read() == b"Hello, world!"
+
+
 def test_keep_alive_reuses_one_connection(backend: Any, raw_server: Any) -> None:
     server = raw_server(respond_with(OK))
     with fasthttpx.Client(backend=backend) as client:

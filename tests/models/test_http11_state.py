@@ -1,0 +1,78 @@
+"""The sans-I/O HTTP/1.1 rules the connection asks per exchange: the remembered request
+head and whether it asks to close, the response fields read after every response, the
+Keep-Alive timeout and the idle expiry."""
+
+from __future__ import annotations
+
+import pytest
+
+from fasthttpx import Headers, LocalProtocolError
+from fasthttpx._http11_state import (
+    CONTENT_ENCODING_FIELD,
+    KEEP_ALIVE_FIELD,
+    expiry_delay,
+    fields_ask_close,
+    keep_alive_timeout,
+    response_fields,
+    serialize_request_head,
+)
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ([], 0),
+        ([(b"Content-Length", b"2"), (b"Server", b"x")], 0),
+        ([(b"Keep-Alive", b"timeout=5")], KEEP_ALIVE_FIELD),
+        ([(b"KEEP-ALIVE", b"timeout=5")], KEEP_ALIVE_FIELD),
+        ([(b"content-encoding", b"gzip")], CONTENT_ENCODING_FIELD),
+        ([(b"Content-Encoding", b"br"), (b"keep-alive", b"max=3")],
+         KEEP_ALIVE_FIELD | CONTENT_ENCODING_FIELD),
+        # Same lengths, other names: not these fields.
+        ([(b"Keep-Alivf", b"x"), (b"Content-Encodinx", b"y"), (b"X-Something", b"z")], 0),
+        ([(b"Transfer-Encoding", b"chunked")], 0),
+    ],
+)
+def test_response_fields(fields: list[tuple[bytes, bytes]], expected: int) -> None:
+    assert response_fields(fields) == expected
+
+
+def test_serialized_head_says_whether_it_asks_to_close() -> None:
+    keep = Headers({"Host": "a", "Connection": "keep-alive"})
+    close = Headers({"Host": "a", "Connection": "Upgrade, Close"})
+    head, asks_close = serialize_request_head(b"GET", b"/x", keep)
+    assert head == b"GET /x HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\n\r\n"
+    assert asks_close is False
+    assert serialize_request_head(b"GET", b"/x", keep) == (head, False)  # remembered
+    assert serialize_request_head(b"GET", b"/x", close)[1] is True
+    extra = (b"Proxy-Authorization: Basic eA==\r\n", 1)
+    head, _ = serialize_request_head(b"GET", b"http://a/x", keep, extra)
+    assert head.endswith(b"Connection: keep-alive\r\nProxy-Authorization: Basic eA==\r\n\r\n")
+
+
+def test_fields_ask_close() -> None:
+    assert fields_ask_close(b"Connection: close\r\n")
+    assert fields_ask_close(b"Host: a\r\nconnection: keep-alive, CLOSE\r\n")
+    assert not fields_ask_close(b"Host: a\r\nConnection: keep-alive\r\n")
+    assert not fields_ask_close(b"X-Connection: close\r\n")
+
+
+def test_injected_line_breaks_are_refused() -> None:
+    with pytest.raises(LocalProtocolError):
+        serialize_request_head(b"GET", b"/", Headers({"X-A": "1\r\nX-B: 2"}))
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [(b"timeout=5, max=100", 5.0), ("max=3, Timeout = 2.5", 2.5), (b"max=3", None),
+     (b"timeout=soon", None), (b"timeout=-1", None), (None, None)],
+)
+def test_keep_alive_timeout(value: bytes | str | None, seconds: float | None) -> None:
+    assert keep_alive_timeout(value) == seconds
+
+
+def test_expiry_delay_stops_a_second_before_the_server() -> None:
+    assert expiry_delay(5.0, None) == 5.0
+    assert expiry_delay(5.0, 3.0) == 2.0
+    assert expiry_delay(5.0, 0.5) == 0.0
+    assert expiry_delay(1.0, 30.0) == 1.0
