@@ -425,16 +425,36 @@ class Request:
                 self._content = stream
         self._prepare(body_headers)
 
+    _headers: Headers
+    #: ``_headers`` belongs to a template other requests share: copied on first access.
+    _shared_headers = False
+
+    @property
+    def headers(self) -> Headers:
+        if self._shared_headers:
+            self._headers = self._headers.copy()
+            self._shared_headers = False
+        return self._headers
+
+    @headers.setter
+    def headers(self, headers: Headers) -> None:
+        self._headers = headers
+        self._shared_headers = False
+
     @classmethod
     def without_body(
-        cls, method: str, url: URL, headers: Headers, extensions: dict[str, Any]
+        cls, method: str, url: URL, headers: Headers, extensions: dict[str, Any],
+        shared: bool = False,
     ) -> Request:
-        """A request with no body whose ``headers`` are complete (Host included) and owned
-        by it: what ``__init__`` would build, without re-checking what the caller knows."""
+        """A request with no body whose ``headers`` are complete (Host included): what
+        ``__init__`` would build, without re-checking what the caller knows. ``shared``:
+        the headers are a template that other requests use too; this request copies them
+        the first time its ``headers`` are asked for (so a plain GET never does)."""
         self = cls.__new__(cls)
         self.method = method
         self.url = url
-        self.headers = headers
+        self._headers = headers
+        self._shared_headers = shared
         self.extensions = extensions
         self._content = b""
         self.stream = b""

@@ -444,7 +444,7 @@ class AsyncClient:
                 )
             return await self.send(request)
         request = Request.without_body(
-            entry[1], entry[2], entry[3].copy(), {"timeout": self._timeout_dict}
+            entry[1], entry[2], entry[3], {"timeout": self._timeout_dict}, shared=True
         )
         hooks = self._event_hooks
         if (

@@ -103,7 +103,7 @@ class HTTP11Connection:
         self.exchanges += 1
         method = _METHOD_BYTES.get(request.method) or request.method.encode("ascii")
         stream = self._stream
-        headers = request.headers
+        headers = request._headers  # only read here: a shared template stays uncopied
         if self._forward is None:
             head, asks_close = serialize_request_head(method, request.url.raw_path, headers)
         else:
