@@ -93,6 +93,8 @@ class AsyncConnectionPool:
             limits.max_connections, limits.max_keepalive_connections
         )
         self._lock = backend.create_lock()
+        #: On one event loop the per-request sections need no lock (``AsyncBackend``).
+        self._lock_free: bool = getattr(backend, "single_threaded", False)
         self._ssl_context = ssl_context
         self._http1 = http1
         self._http2 = http2
@@ -152,8 +154,11 @@ class AsyncConnectionPool:
             # connection when it is usable as it stands; else the whole way (``_checkout``).
             idle = None
             if not retried and not self._http2:
-                with self._lock:
+                if self._lock_free:
                     idle = self._state.take_usable_idle(origin, time.monotonic())
+                else:
+                    with self._lock:
+                        idle = self._state.take_usable_idle(origin, time.monotonic())
             if idle is not None:
                 self._active.add(idle)
                 conn: AsyncHTTP11Connection | AsyncHTTP2Connection = idle
@@ -492,15 +497,21 @@ class AsyncConnectionPool:
             self._active.remove(conn)
         except KeyError:  # the pool was closed meanwhile: it no longer counts
             return True
+        if self._lock_free:
+            return not self._keep(conn, reusable)
         with self._lock:
-            if reusable and not conn.closed and not self._closed:
-                keep = self._state.put_idle(conn)
-            else:
-                self._state.forget()
-                keep = False
-            if self._state.waiters:
-                self._wake_one()
-        return not keep
+            return not self._keep(conn, reusable)
+
+    def _keep(self, conn: AsyncHTTP11Connection, reusable: bool) -> bool:
+        """``checkin``'s bookkeeping, under the pool lock where one is needed."""
+        if reusable and not conn.closed and not self._closed:
+            keep = self._state.put_idle(conn)
+        else:
+            self._state.forget()
+            keep = False
+        if self._state.waiters:
+            self._wake_one()
+        return keep
 
     async def _discard(self, conn: AsyncHTTP11Connection | AsyncHTTP2Connection) -> None:
         """Close a checked-out connection after a failure; its slot is freed once. The

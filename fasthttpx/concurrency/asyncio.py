@@ -564,6 +564,8 @@ class _TaskGroup:
 class AsyncioBackend:
     """Backend for asyncio and uvloop event loops."""
 
+    single_threaded = True  # one event loop: see ``AsyncBackend``
+
     async def connect_tcp(
         self,
         host: str,
@@ -606,9 +608,9 @@ class AsyncioBackend:
 
     def create_lock(self) -> AsyncLock:
         """The pool's critical sections never await, so on one event loop nothing can
-        interleave them: any lock is free. A C re-entrant lock is the cheapest ``with``
-        there is (a Python no-op context manager costs two Python calls), and being
-        re-entrant it can never block the thread that holds it."""
+        interleave them: any lock is free (the per-request sections skip it altogether:
+        ``single_threaded``). A C re-entrant lock, which can never block the thread that
+        holds it, serves the others."""
         return threading.RLock()
 
     def create_event(self) -> _Event:

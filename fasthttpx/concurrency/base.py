@@ -85,7 +85,11 @@ class AsyncTaskGroup(Protocol):
 
 
 class AsyncBackend(Protocol):
-    """Factory for streams and concurrency primitives of one async library."""
+    """Factory for streams and concurrency primitives of one async library.
+
+    ``single_threaded`` (optional, default False): every use of a client runs on one
+    thread, as on an event loop, so a section that never awaits cannot be interleaved and
+    the pool skips its lock on the per-request path."""
 
     async def connect_tcp(
         self,

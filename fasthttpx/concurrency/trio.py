@@ -382,6 +382,8 @@ class TrioBackend:
     async def sleep(self, seconds: float) -> None:
         await trio.sleep(seconds)
 
+    single_threaded = True  # one trio run: see ``AsyncBackend``
+
     def create_lock(self) -> _Lock:
         return _Lock()
 
