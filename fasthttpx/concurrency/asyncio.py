@@ -336,12 +336,7 @@ class AsyncioStream:
         if tls is None:
             self._transport.write(data)
         else:
-            try:
-                output = tls.encrypt(data)
-            except ssl.SSLError as exc:
-                raise self._tls_write_failed(exc) from exc
-            if output:
-                self._transport.write(output)
+            self._send_encrypted(tls, data)
         if protocol.write_paused:
             return self._drain(timeout)
         return self._written
