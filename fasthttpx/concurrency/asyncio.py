@@ -14,7 +14,6 @@ the rest of a small HTTPS request; the same code serves ``start_tls`` inside a p
 from __future__ import annotations
 
 import asyncio
-import select
 import socket
 import ssl
 import threading
@@ -31,6 +30,7 @@ from .._exceptions import (
     WriteTimeout,
 )
 from ._errors import connect_error
+from ._poll import readable_check
 from ._tls import WRITE_PIECE, TLSSession
 from .base import AsyncBackend, AsyncLock
 
@@ -479,17 +479,11 @@ class AsyncioStream:
 
 
 def _socket_poller(transport: asyncio.BaseTransport) -> Callable[[], bool]:
-    """A function that says, without waiting, whether the transport's socket has bytes (or
-    an EOF) to read: ``poll`` where there is one, else ``select``."""
+    """``readable_check`` for the transport's socket."""
     sock = transport.get_extra_info("socket")
     if sock is None:  # not a socket transport: only what the protocol holds counts
         return lambda: False
-    fd = sock.fileno()
-    if hasattr(select, "poll"):
-        poller = select.poll()
-        poller.register(fd, select.POLLIN | select.POLLPRI)
-        return lambda: bool(poller.poll(0))
-    return lambda: bool(select.select([fd], [], [], 0)[0])
+    return readable_check(sock.fileno())
 
 
 _TLS_INFO = frozenset({"alpn_protocol", "ssl_object", "peercert", "cipher", "sslcontext"})

@@ -10,7 +10,6 @@ readable has received stray bytes or a close and must not be reused.
 
 from __future__ import annotations
 
-import select
 import socket
 import ssl
 import struct
@@ -23,6 +22,7 @@ from typing import Any
 
 from .._exceptions import ConnectTimeout, ReadError, ReadTimeout, WriteError, WriteTimeout
 from ._errors import connect_error
+from ._poll import readable_check
 from .base import Backend
 
 __all__ = ["SyncBackend", "SyncStream", "default_backend"]
@@ -127,11 +127,10 @@ class SyncStream:
             return True
         if isinstance(self._sock, ssl.SSLSocket) and self._sock.pending():
             return True
-        poller = self._poller
-        if poller is None:
-            poller = self._poller = select.poll()
-            poller.register(self._sock, select.POLLIN | select.POLLPRI)
-        return bool(poller.poll(0))
+        check = self._poller
+        if check is None:
+            check = self._poller = readable_check(self._sock.fileno())
+        return bool(check())
 
     def get_extra_info(self, name: str) -> Any:
         sock = self._sock
