@@ -155,8 +155,6 @@ class Headers(MutableMapping[str, str]):
             lower = self._lower = list(map(bytes.lower, map(_FIELD_NAME, self._list)))
         return lower
 
-    _names = lower_names
-
     def _key(self, key: str | bytes) -> bytes:
         known = _COMMON_KEYS.get(key)  # type: ignore[arg-type]
         if known is not None:
@@ -197,7 +195,7 @@ class Headers(MutableMapping[str, str]):
     def get_list(self, key: str, split_commas: bool = False) -> list[str]:
         """All values of ``key`` in order; with ``split_commas`` each is split on ","."""
         lk = self._key(key)
-        names = self._names()
+        names = self.lower_names()
         if lk not in names:
             return []
         # An ASCII value decodes the same under every candidate encoding, so the (whole-list)
@@ -222,7 +220,7 @@ class Headers(MutableMapping[str, str]):
 
     def get(self, key: str, default: Any = None) -> Any:
         lk = self._key(key)
-        names = self._names()
+        names = self.lower_names()
         if lk not in names:
             return default
         if names.count(lk) == 1:  # the usual case: one field, found with C-speed scans
@@ -233,12 +231,12 @@ class Headers(MutableMapping[str, str]):
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, (str, bytes)):
             return False
-        return self._key(key) in self._names()
+        return self._key(key) in self.lower_names()
 
     def _combined(self) -> dict[str, str]:
         enc = self.encoding
         d: dict[str, str] = {}
-        for n, (_, v) in zip(self._names(), self._list):
+        for n, (_, v) in zip(self.lower_names(), self._list):
             k = n.decode(enc)
             val = v.decode(enc)
             d[k] = d[k] + ", " + val if k in d else val
@@ -246,7 +244,7 @@ class Headers(MutableMapping[str, str]):
 
     def keys(self) -> KeysView[str]:
         enc = self.encoding
-        return {n.decode(enc): None for n in self._names()}.keys()
+        return {n.decode(enc): None for n in self.lower_names()}.keys()
 
     def values(self) -> ValuesView[str]:
         return self._combined().values()
@@ -257,7 +255,7 @@ class Headers(MutableMapping[str, str]):
     def multi_items(self) -> list[tuple[str, str]]:
         """Every field as (lower-case name, value), duplicates kept, in order."""
         enc = self.encoding
-        return [(n.decode(enc), v.decode(enc)) for n, (_, v) in zip(self._names(), self._list)]
+        return [(n.decode(enc), v.decode(enc)) for n, (_, v) in zip(self.lower_names(), self._list)]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.keys())
@@ -273,7 +271,7 @@ class Headers(MutableMapping[str, str]):
         val = _encode(value, self._encoding, "value")
         self._rendered = None
         lk = name.lower()
-        names = self._names()
+        names = self.lower_names()
         found = [i for i, n in enumerate(names) if n == lk]
         for i in reversed(found[1:]):
             del self._list[i]
@@ -286,7 +284,7 @@ class Headers(MutableMapping[str, str]):
 
     def __delitem__(self, key: str) -> None:
         lk = self._key(key)
-        names = self._names()
+        names = self.lower_names()
         found = [i for i, n in enumerate(names) if n == lk]
         if not found:
             raise KeyError(key)
@@ -322,8 +320,8 @@ class Headers(MutableMapping[str, str]):
             other_headers = other if isinstance(other, Headers) else Headers(other)  # type: ignore[arg-type]
         except (ValueError, TypeError):
             return False
-        mine = [(n, v) for n, (_, v) in zip(self._names(), self._list)]
-        theirs = [(n, v) for n, (_, v) in zip(other_headers._names(), other_headers._list)]
+        mine = [(n, v) for n, (_, v) in zip(self.lower_names(), self._list)]
+        theirs = [(n, v) for n, (_, v) in zip(other_headers.lower_names(), other_headers._list)]
         return sorted(mine) == sorted(theirs)
 
     __hash__ = None  # type: ignore[assignment]
@@ -487,7 +485,7 @@ class Request:
             auto.append((b"Content-Length", b"0"))  # RFC 9110 §8.6
         if auto:
             rendered = headers._rendered
-            lower = headers._names()
+            lower = headers.lower_names()
             self.headers = Headers.from_raw(auto + headers._list)
             self.headers._lower = [name.lower() for name, _ in auto] + lower
             if rendered is not None:  # the client's defaults stay formatted: add ours in front
