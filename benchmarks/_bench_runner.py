@@ -34,16 +34,107 @@ class NotAvailable(Exception):
 
 
 # --- floor: the least a Python HTTP/1.1 client can do -----------------------------------------
+#
+# Each floor writes fixed request bytes and counts the response body by Content-Length, reading
+# the cheapest way its loop offers: into one reused buffer (asyncio/uvloop: a BufferedProtocol
+# the transport ``recv_into``s; trio: ``recv_into`` on the trio socket; sync: ``recv_into`` on
+# the blocking socket). Reading with a plain ``asyncio.Protocol`` instead makes the transport
+# allocate a fresh bytes object of up to 256 KiB per read, which glibc may serve with
+# mmap/mremap/munmap: that churn is the loop's API choice, not a cost of being a client.
+
+FLOOR_BUFFER_SIZE = 256 * 1024  # asyncio's own read size
+_floor_buffers: dict[int, tuple[bytearray, memoryview]] = {}
 
 
-class _FloorProtocol(asyncio.Protocol):
-    """Writes fixed request bytes; completes a future when Content-Length body bytes arrived."""
+def _floor_buffer(loop: Any) -> tuple[bytearray, memoryview]:
+    """One receive buffer per event loop, shared by all its floor connections: a protocol
+    handles the bytes in ``buffer_updated`` before anything else runs on the loop."""
+    entry = _floor_buffers.get(id(loop))
+    if entry is None:
+        array = bytearray(FLOOR_BUFFER_SIZE)
+        entry = _floor_buffers[id(loop)] = (array, memoryview(array))
+    return entry
+
+
+class _FloorProtocol(asyncio.BufferedProtocol):
+    """Writes fixed request bytes; completes a future when Content-Length body bytes arrived.
+
+    A buffered protocol: the transport receives into the loop's shared buffer and the head is
+    searched there in place; only a head split across reads is copied out."""
+
+    def __init__(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.loop = loop
+        self.array, self.view = _floor_buffer(loop)
+        self.transport: asyncio.Transport | None = None
+        self.waiter: asyncio.Future[int] | None = None
+        self.partial = b""  # the start of a head split across reads
+        self.remaining = -1  # body bytes still expected; -1 = reading the head
+        self.received = 0
+        self.lost: asyncio.Future[None] = loop.create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def request(self, data: bytes) -> asyncio.Future[int]:
+        assert self.transport is not None
+        self.waiter = self.loop.create_future()
+        self.received = 0
+        self.transport.write(data)
+        return self.waiter
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self.view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.body_received(self.array, nbytes)
+
+    def body_received(self, array: bytearray, nbytes: int) -> None:
+        """``array[:nbytes]`` arrived (plaintext)."""
+        body = nbytes
+        if self.remaining < 0:
+            if self.partial:
+                head: bytes | bytearray = self.partial + array[:nbytes]
+                end = head.find(b"\r\n\r\n")
+                if end < 0:
+                    self.partial = head  # type: ignore[assignment]
+                    return
+                self.partial = b""
+                body = len(head) - end - 4
+            else:
+                head = array
+                end = array.find(b"\r\n\r\n", 0, nbytes)
+                if end < 0:
+                    self.partial = bytes(array[:nbytes])
+                    return
+                body = nbytes - end - 4
+            self.remaining = _content_length(head[:end])
+        self.remaining -= body
+        self.received += body
+        if self.remaining <= 0:
+            self.remaining = -1
+            waiter, self.waiter = self.waiter, None
+            if waiter is not None:
+                waiter.set_result(self.received)
+
+    def eof_received(self) -> bool | None:
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(ConnectionError("connection lost"))
+        self.lost.set_result(None)
+
+
+class _PlainFloorProtocol(asyncio.Protocol):
+    """The previous floor (client ``floor-plain``, for comparison only): a plain Protocol, so
+    the transport allocates a fresh bytes object per read and the head is concatenated."""
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
         self.waiter: asyncio.Future[int] | None = None
         self.buffer = b""
-        self.remaining = -1  # body bytes still expected; -1 = reading the head
+        self.remaining = -1
         self.received = 0
         self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
@@ -80,19 +171,94 @@ class _FloorProtocol(asyncio.Protocol):
         self.lost.set_result(None)
 
 
-async def _floor_connect(host: str, port: int) -> _FloorProtocol:
+class _TLSFloorProtocol(_FloorProtocol):
+    """The S5 floor: TLS done in the protocol with memory BIOs (``ssl.SSLObject``) over a
+    plain TCP transport, reading ciphertext into the shared buffer and decrypting back into it
+    with ``SSLObject.read(n, buffer)`` -- no SSL transport layers in between."""
+
+    def __init__(self, context: Any, server_hostname: str) -> None:
+        import ssl
+
+        super().__init__()
+        self.incoming = ssl.MemoryBIO()
+        self.outgoing = ssl.MemoryBIO()
+        self.ssl_object = context.wrap_bio(
+            self.incoming, self.outgoing, server_side=False, server_hostname=server_hostname
+        )
+        self.handshaking = True
+        self.handshake: asyncio.Future[None] = self.loop.create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self._advance_handshake()
+
+    def _advance_handshake(self) -> None:
+        import ssl
+
+        try:
+            self.ssl_object.do_handshake()
+            done = True
+        except ssl.SSLWantReadError:
+            done = False
+        if self.outgoing.pending:
+            self.transport.write(self.outgoing.read())  # type: ignore[union-attr]
+        if done:
+            self.handshaking = False
+            self.handshake.set_result(None)
+
+    def request(self, data: bytes) -> asyncio.Future[int]:
+        assert self.transport is not None
+        self.waiter = self.loop.create_future()
+        self.received = 0
+        self.ssl_object.write(data)
+        self.transport.write(self.outgoing.read())
+        return self.waiter
+
+    def buffer_updated(self, nbytes: int) -> None:
+        import ssl
+
+        view = self.view
+        self.incoming.write(view[:nbytes])
+        if self.handshaking:
+            self._advance_handshake()
+            if self.handshaking:
+                return
+        ssl_object = self.ssl_object
+        size = len(view)
+        while True:
+            try:
+                count = ssl_object.read(size, view)
+            except ssl.SSLWantReadError:
+                break
+            except ssl.SSLZeroReturnError:
+                break
+            if not count:
+                break
+            self.body_received(self.array, count)
+        if self.outgoing.pending:  # e.g. a KeyUpdate answered
+            self.transport.write(self.outgoing.read())  # type: ignore[union-attr]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.handshake.done():
+            self.handshake.set_exception(ConnectionError("connection lost in TLS handshake"))
+        super().connection_lost(exc)
+
+
+async def _floor_connect(host: str, port: int, plain: bool = False) -> Any:
     loop = asyncio.get_running_loop()
-    _, protocol = await loop.create_connection(_FloorProtocol, host, port)
+    _, protocol = await loop.create_connection(
+        _PlainFloorProtocol if plain else _FloorProtocol, host, port
+    )
     return protocol
 
 
-async def _floor_close(protocol: _FloorProtocol) -> None:
+async def _floor_close(protocol: Any) -> None:
     if protocol.transport is not None:
         protocol.transport.close()
         await protocol.lost
 
 
-def _content_length(head: bytes) -> int:
+def _content_length(head: bytes | bytearray) -> int:
     """Content-Length of a response head (without its final CRLF CRLF); 0 if absent."""
     lowered = head.lower()
     i = lowered.find(b"content-length:")
@@ -121,13 +287,14 @@ async def make_async_client(
     url = f"http://{host}:{port}/"
     big_url = f"http://{host}:{port}/big/{mib}"
 
-    if name == "floor":
+    if name in ("floor", "floor-plain"):
         small_req = _request_bytes(host, port, "/")
         big_req = _request_bytes(host, port, f"/big/{mib}")
-        protocols: list[_FloorProtocol] = []
+        plain = name == "floor-plain"
+        protocols: list[Any] = []
 
         async def new_worker() -> SmallGet:
-            protocol = await _floor_connect(host, port)
+            protocol = await _floor_connect(host, port, plain)
             protocols.append(protocol)
 
             async def get() -> None:
@@ -136,7 +303,7 @@ async def make_async_client(
             return get
 
         async def download() -> int:
-            protocol = await _floor_connect(host, port)
+            protocol = await _floor_connect(host, port, plain)
             try:
                 return await protocol.request(big_req)
             finally:
@@ -270,33 +437,47 @@ async def make_trio_client(
         small_req = _request_bytes(host, port, "/")
         big_req = _request_bytes(host, port, f"/big/{mib}")
         streams: list[Any] = []
+        array = bytearray(FLOOR_BUFFER_SIZE)  # one reused buffer: trio runs one task at a time
+        view = memoryview(array)
 
-        async def exchange(stream: Any, request: bytes) -> int:
-            await stream.send_all(request)
-            buffer = b""
-            while (end := buffer.find(b"\r\n\r\n")) < 0:
-                buffer += await stream.receive_some(65536)
-            received = len(buffer) - end - 4
-            remaining = _content_length(buffer[:end]) - received
+        async def exchange(sock: Any, request: bytes) -> int:
+            # trio.socket directly: SocketStream.receive_some would allocate a bytes per read.
+            sent = 0
+            while sent < len(request):
+                sent += await sock.send(request[sent:] if sent else request)
+            filled = 0
+            while True:
+                count = await sock.recv_into(view[filled:] if filled else array)
+                if not count:
+                    raise ConnectionError("closed")
+                end = array.find(b"\r\n\r\n", 0, filled + count)
+                filled += count
+                if end >= 0:
+                    break
+            received = filled - end - 4
+            remaining = _content_length(array[:end]) - received
             while remaining > 0:
-                chunk = await stream.receive_some(MIB)
-                remaining -= len(chunk)
-                received += len(chunk)
+                count = await sock.recv_into(array)
+                if not count:
+                    raise ConnectionError("closed")
+                remaining -= count
+                received += count
             return received
 
         async def new_worker() -> SmallGet:
             stream = await trio.open_tcp_stream(host, port)
             streams.append(stream)
+            sock = stream.socket
 
             async def get() -> None:
-                await exchange(stream, small_req)
+                await exchange(sock, small_req)
 
             return get
 
         async def download() -> int:
             stream = await trio.open_tcp_stream(host, port)
             async with stream:
-                return await exchange(stream, big_req)
+                return await exchange(stream.socket, big_req)
 
         async def close() -> None:
             for stream in streams:
@@ -319,18 +500,27 @@ def make_sync_client(
         sock = socket.create_connection((host, port))
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         request = _request_bytes(host, port, "/")
+        array = bytearray(65536)  # one reused buffer, filled with recv_into
+        view = memoryview(array)
+        recv_into = sock.recv_into
 
         def get() -> None:
             sock.sendall(request)
-            buffer = b""
-            while (end := buffer.find(b"\r\n\r\n")) < 0:
-                chunk = sock.recv(65536)
-                if not chunk:
+            filled = 0
+            while True:
+                count = recv_into(view[filled:] if filled else array)
+                if not count:
                     raise ConnectionError("closed")
-                buffer += chunk
-            length = _content_length(buffer[:end])
-            while len(buffer) - end - 4 < length:
-                buffer += sock.recv(65536)
+                end = array.find(b"\r\n\r\n", 0, filled + count)
+                filled += count
+                if end >= 0:
+                    break
+            remaining = _content_length(array[:end]) - (filled - end - 4)
+            while remaining > 0:
+                count = recv_into(array)
+                if not count:
+                    raise ConnectionError("closed")
+                remaining -= count
 
         return get, sock.close
     if name == "urllib3":
@@ -442,13 +632,23 @@ async def make_tls_h2_client(
 
     context = ssl.create_default_context(cafile=ca_file) if scenario == "S5" else None
     url = f"{'https' if scenario == 'S5' else 'http'}://{host}:{port}/"
-    if name == "floor":
+    if name in ("floor", "floor-sslproto", "floor-sslproto-plain"):
+        # floor: TLS in a buffered protocol over plain TCP (memory BIOs); floor-sslproto: the
+        # loop's SSL transport under a buffered protocol; -plain: under a plain Protocol.
         if scenario != "S5":
             raise NotAvailable("n/a (no HTTP/2 floor)")
         loop = asyncio.get_running_loop()
-        _, protocol = await loop.create_connection(
-            _FloorProtocol, host, port, ssl=context, server_hostname=host
-        )
+        protocol: Any
+        if name == "floor":
+            _, protocol = await loop.create_connection(
+                lambda: _TLSFloorProtocol(context, host), host, port
+            )
+            await protocol.handshake
+        else:
+            factory = _PlainFloorProtocol if name.endswith("-plain") else _FloorProtocol
+            _, protocol = await loop.create_connection(
+                factory, host, port, ssl=context, server_hostname=host
+            )
         request = _request_bytes(host, port, "/")
 
         async def floor_get() -> None:
@@ -662,10 +862,11 @@ def main() -> None:
             result = asyncio.run(run_async(args))
     except NotAvailable as exc:
         result = {"na": str(exc)}
-    if args.client == "fasthttpx" and "na" not in result:
+    if args.client.startswith("fasthttpx") and "na" not in result:
         import fasthttpx
 
         result["implementation"] = getattr(fasthttpx, "__implementation__", "?")
+        result["module"] = fasthttpx.__file__  # bench_client checks the tree it came from
     print(json.dumps(result), flush=True)
     sys.stderr.flush()
     # Skip interpreter finalisation: pyreqwest 0.15.1's runtime threads can abort it

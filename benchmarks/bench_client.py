@@ -4,9 +4,26 @@ The figure that matters is the *client's* CPU time per request: a fast server ru
 process (``_bench_server.py``, pinned to CPU 0) and every (client, scenario) pair runs in a
 fresh interpreter (``_bench_runner.py``, pinned to CPU 1) that measures only its own
 ``time.process_time()``. Each row shows CPU µs per request (or per MiB for S3), the
-throughput, and the ratio of its CPU time to the *floor*: a minimal hand-written client
-(raw asyncio Protocol / blocking socket) that writes fixed bytes and counts the response by
+throughput, and the ratio of its CPU time to the *floor*: the cheapest bare client one can
+write on that loop, which writes fixed request bytes and counts the response body by
 Content-Length -- the cost of the event loop and the sockets, with no HTTP library at all.
+Every floor reads into one reused buffer, never a fresh bytes object per read:
+
+  asyncio, uvloop  an ``asyncio.BufferedProtocol`` whose ``get_buffer`` hands the transport
+                   one 256 KiB buffer shared by all connections of the loop (the transport
+                   ``recv_into``s it); the head is searched in place
+  S5 (TLS)         the same protocol over a plain TCP transport doing TLS itself with
+                   memory BIOs (``SSLObject.read(n, buffer)`` decrypts into the buffer): a
+                   little cheaper on asyncio than the loop's SSL transport under the same
+                   buffered protocol (client ``floor-sslproto``; asyncio's SSL transport
+                   supports buffered protocols since 3.11, uvloop's too), as cheap on uvloop
+  trio             ``recv_into`` on the trio socket under ``trio.open_tcp_stream``
+                   (``SocketStream.receive_some`` would allocate a bytes object per read)
+  SYNC             ``recv_into`` on a blocking socket
+
+A plain ``asyncio.Protocol`` floor (client ``floor-plain``; ``floor-sslproto-plain`` in S5)
+makes the transport allocate up to 256 KiB per read, which glibc may serve with mmap,
+mremap and munmap: that churn once put fasthttpx *below* such a floor in S2.
 
 Scenarios:
   S1    sequential small GETs on one keep-alive connection
@@ -17,8 +34,16 @@ Scenarios:
   S6    HTTP/2 GETs from 50 concurrent tasks on one h2c connection; the server is a minimal
         one on h2 (hypercorn would dominate the run), so req/s is partly the server's
 
+Before/after: ``--baseline TREE`` (repeatable) adds the client ``fasthttpx@<TREE's name>``:
+the same runner with TREE first on PYTHONPATH, so fasthttpx is imported from that source tree
+(build its extensions there first: ``python setup.py build_ext --inplace``); a row whose
+fasthttpx came from elsewhere is reported n/a. With ``--runs N`` every client runs N times,
+interleaved (each baseline right next to this checkout's fasthttpx, every other run in
+reverse order), keeping each client's best and showing the spread of its runs.
+
 Usage: ``python3 benchmarks/bench_client.py [--quick] [--scenarios S1,S2] [--clients a,b]
-[--markdown] [--loop uvloop] [--backend trio] [--impl python]``.
+[--markdown] [--markdown-out FILE] [--loop uvloop] [--backend trio] [--impl python]
+[--runs N] [--baseline TREE]``.
 """
 
 from __future__ import annotations
@@ -31,7 +56,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -77,6 +102,8 @@ class Row:
     units: int = 0
     na: str = ""
     note: str = ""
+    #: CPU per unit of every successful run (best first once merged), for the spread.
+    samples: list[float] = field(default_factory=list)
 
     @property
     def per_unit_us(self) -> float:
@@ -89,8 +116,16 @@ class Row:
         """Requests/s, or MB/s (10^6 bytes) for S3."""
         return self.units / self.wall / (1e6 if self.scenario == "S3" else 1)
 
+    @property
+    def spread(self) -> str:
+        """Worst run against the best, over the interleaved runs: ``+7% (5 runs)``."""
+        if len(self.samples) < 2:
+            return ""
+        best, worst = min(self.samples), max(self.samples)
+        return f"+{(worst / best - 1) * 100:.0f}% ({len(self.samples)} runs)"
 
-def machine_info() -> list[str]:
+
+def machine_info(baselines: list[Path] | None = None) -> list[str]:
     model = platform.processor() or "unknown CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -110,21 +145,40 @@ def machine_info() -> list[str]:
         except metadata.PackageNotFoundError:
             versions.append(f"{dist} {_local_version(dist)}")
     lines.append("Clients: " + ", ".join(versions))
+    for tree in baselines or []:
+        version = _local_version("fasthttpx", tree)
+        lines.append(f"Baseline fasthttpx@{tree.name}: {tree}, fasthttpx {version}")
     return lines
 
 
-def _local_version(dist: str) -> str:
+def _local_version(dist: str, tree: Path = ROOT) -> str:
     if dist != "fasthttpx":
         return "not installed"
     try:  # the in-tree package, not installed
         out = subprocess.run(
             [sys.executable, "-c", "import fasthttpx; print(fasthttpx.__version__, "
              "getattr(fasthttpx, '__implementation__', '?'))"],
-            cwd=ROOT, capture_output=True, text=True, timeout=60,
+            cwd=tree, capture_output=True, text=True, timeout=60, env=_env_for(tree),
         )
     except (OSError, subprocess.TimeoutExpired):
         return "n/a"
     return out.stdout.strip().replace(" ", " (", 1) + ")" if out.returncode == 0 else "n/a"
+
+
+def _env_for(tree: Path) -> dict[str, str]:
+    """The environment of a subprocess importing fasthttpx from ``tree``: first on
+    PYTHONPATH, ahead of the editable install of this checkout."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(tree) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def split_client(client: str, args: argparse.Namespace) -> tuple[str, Path]:
+    """``fasthttpx@baseline`` -> (``fasthttpx``, that source tree); others run from ROOT."""
+    name, _, label = client.partition("@")
+    if not label:
+        return client, ROOT
+    return name, args.baseline_trees[label]
 
 
 class Server:
@@ -158,9 +212,10 @@ def run_one(
     ca_file: str | None = None,
 ) -> Row:
     n, warmup, repeat = (QUICK if args.quick else FULL)[scenario]
+    runner_client, tree = split_client(client, args)
     cmd = [
         sys.executable, str(HERE / "_bench_runner.py"),
-        "--client", client, "--scenario", scenario, "--port", str(port),
+        "--client", runner_client, "--scenario", scenario, "--port", str(port),
         "--warmup", str(warmup), "--repeat", str(args.repeat or repeat),
         "--loop", args.loop, "--backend", args.backend,
     ]
@@ -169,8 +224,7 @@ def run_one(
         cmd += ["--cpu", str(cpu)]
     if ca_file is not None:
         cmd += ["--ca", ca_file]
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env = _env_for(tree)  # the runner is always this checkout's; fasthttpx comes from tree
     if args.impl == "python":
         env["FASTHTTPX_NO_EXTENSIONS"] = "1"
     try:
@@ -182,23 +236,33 @@ def run_one(
     lines = out.stdout.strip().splitlines()
     if not lines or not lines[-1].startswith("{"):
         err = (out.stderr.strip().splitlines() or ["no output"])[-1]
-        if client == "fasthttpx" and ("fasthttpx" in out.stderr or "ImportError" in err):
+        if runner_client.startswith("fasthttpx") and (
+            "ImportError" in err or "ModuleNotFoundError" in err
+        ):
             return Row(scenario, client, na=f"n/a (not built: {err[:80]})")
         return Row(scenario, client, na=f"n/a (failed: {err[:100]})")
     result: dict[str, Any] = json.loads(lines[-1])
     if "na" in result:
         return Row(scenario, client, na=result["na"])
     note = result.get("implementation", "")
-    return Row(scenario, client, result["cpu"], result["wall"], result["units"], note=note)
+    module = result.get("module")
+    if module is not None and not Path(module).resolve().is_relative_to(tree.resolve()):
+        return Row(scenario, client, na=f"n/a (imported {module}, not from {tree})")
+    row = Row(scenario, client, result["cpu"], result["wall"], result["units"], note=note)
+    row.samples.append(row.per_unit_us)
+    return row
 
 
 def _best_row(first: Row, second: Row) -> Row:
-    """The run with the least CPU per unit (a failed run never wins over a good one)."""
+    """The run with the least CPU per unit (a failed run never wins over a good one),
+    carrying the figures of both for the spread."""
     if first.na:
         return second
     if second.na:
         return first
-    return first if first.per_unit_us <= second.per_unit_us else second
+    best = first if first.per_unit_us <= second.per_unit_us else second
+    best.samples = sorted(first.samples + second.samples)
+    return best
 
 
 def clients_for(scenario: str, args: argparse.Namespace) -> list[str]:
@@ -214,42 +278,57 @@ def clients_for(scenario: str, args: argparse.Namespace) -> list[str]:
         available = TRIO_CLIENTS
     else:
         available = ASYNC_CLIENTS
+    if args.clients and args.backend == "asyncio":  # the other floors, only when asked for
+        optional = (["floor-sslproto", "floor-sslproto-plain"] if scenario == "S5" else
+                    ["floor-plain"] if scenario in ("S1", "S2", "S3") else [])
+        available = available[:1] + optional + available[1:]
+    with_baselines: list[str] = []
+    for client in available:
+        if client.startswith("fasthttpx"):  # each baseline runs right before this tree
+            with_baselines += [f"{client}@{label}" for label in args.baseline_trees]
+        with_baselines.append(client)
     if args.clients:
-        return [c for c in available if c in args.clients]
-    return available
+        return [c for c in with_baselines if c in args.clients]
+    return with_baselines
 
 
 def print_text(scenario: str, rows: list[Row], args: argparse.Namespace) -> None:
     n, _, repeat = (QUICK if args.quick else FULL)[scenario]
     size = f"{n} MiB" if scenario == "S3" else f"{n} requests"
-    print(f"\n{scenario}: {SCENARIOS[scenario]} ({size}, best of {args.repeat or repeat})")
+    runs = f" × {args.runs} runs" if args.runs > 1 else ""
+    print(f"\n{scenario}: {SCENARIOS[scenario]} ({size}, best of {args.repeat or repeat}{runs})")
     unit, rate = ("CPU µs/MiB", "MB/s") if scenario == "S3" else ("CPU µs/req", "req/s")
     base_name = "fasthttpx" if scenario == "P" else "floor"  # P: relative to our own gather
-    print(f"  {'client':<18} {unit:>12} {rate:>10} {'× ' + base_name:>11}")
+    print(f"  {'client':<22} {unit:>12} {rate:>10} {'× ' + base_name:>11}  spread")
     floor = next((r for r in rows if r.client == base_name and not r.na), None)
     for row in rows:
         if row.na:
-            print(f"  {row.client:<18} {row.na}")
+            print(f"  {row.client:<22} {row.na}")
             continue
         ratio = f"{row.cpu / floor.cpu:.2f}" if floor else "-"
         note = f"  ({row.note})" if row.note else ""
-        print(f"  {row.client:<18} {row.per_unit_us:>12.1f} {row.rate:>10,.0f} {ratio:>11}{note}")
+        print(f"  {row.client:<22} {row.per_unit_us:>12.1f} {row.rate:>10,.0f} {ratio:>11}"
+              f"  {row.spread}{note}")
 
 
-def print_markdown(all_rows: list[Row]) -> None:
-    print("\n| scenario | client | client CPU per request (µs) | throughput | × floor CPU |")
-    print("|---|---|---:|---:|---:|")
+def markdown_table(all_rows: list[Row]) -> list[str]:
+    lines = [
+        "| scenario | client | client CPU per request (µs) | throughput | × floor CPU "
+        "| spread (worst vs best run) |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
     for scenario in SCENARIOS:
         rows = [r for r in all_rows if r.scenario == scenario]
         floor = next((r for r in rows if r.client == "floor" and not r.na), None)
         for row in rows:
             if row.na:
-                print(f"| {scenario} | {row.client} | {row.na} | | |")
+                lines.append(f"| {scenario} | {row.client} | {row.na} | | | |")
                 continue
             per = f"{row.per_unit_us:,.0f} µs/MiB" if scenario == "S3" else f"{row.per_unit_us:.1f}"
             rate = f"{row.rate:,.0f} MB/s" if scenario == "S3" else f"{row.rate:,.0f} req/s"
             ratio = f"{row.cpu / floor.cpu:.2f}" if floor else "-"
-            print(f"| {scenario} | {row.client} | {per} | {rate} | {ratio} |")
+            lines.append(f"| {scenario} | {row.client} | {per} | {rate} | {ratio} | {row.spread} |")
+    return lines
 
 
 def main() -> None:
@@ -270,7 +349,20 @@ def main() -> None:
         help="run every client this many times, interleaved, and keep each one's best: on a "
              "machine whose speed drifts, the clients then share the same conditions",
     )
+    parser.add_argument(
+        "--baseline", action="append", default=[], metavar="TREE",
+        help="also run fasthttpx from this source tree (its extensions built in place) as "
+             "client fasthttpx@<TREE's name>, right before this checkout's, in every run",
+    )
+    parser.add_argument(
+        "--markdown-out", default="", metavar="FILE",
+        help="append a Markdown section (machine, command, table) to FILE",
+    )
     args = parser.parse_args()
+    args.baseline_trees = {Path(t).resolve().name: Path(t).resolve() for t in args.baseline}
+    for tree in args.baseline_trees.values():
+        if not (tree / "fasthttpx" / "__init__.py").is_file():
+            parser.error(f"--baseline {tree}: no fasthttpx package there")
     args.clients = [c for c in args.clients.split(",") if c]
     scenarios = [s.strip().upper() for s in args.scenarios.split(",") if s.strip()]
     unknown = [s for s in scenarios if s not in SCENARIOS]
@@ -279,12 +371,14 @@ def main() -> None:
 
     pin = (os.cpu_count() or 1) >= 2 and hasattr(os, "sched_setaffinity")
     server_cpu, client_cpu = (0, 1) if pin else (None, None)
-    for line in machine_info():
-        print(line)
-    print(
+    header = machine_info(list(args.baseline_trees.values()))
+    header.append(
         f"Event loop: {args.loop}, backend: {args.backend}, fasthttpx core: {args.impl}; "
         + ("server pinned to CPU 0, clients to CPU 1" if pin else "no CPU pinning")
+        + f"; {max(1, args.runs)} interleaved run(s) per client, best kept"
     )
+    for line in header:
+        print(line)
     start = time.perf_counter()
     server = Server(server_cpu)
     extra: dict[str, Server] = {}
@@ -306,13 +400,18 @@ def main() -> None:
             extra["S6"] = Server(server_cpu, ["--h2"])  # a minimal server on h2, h2c
         for scenario in scenarios:
             port = extra[scenario].port if scenario in extra else server.port
-            rows = []
-            for _ in range(max(1, args.runs)):
-                runs = [
-                    run_one(client, scenario, port, args, client_cpu,
-                            ca_file if scenario == "S5" else None)
-                    for client in clients_for(scenario, args)
-                ]
+            rows: list[Row] = []
+            clients = clients_for(scenario, args)
+            for i in range(max(1, args.runs)):
+                # Every other run goes through the clients in reverse order, so a drift in the
+                # machine's speed during a run does not always favour the same neighbour.
+                order = clients if i % 2 == 0 else clients[::-1]
+                results = {
+                    client: run_one(client, scenario, port, args, client_cpu,
+                                    ca_file if scenario == "S5" else None)
+                    for client in order
+                }
+                runs = [results[client] for client in clients]
                 rows = runs if not rows else [_best_row(a, b) for a, b in zip(rows, runs)]
             all_rows += rows
             print_text(scenario, rows, args)
@@ -321,8 +420,15 @@ def main() -> None:
         for other in extra.values():
             other.stop()
         tmp.cleanup()
+    table = markdown_table(all_rows)
     if args.markdown:
-        print_markdown(all_rows)
+        print("\n" + "\n".join(table))
+    if args.markdown_out:
+        command = " ".join(["python3", "benchmarks/bench_client.py", *sys.argv[1:]])
+        with open(args.markdown_out, "a", encoding="utf-8") as out:
+            out.write(f"## {args.loop} / {args.backend}: {', '.join(scenarios)}\n\n")
+            out.write("".join(f"    {line}\n" for line in [f"$ {command}", *header]))
+            out.write("\n" + "\n".join(table) + "\n\n")
     print(f"\nTotal time {time.perf_counter() - start:.0f} s")
 
 

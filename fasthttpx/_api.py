@@ -13,6 +13,7 @@ from typing import Any
 from ._sync.client import Client
 from ._sync.parallel import Parallel
 from ._sync.response import Response
+from ._urls import URL
 
 __all__ = [
     "parallel", "request", "stream", "get", "options", "head", "post", "put", "patch", "delete",
@@ -25,7 +26,7 @@ def _split(kwargs: dict[str, Any]) -> dict[str, Any]:
     return {key: kwargs.pop(key) for key in _CLIENT_KEYWORDS if key in kwargs}
 
 
-def request(method: str, url: Any, **kwargs: Any) -> Response:
+def request(method: str, url: URL | str, **kwargs: Any) -> Response:
     """Send one request with a throw-away ``Client``; the body is read before returning."""
     kwargs.pop("stream", None)
     client_kwargs = _split(kwargs)
@@ -36,7 +37,7 @@ def request(method: str, url: Any, **kwargs: Any) -> Response:
 
 
 @contextmanager
-def stream(method: str, url: Any, **kwargs: Any) -> Iterator[Response]:
+def stream(method: str, url: URL | str, **kwargs: Any) -> Iterator[Response]:
     """``with fasthttpx.stream("GET", url) as r:`` — a streamed one-off request."""
     client_kwargs = _split(kwargs)
     if "timeout" in kwargs:
@@ -45,31 +46,31 @@ def stream(method: str, url: Any, **kwargs: Any) -> Iterator[Response]:
         yield response
 
 
-def get(url: Any, **kwargs: Any) -> Response:
+def get(url: URL | str, **kwargs: Any) -> Response:
     return request("GET", url, **kwargs)
 
 
-def options(url: Any, **kwargs: Any) -> Response:
+def options(url: URL | str, **kwargs: Any) -> Response:
     return request("OPTIONS", url, **kwargs)
 
 
-def head(url: Any, **kwargs: Any) -> Response:
+def head(url: URL | str, **kwargs: Any) -> Response:
     return request("HEAD", url, **kwargs)
 
 
-def post(url: Any, **kwargs: Any) -> Response:
+def post(url: URL | str, **kwargs: Any) -> Response:
     return request("POST", url, **kwargs)
 
 
-def put(url: Any, **kwargs: Any) -> Response:
+def put(url: URL | str, **kwargs: Any) -> Response:
     return request("PUT", url, **kwargs)
 
 
-def patch(url: Any, **kwargs: Any) -> Response:
+def patch(url: URL | str, **kwargs: Any) -> Response:
     return request("PATCH", url, **kwargs)
 
 
-def delete(url: Any, **kwargs: Any) -> Response:
+def delete(url: URL | str, **kwargs: Any) -> Response:
     return request("DELETE", url, **kwargs)
 
 

@@ -14,15 +14,14 @@ import os
 import re
 from base64 import b64encode
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 from ._exceptions import ProtocolError
 
 if TYPE_CHECKING:
     from ._models import BaseResponse, Request
-    from ._urls import URL
 
-__all__ = ["Auth", "BasicAuth", "FunctionAuth", "DigestAuth", "build_auth", "auth_from_url"]
+__all__ = ["Auth", "AuthTypes", "BasicAuth", "FunctionAuth", "DigestAuth", "build_auth"]
 
 AuthFlow = Generator["Request", "BaseResponse", None]
 
@@ -35,6 +34,11 @@ class Auth:
 
     def auth_flow(self, request: Request) -> AuthFlow:
         yield request
+
+
+#: What ``auth=`` takes: an ``Auth``, a ``(username, password)`` pair for Basic auth, or a
+#: callable that takes the request and returns it (modified); None for no auth.
+AuthTypes = tuple[str | bytes, str | bytes] | Callable[["Request"], "Request"] | Auth | None
 
 
 class FunctionAuth(Auth):
@@ -64,7 +68,13 @@ class BasicAuth(Auth):
         yield request
 
 
-_HASHES: dict[str, Callable[[bytes], Any]] = {
+class _HashObject(Protocol):
+    """What Digest needs of a ``hashlib`` hash object."""
+
+    def hexdigest(self) -> str: ...
+
+
+_HASHES: dict[str, Callable[[bytes], _HashObject]] = {
     "MD5": hashlib.md5,
     "MD5-SESS": hashlib.md5,
     "SHA": hashlib.sha1,
@@ -230,7 +240,7 @@ class DigestAuth(Auth):
         raise ProtocolError(f'Unexpected qop value "{qop!r}" in digest auth', request=request)
 
 
-def build_auth(auth: Any) -> Auth | None:
+def build_auth(auth: AuthTypes) -> Auth | None:
     """Turn what users pass as ``auth=`` into an ``Auth`` (or None)."""
     if auth is None:
         return None
@@ -244,9 +254,3 @@ def build_auth(auth: Any) -> Auth | None:
         return FunctionAuth(auth)
     raise TypeError(f'Invalid "auth" argument: {auth!r}')
 
-
-def auth_from_url(url: URL) -> BasicAuth | None:
-    """Basic auth from credentials in the URL's userinfo (``http://user:pass@host/``)."""
-    if url.username or url.password:
-        return BasicAuth(url.username, url.password)
-    return None

@@ -112,8 +112,7 @@ cdef tuple parse_field_line(const unsigned char* s, Py_ssize_t n):
     only HTAB, SP, VCHAR and obs-text (RFC 9110 §5.5).
     """
     cdef Py_ssize_t i = 0
-    cdef Py_ssize_t vs, ve
-    cdef object name
+    cdef Py_ssize_t vs
     while i < n and TCHAR[s[i]]:
         i += 1
     if i == 0 or i == n or s[i] != 0x3A:  # ":"
@@ -121,14 +120,23 @@ cdef tuple parse_field_line(const unsigned char* s, Py_ssize_t n):
     vs = i + 1
     while vs < n and (s[vs] == 0x20 or s[vs] == 0x09):
         vs += 1
-    ve = n
+    if not _value_ok(s + vs, n - vs):
+        raise RemoteProtocolError("invalid character in field value")
+    return _field_pair(s, i, vs, n)
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+cdef inline tuple _field_pair(const unsigned char* s, Py_ssize_t name_end, Py_ssize_t vs,
+                              Py_ssize_t ve):
+    """``(name, value)`` of a checked field line: the name is ``s[:name_end]``, the value
+    ``s[vs:ve]`` without its trailing OWS (``vs`` is past the leading OWS already)."""
+    cdef object name
     while ve > vs and (s[ve - 1] == 0x20 or s[ve - 1] == 0x09):
         ve -= 1
-    if not _value_ok(s + vs, ve - vs):
-        raise RemoteProtocolError("invalid character in field value")
-    name = _known_name(s, i)
+    name = _known_name(s, name_end)
     if name is None:
-        name = PyBytes_FromStringAndSize(<const char*>s, i)
+        name = PyBytes_FromStringAndSize(<const char*>s, name_end)
     return (name, PyBytes_FromStringAndSize(<const char*>s + vs, ve - vs))
 
 
@@ -217,7 +225,6 @@ cdef object scan_field_line(const unsigned char* s, Py_ssize_t start, Py_ssize_t
     cdef Py_ssize_t colon, vs, ve
     cdef uint64_t w, mask
     cdef unsigned char c
-    cdef object name
     while i + 4 <= end and TCHAR[s[i]] & TCHAR[s[i + 1]] & TCHAR[s[i + 2]] & TCHAR[s[i + 3]]:
         i += 4
     while i < end and TCHAR[s[i]]:
@@ -255,12 +262,7 @@ cdef object scan_field_line(const unsigned char* s, Py_ssize_t start, Py_ssize_t
     if i - start >= max_n:
         return None
     line_end[0] = i
-    while ve > vs and (s[ve - 1] == 0x20 or s[ve - 1] == 0x09):
-        ve -= 1
-    name = _known_name(s + start, colon - start)
-    if name is None:
-        name = PyBytes_FromStringAndSize(<const char*>s + start, colon - start)
-    return (name, PyBytes_FromStringAndSize(<const char*>s + vs, ve - vs))
+    return _field_pair(s + start, colon - start, vs - start, ve - start)
 
 
 cdef int _field_line_error(const unsigned char* s, Py_ssize_t n) except -1:

@@ -212,7 +212,8 @@ def _response_head(response: fasthttpx.Response) -> Text:
 
 
 def _media_type(response: fasthttpx.Response) -> str:
-    return response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    content_type: str = response.headers.get("content-type", "")
+    return content_type.split(";", 1)[0].strip().lower()
 
 
 def _is_text(media_type: str) -> bool:

@@ -24,7 +24,8 @@ from ._urls import URL
 
 __all__ = [
     "Timeout", "Limits", "DEFAULT_TIMEOUT", "DEFAULT_LIMITS", "DEFAULT_MAX_REDIRECTS",
-    "create_ssl_context", "UNSET", "UnsetType", "Proxy",
+    "create_ssl_context", "UNSET", "UnsetType", "Proxy", "TimeoutTypes", "CertTypes",
+    "ProxyTypes",
 ]
 
 
@@ -39,8 +40,6 @@ class UnsetType:
 
 UNSET = UnsetType()
 
-TimeoutTypes = Any  # float | None | tuple | Timeout
-
 
 class Timeout:
     """Timeouts in seconds (None = wait forever) for connect, read, write and pool waits.
@@ -54,7 +53,7 @@ class Timeout:
 
     def __init__(
         self,
-        timeout: TimeoutTypes = UNSET,
+        timeout: TimeoutTypes | UnsetType = UNSET,
         *,
         connect: float | None | UnsetType = UNSET,
         read: float | None | UnsetType = UNSET,
@@ -116,6 +115,11 @@ class Timeout:
         )
 
 
+#: What ``timeout=`` takes: seconds for every phase (None: no timeout), a
+#: ``(connect, read[, write[, pool]])`` tuple, or a ``Timeout``.
+TimeoutTypes = float | None | tuple[float | None, ...] | Timeout
+
+
 class Limits:
     """Connection pool limits (None = unlimited / never expire).
 
@@ -166,7 +170,9 @@ DEFAULT_LIMITS = Limits()
 #: Redirects followed before ``TooManyRedirects`` (as HTTPX and browsers' order of magnitude).
 DEFAULT_MAX_REDIRECTS = 20
 
-CertTypes = Any  # str | tuple[str, str] | tuple[str, str, str]
+#: A client certificate: a file holding certificate and key, ``(certfile, keyfile)``, or
+#: ``(certfile, keyfile, password)``.
+CertTypes = str | tuple[str, str] | tuple[str, str, str]
 
 
 def _load_verify(ctx: ssl.SSLContext, path: str) -> None:
@@ -284,3 +290,7 @@ class Proxy:
     def __repr__(self) -> str:
         auth = f", auth=({self.auth[0]!r}, '********')" if self.auth else ""
         return f"{self.__class__.__name__}({str(self.url)!r}{auth})"
+
+
+#: What ``proxy=`` takes: a proxy URL (``str`` or ``URL``) or a ``Proxy``.
+ProxyTypes = URL | str | Proxy

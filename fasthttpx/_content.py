@@ -10,39 +10,18 @@ Multipart bodies come from ``_multipart``. JSON is serialised compactly as HTTPX
 from __future__ import annotations
 
 import json as jsonlib
-import os
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 from ._exceptions import StreamConsumed
-from ._multipart import DEFAULT_CHUNK_SIZE, MultipartStream
+from ._multipart import DEFAULT_CHUNK_SIZE, MultipartStream, remaining_length
+from ._urls import primitive_str
 
 __all__ = [
     "encode_request", "encode_response", "IteratorByteStream", "AsyncIteratorByteStream",
     "is_replayable",
 ]
-
-
-def _primitive(value: Any) -> str:
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return ""
-    return str(value)
-
-
-def _peek_length(obj: Any) -> int | None:
-    """Remaining size of a seekable file-like object, or None."""
-    try:
-        pos = obj.tell()
-        end = obj.seek(0, os.SEEK_END)
-        obj.seek(pos)
-        return int(end - pos)
-    except (AttributeError, OSError, ValueError):
-        return None
 
 
 class IteratorByteStream:
@@ -109,7 +88,7 @@ def _encode_content(content: Any) -> tuple[dict[str, str], Any]:
         body = bytes(content)
         return ({"Content-Length": str(len(body))} if body else {}), body
     if isinstance(content, Iterable) and not isinstance(content, Mapping):
-        length = _peek_length(content) if hasattr(content, "read") else None
+        length = remaining_length(content) if hasattr(content, "read") else None
         headers = (
             {"Transfer-Encoding": "chunked"} if length is None
             else {"Content-Length": str(length)}
@@ -124,9 +103,9 @@ def _encode_urlencoded(data: Mapping[str, Any]) -> tuple[dict[str, str], bytes]:
     pairs: list[tuple[str, str]] = []
     for key, value in data.items():
         if isinstance(value, (list, tuple)):
-            pairs.extend((key, _primitive(item)) for item in value)
+            pairs.extend((key, primitive_str(item)) for item in value)
         else:
-            pairs.append((key, _primitive(value)))
+            pairs.append((key, primitive_str(value)))
     body = urlencode(pairs).encode("ascii")
     return {
         "Content-Length": str(len(body)),

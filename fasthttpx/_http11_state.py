@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 from ._exceptions import LocalProtocolError
 
 if TYPE_CHECKING:
-    from ._models import Headers
+    from ._models import Headers, Request
 
 __all__ = [
-    "IDEMPOTENT_METHODS", "serialize_request_head", "build_request_head", "fields_ask_close",
-    "frame_chunk",
+    "IDEMPOTENT_METHODS", "request_head", "serialize_request_head",
+    "build_request_head", "fields_ask_close", "frame_chunk",
     "LAST_CHUNK", "keep_alive_timeout", "has_close_token", "expiry_delay", "response_fields",
     "KEEP_ALIVE_FIELD", "CONTENT_ENCODING_FIELD",
 ]
@@ -27,8 +27,23 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRAC
 
 LAST_CHUNK = b"0\r\n\r\n"  # RFC 9112 §7.1: last-chunk and an empty trailer section
 
-_HEAD_CACHE: dict[tuple[bytes, bytes, bytes], tuple[bytes, bool]] = {}
-_HEAD_CACHE_SIZE = 512  # distinct (method, target, header block) heads kept, then cleared
+
+def request_head(request: Request, method: bytes) -> tuple[bytes, bool]:
+    """The origin-form head of ``request`` (RFC 9112 §3.2.1) and whether it asks the server
+    to close the connection after the response (a ``Connection: close`` option, §9.6).
+
+    A request from its client's seam carries the head prepared for it (``request.prepared``),
+    valid while the request still has the method, URL and headers it was prepared with (the
+    request drops it when its headers are handed out); any other request is formatted here."""
+    prepared = request.prepared
+    if (
+        prepared is not None
+        and prepared.head is not None
+        and prepared.url is request.url
+        and prepared.method == request.method
+    ):
+        return prepared.head, prepared.asks_close
+    return serialize_request_head(method, request.url.raw_path, request.headers)
 
 
 def serialize_request_head(
@@ -36,22 +51,10 @@ def serialize_request_head(
     extra: tuple[bytes, int] | None = None,
 ) -> tuple[bytes, bool]:
     """``build_request_head`` for ``headers`` (and ``extra`` fields: a forward proxy's, as
-    rendered bytes and their count), remembered, with whether the head asks the server to
-    close the connection after the response (a ``Connection: close`` option, RFC 9112 §9.6).
-
-    The same request sent again (same method, path and header block, which a client's
-    per-host template keeps as the same bytes objects) is a dict lookup, not a new
-    format-and-check, and the connection learns what it sent without a header lookup."""
+    rendered bytes and their count), with whether the head asks the server to close."""
     fields = headers.render() if extra is None else headers.render() + extra[0]
-    key = (method, target, fields)
-    entry = _HEAD_CACHE.get(key)
-    if entry is None:
-        count = len(headers) if extra is None else len(headers) + extra[1]
-        entry = (build_request_head(method, target, fields, count), fields_ask_close(fields))
-        if len(_HEAD_CACHE) >= _HEAD_CACHE_SIZE:
-            _HEAD_CACHE.clear()
-        _HEAD_CACHE[key] = entry
-    return entry
+    count = len(headers) if extra is None else len(headers) + extra[1]
+    return build_request_head(method, target, fields, count), fields_ask_close(fields)
 
 
 def fields_ask_close(fields: bytes) -> bool:
@@ -68,7 +71,7 @@ def build_request_head(method: bytes, target: bytes, fields: bytes, count: int) 
     """The request line and header section (RFC 9112 §3, §5), ending in the empty line.
 
     ``fields`` is the header block already formatted as ``count`` lines of ``Name: value``
-    CRLF (``Headers.render()``, cached per headers object). Refuses CR, LF or NUL anywhere
+    CRLF (``Headers.render()``). Refuses CR, LF or NUL anywhere
     else, which would let a caller's value split the request (header injection): every
     legitimate CR and LF is one of the CRLF pairs, so counting them is enough."""
     head = b"%s %s HTTP/1.1\r\n%s\r\n" % (method, target, fields)

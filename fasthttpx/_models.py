@@ -32,7 +32,7 @@ from collections.abc import (
 )
 from itertools import chain
 from operator import itemgetter
-from typing import Any, Union
+from typing import Any, Protocol, Union
 
 from ._content import encode_request, encode_response
 from ._cookies import Cookies
@@ -42,7 +42,7 @@ from ._status_codes import codes
 from ._streams import ByteStream, UnattachedStream
 from ._urls import URL
 
-__all__ = ["Headers", "Request", "BaseResponse", "HeaderTypes", "RequestBody"]
+__all__ = ["Headers", "Request", "BaseResponse", "HeaderTypes", "RequestBody", "PreparedHead"]
 
 HeaderTypes = Union[
     "Headers",
@@ -54,6 +54,8 @@ HeaderTypes = Union[
 RequestBody = bytes | Iterable[bytes] | AsyncIterable[bytes]
 
 _SENSITIVE = frozenset({b"authorization", b"proxy-authorization"})
+#: Methods that get ``Content-Length: 0`` when sent without a body (RFC 9110 §8.6).
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 def _encode(value: str | bytes, encoding: str | None, what: str) -> bytes:
@@ -81,23 +83,22 @@ _FIELD_NAME = itemgetter(0)
 class Headers(MutableMapping[str, str]):
     """Case-insensitive multi-dict of HTTP header fields."""
 
-    __slots__ = ("_list", "_lower", "_encoding", "_rendered")
+    __slots__ = ("_list", "_lower", "_encoding", "_version")
 
     _list: list[tuple[bytes, bytes]]
     _lower: list[bytes] | None
     _encoding: str | None
-    _rendered: bytes | None  # the fields as sent on the wire, cached (see ``render``)
+    _version: int  # bumped by every change (see ``version``)
 
     def __init__(self, headers: HeaderTypes | None = None, encoding: str | None = None) -> None:
         self._lower = None
         self._encoding = encoding
-        self._rendered = None
+        self._version = 0
         if headers is None:
             self._list = []
         elif isinstance(headers, Headers):
             self._list = list(headers._list)
             self._lower = None if headers._lower is None else list(headers._lower)
-            self._rendered = headers._rendered
             if encoding is None:
                 self._encoding = headers._encoding
         elif isinstance(headers, Mapping):
@@ -122,7 +123,7 @@ class Headers(MutableMapping[str, str]):
         h._list = raw
         h._lower = None
         h._encoding = None
-        h._rendered = None
+        h._version = 0
         return h
 
     def copy(self) -> Headers:
@@ -132,17 +133,19 @@ class Headers(MutableMapping[str, str]):
         h._list = self._list.copy()
         h._lower = None  # worked out again if a lookup needs it
         h._encoding = self._encoding
-        h._rendered = self._rendered
+        h._version = 0
         return h
 
+    @property
+    def version(self) -> int:
+        """A number that changes whenever the fields do: lets the owner of a value derived
+        from them (a client's prepared requests) see that it is out of date."""
+        return self._version
+
     def render(self) -> bytes:
-        """The fields as ``Name: value\r\n`` lines, cached until the next change, so that a
-        client's default headers are formatted once, not per request. Not validated here:
-        the HTTP/1.1 layer refuses CR, LF and NUL before sending."""
-        rendered = self._rendered
-        if rendered is None:
-            rendered = self._rendered = b"".join([b"%s: %s\r\n" % field for field in self._list])
-        return rendered
+        """The fields as ``Name: value\r\n`` lines. Not validated here: the HTTP/1.1 layer
+        refuses CR, LF and NUL before sending."""
+        return b"".join([b"%s: %s\r\n" % field for field in self._list])
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -269,7 +272,7 @@ class Headers(MutableMapping[str, str]):
         """Set one field: replaces the first of that name in place and drops the others."""
         name = _encode(key, self._encoding, "name")
         val = _encode(value, self._encoding, "value")
-        self._rendered = None
+        self._version += 1
         lk = name.lower()
         names = self.lower_names()
         found = [i for i, n in enumerate(names) if n == lk]
@@ -288,7 +291,7 @@ class Headers(MutableMapping[str, str]):
         found = [i for i, n in enumerate(names) if n == lk]
         if not found:
             raise KeyError(key)
-        self._rendered = None
+        self._version += 1
         for i in reversed(found):
             del self._list[i]
             del names[i]
@@ -297,7 +300,7 @@ class Headers(MutableMapping[str, str]):
         """Append a field, keeping any others of the same name."""
         name = _encode(key, self._encoding, "name")
         self._list.append((name, _encode(value, self._encoding, "value")))
-        self._rendered = None
+        self._version += 1
         if self._lower is not None:
             self._lower.append(name.lower())
 
@@ -311,7 +314,7 @@ class Headers(MutableMapping[str, str]):
                 del self[key]
         self._list.extend(other._list)
         self._lower = None
-        self._rendered = None
+        self._version += 1
 
     # -- dunder -------------------------------------------------------------------------------
 
@@ -337,6 +340,16 @@ class Headers(MutableMapping[str, str]):
         if len(as_dict) == len(as_list):
             return f"{self.__class__.__name__}({as_dict!r}{encoding_str})"
         return f"{self.__class__.__name__}({as_list!r}{encoding_str})"
+
+
+class PreparedHead(Protocol):
+    """What a client's request seam (``_prepared.py``) prepared for a body-less request."""
+
+    method: str
+    url: URL
+    headers: Headers
+    head: bytes | None  # the HTTP/1.1 origin-form head, when it could be formatted
+    asks_close: bool  # whether that head has ``Connection: close``
 
 
 def _content_type_params(value: str) -> dict[str, str]:
@@ -424,50 +437,51 @@ class Request:
         self._prepare(body_headers)
 
     _headers: Headers
-    #: ``_headers`` belongs to a template other requests share: copied on first access.
+    #: ``_headers`` is a template other requests share (see ``prepared``): the request copies
+    #: it the first time its ``headers`` are handed out.
     _shared_headers = False
+    #: What the client's request seam prepared for this request (``_prepared.py``): its
+    #: HTTP/1.1 head, among others. Dropped as soon as the headers are handed out (they may
+    #: be changed); a transport uses it only while ``method`` and ``url`` are still the ones
+    #: it was prepared for.
+    prepared: PreparedHead | None = None
 
     @property
     def headers(self) -> Headers:
         if self._shared_headers:
             self._headers = self._headers.copy()
             self._shared_headers = False
+            self.prepared = None
         return self._headers
 
     @headers.setter
     def headers(self, headers: Headers) -> None:
         self._headers = headers
         self._shared_headers = False
+        self.prepared = None
 
     @classmethod
-    def without_body(
-        cls, method: str, url: URL, headers: Headers, extensions: dict[str, Any],
-        shared: bool = False,
+    def prepared_without_body(
+        cls, prepared: PreparedHead, extensions: dict[str, Any]
     ) -> Request:
-        """A request with no body whose ``headers`` are complete (Host included): what
-        ``__init__`` would build, without re-checking what the caller knows. ``shared``:
-        the headers are a template that other requests use too; this request copies them
-        the first time its ``headers`` are asked for (so a plain GET never does)."""
+        """A request with no body from a client's prepared template: what ``__init__`` built
+        for the same method and URL, sharing its complete headers (Host included) until
+        someone asks for them."""
         self = cls.__new__(cls)
-        self.method = method
-        self.url = url
-        self._headers = headers
-        self._shared_headers = shared
+        self.method = prepared.method
+        self.url = prepared.url
+        self._headers = prepared.headers
+        self._shared_headers = True
+        self.prepared = prepared
         self.extensions = extensions
         self._content = b""
         self.stream = b""
         return self
 
     def _prepare(self, body_headers: dict[str, str]) -> None:
-        headers = self.headers
-        if not headers._list and not body_headers:
-            # Nothing to merge with: the usual automatic headers only.
-            headers._rendered = None
-            if self.url._host:
-                headers._list.append((b"Host", self.url.netloc))
-            if self.method in ("POST", "PUT", "PATCH"):
-                headers._list.append((b"Content-Length", b"0"))
-            return
+        """Add the body's headers the caller did not set, then Host (RFC 9110 §7.2) and, for a
+        body method without a body, ``Content-Length: 0`` (RFC 9110 §8.6) in front."""
+        headers = self._headers
         for key, value in body_headers.items():
             # RFC 9112 §6.2: never both Content-Length and Transfer-Encoding.
             if key == "Transfer-Encoding" and "Content-Length" in headers:
@@ -476,20 +490,15 @@ class Request:
                 headers[key] = value
         auto: list[tuple[bytes, bytes]] = []
         if "Host" not in headers and self.url.raw_host:
-            auto.append((b"Host", self.url.netloc))  # RFC 9110 §7.2
+            auto.append((b"Host", self.url.netloc))
         if (
-            self.method in ("POST", "PUT", "PATCH")
+            self.method in _BODY_METHODS
             and "Content-Length" not in headers
             and "Transfer-Encoding" not in headers
         ):
-            auto.append((b"Content-Length", b"0"))  # RFC 9110 §8.6
+            auto.append((b"Content-Length", b"0"))
         if auto:
-            rendered = headers._rendered
-            lower = headers.lower_names()
-            self.headers = Headers.from_raw(auto + headers._list)
-            self.headers._lower = [name.lower() for name, _ in auto] + lower
-            if rendered is not None:  # the client's defaults stay formatted: add ours in front
-                self.headers._rendered = b"".join([b"%s: %s\r\n" % f for f in auto]) + rendered
+            self._headers = Headers(auto + headers.raw)
 
     @property
     def content(self) -> bytes:
@@ -525,6 +534,9 @@ class Request:
     def __getstate__(self) -> dict[str, Any]:
         # A streamed body cannot travel: the copy's stream raises StreamClosed (as HTTPX).
         state = self.__dict__.copy()
+        state.pop("prepared", None)  # the client's, not the request's
+        if state.pop("_shared_headers", False):
+            state["_headers"] = state["_headers"].copy()
         if not isinstance(self.stream, bytes):
             state["stream"] = UnattachedStream()
         return state
@@ -591,6 +603,8 @@ class BaseResponse:
     _cookies: Cookies | None = None
     is_closed = False
     default_encoding: str | Callable[[bytes], str | None] = "utf-8"
+    #: The redirect a client did not follow (``follow_redirects=False``), ready to send.
+    next_request: Request | None = None
 
     def __init__(
         self,

@@ -18,7 +18,11 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["MultipartStream", "DataField", "FileField", "DEFAULT_CHUNK_SIZE"]
+from ._urls import primitive_str
+
+__all__ = [
+    "MultipartStream", "DataField", "FileField", "DEFAULT_CHUNK_SIZE", "remaining_length",
+]
 
 #: How much of a file is read per piece while sending.
 DEFAULT_CHUNK_SIZE = 64 * 1024
@@ -29,16 +33,6 @@ _ESCAPES.update({c: f"%{c:02X}" for c in range(0x20) if c != 0x1B})
 
 def _param(name: str, value: str) -> bytes:
     return f'{name}="{value.translate(_ESCAPES)}"'.encode()
-
-
-def _primitive(value: Any) -> str:
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return ""
-    return str(value)
 
 
 class DataField:
@@ -55,7 +49,7 @@ class DataField:
             )
         self.name = name
         self.head = b"Content-Disposition: form-data; " + _param("name", name) + b"\r\n\r\n"
-        self.data = value if isinstance(value, bytes) else _primitive(value).encode("utf-8")
+        self.data = value if isinstance(value, bytes) else primitive_str(value).encode("utf-8")
 
     def length(self) -> int | None:
         return len(self.head) + len(self.data)
@@ -65,7 +59,10 @@ class DataField:
         yield self.data
 
 
-def _file_length(f: IO[bytes]) -> int | None:
+def remaining_length(f: Any) -> int | None:
+    """Bytes left from the current position of a seekable file object (its position is
+    kept), or None when ``f`` cannot tell: not seekable, closed, or no file at all. Used for
+    multipart file parts and for file bodies given as ``content=`` (``_content``)."""
     try:
         pos = f.tell()
         end = f.seek(0, os.SEEK_END)
@@ -123,7 +120,7 @@ class FileField:
                 self.start = fileobj.tell()
             except (AttributeError, OSError):
                 self.start = -1
-            self.size = _file_length(fileobj)
+            self.size = remaining_length(fileobj)
 
     def length(self) -> int | None:
         return None if self.size is None else len(self.head) + self.size

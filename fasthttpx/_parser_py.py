@@ -34,7 +34,13 @@ from __future__ import annotations
 
 import re
 
-from ._chunked_py import ChunkedDecoder, _argument_type_error, parse_field_line
+from ._chunked_py import (
+    _FIELD_VALUE,
+    _TCHAR,
+    ChunkedDecoder,
+    _argument_type_error,
+    parse_field_line,
+)
 from ._events import Data, EndOfMessage, Event, InformationalResponse, ResponseHead
 from ._exceptions import RemoteProtocolError
 
@@ -407,12 +413,11 @@ class ResponseParser:
 # each line is field-name ":" OWS [ field-value ] OWS CRLF, with the value starting and ending
 # with a non-whitespace character, exactly what `parse_field_line` accepts. Unambiguous
 # patterns (a value never starts with SP/HTAB; CR, LF are not value characters): linear time.
-_TCHARS = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _FIELD_BLOCK = re.compile(
-    rb"(?:" + _TCHARS + rb":[ \t]*(?:[^\x00-\x20\x7f][^\x00-\x08\x0a-\x1f\x7f]*)?\r\n)+"
+    rb"(?:" + _TCHAR + rb"+:[ \t]*(?:" + _FIELD_VALUE + rb")?\r\n)+"
 ).fullmatch
 _FIELD_PAIRS = re.compile(
-    rb"(" + _TCHARS + rb"):[ \t]*((?:[^\x00-\x20\x7f](?:[^\r]*[^ \t\r])?)?)[ \t]*\r\n"
+    rb"(" + _TCHAR + rb"+):[ \t]*((?:[^\x00-\x20\x7f](?:[^\r]*[^ \t\r])?)?)[ \t]*\r\n"
 ).findall
 
 # Bytes allowed in a reason phrase other than DEL: HTAB, SP, VCHAR, obs-text (RFC 9112 §4).

@@ -34,10 +34,9 @@ from __future__ import annotations
 import base64
 import ipaddress
 import os
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Container, Mapping
 
-from ._config import Proxy
+from ._config import Proxy, ProxyTypes
 from ._urls import URL
 
 __all__ = [
@@ -135,7 +134,7 @@ class Route:
             self.field_names = tuple(name.decode("latin-1").lower() for name, _ in fields)
             self.count = len(fields)
 
-    def fields_for(self, request_headers: Any) -> tuple[bytes, int]:
+    def fields_for(self, request_headers: Container[str]) -> tuple[bytes, int]:
         """The proxy header lines to add to a forwarded request (those the request does not
         set itself) and their number."""
         names = self.field_names
@@ -348,7 +347,7 @@ def _check_usable(proxy: Proxy) -> None:
 
 
 def build_router(
-    proxy: Any, trust_env: bool, environ: Mapping[str, str] | None = None
+    proxy: ProxyTypes | None, trust_env: bool, environ: Mapping[str, str] | None = None
 ) -> ProxyRouter | None:
     """The client's router: ``proxy`` (a URL string, ``URL`` or ``Proxy``) for everything;
     else the environment's proxies when ``trust_env``; None when no request uses a proxy."""

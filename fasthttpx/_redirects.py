@@ -22,16 +22,15 @@ from ._exceptions import (
     InvalidURL,
     RemoteProtocolError,
     StreamConsumed,
-    TooManyRedirects,
     UnsupportedProtocol,
 )
-from ._models import Headers, Request
+from ._models import Headers, Request, RequestBody
 from ._urls import URL
 
 if TYPE_CHECKING:
     from ._models import BaseResponse
 
-__all__ = ["build_redirect_request", "redirect_method", "check_redirect_count", "SUPPORTED_SCHEMES"]
+__all__ = ["build_redirect_request", "redirect_method", "SUPPORTED_SCHEMES"]
 
 #: Schemes a redirect may go to.
 SUPPORTED_SCHEMES = frozenset({"http", "https"})
@@ -100,7 +99,7 @@ def build_redirect_request(
     if "Cookie" in headers:
         del headers["Cookie"]
 
-    stream: Any
+    stream: RequestBody
     if method != request.method:
         # §15.4: the new request has no content, so drop what described it.
         for name in _BODY_HEADERS:
@@ -125,8 +124,3 @@ def build_redirect_request(
         extensions=request.extensions,
     )
 
-
-def check_redirect_count(history: list[Any], max_redirects: int, request: Request) -> None:
-    """Raise ``TooManyRedirects`` once ``history`` holds more than ``max_redirects``."""
-    if len(history) > max_redirects:
-        raise TooManyRedirects("Exceeded maximum allowed redirects.", request=request)

@@ -33,16 +33,24 @@ from __future__ import annotations
 import inspect
 import io
 import sys
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Iterator, MutableMapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    MutableMapping,
+)
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 from urllib.parse import unquote, unquote_to_bytes
 
 from ._async.connection_pool import AsyncConnectionPool
 from ._async.response import AsyncResponse
-from ._config import DEFAULT_LIMITS, Limits, create_ssl_context
+from ._config import DEFAULT_LIMITS, CertTypes, Limits, ProxyTypes, create_ssl_context
 from ._exceptions import ConnectError, ConnectTimeout
-from ._models import BaseResponse, Request
+from ._models import BaseResponse, Request, RequestBody
 from ._proxy import build_router
 from ._streams import AsyncMemoryBody
 from ._sync.connection_pool import ConnectionPool
@@ -98,7 +106,9 @@ class AsyncBaseTransport:
 class MockTransport(BaseTransport, AsyncBaseTransport):
     """Answers every request by calling ``handler(request)``; no network at all."""
 
-    def __init__(self, handler: Callable[[Request], Any]) -> None:
+    def __init__(
+        self, handler: Callable[[Request], BaseResponse | Awaitable[BaseResponse]]
+    ) -> None:
         self.handler = handler
 
     def handle_request(self, request: Request) -> Response:
@@ -116,7 +126,10 @@ class MockTransport(BaseTransport, AsyncBaseTransport):
         return _as(AsyncResponse, result, request)
 
 
-def _as(cls: type[Any], result: Any, request: Request) -> Any:
+_ResponseT = TypeVar("_ResponseT", Response, AsyncResponse)
+
+
+def _as(cls: type[_ResponseT], result: object, request: Request) -> _ResponseT:
     """The handler's response as the client's response class, bound to ``request``."""
     if not isinstance(result, BaseResponse):
         raise TypeError(f"the handler must return a response, not {type(result).__name__}")
@@ -145,7 +158,14 @@ class _LazySSLContext:
 
     __slots__ = ("_args", "_context")
 
-    def __init__(self, verify: Any, cert: Any, trust_env: bool, http1: bool, http2: bool):
+    def __init__(
+        self,
+        verify: ssl.SSLContext | str | bool,
+        cert: CertTypes | None,
+        trust_env: bool,
+        http1: bool,
+        http2: bool,
+    ) -> None:
         self._args = (verify, cert, trust_env, http1, http2)
         self._context: ssl.SSLContext | None = None
 
@@ -158,7 +178,7 @@ class _LazySSLContext:
         return self._context
 
 
-def _check_unsupported(uds: Any, socket_options: Any) -> None:
+def _check_unsupported(uds: str | None, socket_options: object) -> None:
     if uds is not None:
         raise NotImplementedError("uds= (Unix domain sockets) is not supported by fasthttpx")
     if socket_options is not None:
@@ -179,12 +199,12 @@ class HTTPTransport(ConnectionPool, BaseTransport):
     def __init__(
         self,
         verify: ssl.SSLContext | str | bool = True,
-        cert: Any = None,
+        cert: CertTypes | None = None,
         trust_env: bool = True,
         http1: bool = True,
         http2: bool = False,
         limits: Limits = DEFAULT_LIMITS,
-        proxy: Any = None,
+        proxy: ProxyTypes | None = None,
         uds: str | None = None,
         local_address: str | None = None,
         retries: int = 0,
@@ -232,12 +252,12 @@ class AsyncHTTPTransport(AsyncConnectionPool, AsyncBaseTransport):
     def __init__(
         self,
         verify: ssl.SSLContext | str | bool = True,
-        cert: Any = None,
+        cert: CertTypes | None = None,
         trust_env: bool = True,
         http1: bool = True,
         http2: bool = False,
         limits: Limits = DEFAULT_LIMITS,
-        proxy: Any = None,
+        proxy: ProxyTypes | None = None,
         uds: str | None = None,
         local_address: str | None = None,
         retries: int = 0,
@@ -293,7 +313,7 @@ def _create_event() -> AsyncEvent:
     return event
 
 
-async def _body_pieces(stream: Any) -> Any:
+async def _body_pieces(stream: RequestBody) -> AsyncGenerator[bytes, None]:
     """The request body as an async iterator of non-empty pieces, whatever its kind."""
     if isinstance(stream, bytes):
         if stream:
@@ -460,7 +480,7 @@ class WSGITransport(BaseTransport):
         raise_app_exceptions: bool = True,
         script_name: str = "",
         remote_addr: str = "127.0.0.1",
-        wsgi_errors: Any = None,
+        wsgi_errors: TextIO | None = None,
     ) -> None:
         self.app = app
         self.raise_app_exceptions = raise_app_exceptions

@@ -598,7 +598,10 @@ class URL:
         return False
 
 
-def _primitive(value: Any) -> str:
+def primitive_str(value: object) -> str:
+    """A form or query value as text, as HTTPX renders it: ``True`` → ``"true"``,
+    ``False`` → ``"false"``, ``None`` → ``""``, anything else ``str(value)``. Shared by
+    query strings (here), urlencoded bodies (``_content``) and multipart fields."""
     if value is True:
         return "true"
     if value is False:
@@ -633,10 +636,10 @@ class QueryParams(Mapping[str, str]):
         elif isinstance(value, Mapping):
             for k, v in value.items():
                 vs = v if isinstance(v, (list, tuple)) else [v]
-                d[str(k)] = [_primitive(x) for x in vs]
+                d[str(k)] = [primitive_str(x) for x in vs]
         elif isinstance(value, Sequence):
             for k, v in value:
-                d.setdefault(str(k), []).append(_primitive(v))
+                d.setdefault(str(k), []).append(primitive_str(v))
         else:
             raise TypeError(f"Invalid type for query params: {type(value).__name__}")
         self._dict = d
@@ -667,12 +670,12 @@ class QueryParams(Mapping[str, str]):
 
     def set(self, key: str, value: Any = None) -> QueryParams:
         q = self._copy()
-        q._dict[str(key)] = [_primitive(value)]
+        q._dict[str(key)] = [primitive_str(value)]
         return q
 
     def add(self, key: str, value: Any = None) -> QueryParams:
         q = self._copy()
-        q._dict[str(key)] = self.get_list(key) + [_primitive(value)]
+        q._dict[str(key)] = self.get_list(key) + [primitive_str(value)]
         return q
 
     def remove(self, key: str) -> QueryParams:

@@ -1,59 +1,61 @@
 """The connection pool: the default transport of ``AsyncClient``.
 
-Connections are kept per origin (scheme, host, port) within ``Limits``. The bookkeeping is
-``PoolState`` (sans-I/O); this shell connects, closes and waits. A request that went out on
-a reused connection that the server had already closed (normal: servers close idle
-keep-alive connections whenever they like) is sent again once on a new connection when its
-method is idempotent (RFC 9110 §9.2.2) and its body can be replayed; otherwise the caller
-gets a ``RemoteProtocolError`` saying so.
+Connections are kept per origin (scheme, host, port) within ``Limits``. Every decision (which
+connection a request gets, who waits, what is kept) is ``PoolState``'s (sans-I/O); this shell
+connects, closes, waits and locks. The pool lends a connection for one exchange and gets it
+back through a lease it owns: when the whole response arrived with its head, right as the
+connection returns it; else when the body (wrapped in ``AsyncLeasedBody``) ends or is closed.
+Connections never see the pool: they record whether they can be reused, and until when.
+
+A request that went out on a reused connection that the server had already closed (normal:
+servers close idle keep-alive connections whenever they like) is sent again once on a new
+connection when its method is idempotent (RFC 9110 §9.2.2) and its body can be replayed;
+otherwise the caller gets a ``RemoteProtocolError`` saying so.
 
 HTTP/2 (``http2=True``): after the TLS handshake, ALPN (RFC 7301) says which protocol the
 server picked; over cleartext ``http://``, HTTP/2 is used with prior knowledge (RFC 9113
 §3.3) only when HTTP/1.1 is switched off (``http1=False``). An HTTP/2 connection is shared:
 requests take streams on it up to the server's SETTINGS_MAX_CONCURRENT_STREAMS, then open
-another connection or wait, within ``Limits``. Clients without ``http2`` never enter that
-code: ``_checkout`` tests one boolean before its HTTP/1.1 path.
+another connection or wait, within ``Limits``.
 
 Proxies (``proxy=``, or the environment's; the rules are in ``_proxy.py``): a client without
 any never looks at them beyond one test per request. With a router, each origin's route is
 looked up once and cached (``route_cache_size`` origins, then the cache starts over), and it
 gives the pool key the request is sent under: ``http://`` requests share the connections to
 their forward proxy (keyed by the proxy), ``https://`` requests get tunnels through
-``CONNECT`` keyed by their own origin, so a tunnel is reused for its origin only.
-``_connect`` opens what the key calls for; a non-2xx answer to CONNECT is a ``ProxyError``.
+``CONNECT`` (``tunnel.py``) keyed by their own origin, so a tunnel is reused for its origin
+only.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Protocol, cast
 
 from .._config import Limits
-from .._events import InformationalResponse, ResponseHead
 from .._exceptions import (
     ConnectError,
     InvalidURL,
     PoolTimeout,
-    ProxyError,
     RemoteProtocolError,
     UnsupportedProtocol,
 )
 from .._http11_state import IDEMPOTENT_METHODS
-from .._implementation import ResponseParser
 from .._models import Request
-from .._pool_state import MultiplexState, Origin, PoolState
+from .._pool_state import Origin, PoolState
 from .._proxy import FORWARD_SCHEME, ProxyRouter, Route
-from ..concurrency.base import AsyncBackend, AsyncEvent, AsyncNetworkStream
+from ..concurrency.base import AsyncBackend, AsyncEvent
 from .http2 import AsyncHTTP2Connection
-from .http11 import READ_SIZE, AsyncHTTP11Connection, StaleConnection
-from .response import AsyncResponse
+from .http11 import AsyncHTTP11Connection, StaleConnection, Timeouts
+from .response import AsyncBodyStream, AsyncResponse, close_iterator
+from .tunnel import connect_proxy, open_tunnel
 
 if TYPE_CHECKING:
     import ssl
 
-__all__ = ["AsyncConnectionPool"]
+__all__ = ["AsyncConnectionPool", "AsyncLeasedBody"]
 
 logger = logging.getLogger("fasthttpx")
 
@@ -66,6 +68,8 @@ DEFAULT_PARSER_OPTIONS: dict[str, int] = {
 
 #: Origins whose route (direct or which proxy) a pool remembers before starting over.
 DEFAULT_ROUTE_CACHE_SIZE = 1024
+
+Connection = AsyncHTTP11Connection | AsyncHTTP2Connection
 
 
 class AsyncConnectionPool:
@@ -87,11 +91,12 @@ class AsyncConnectionPool:
         route_cache_size: int = DEFAULT_ROUTE_CACHE_SIZE,
     ) -> None:
         self._backend = backend
-        self.keepalive_expiry = limits.keepalive_expiry if limits.keepalive_expiry is not None \
-            else float("inf")
-        self._state: PoolState[AsyncHTTP11Connection, AsyncEvent] = PoolState(
-            limits.max_connections, limits.max_keepalive_connections
-        )
+        #: Seconds an idle connection stays reusable, handed to each connection.
+        self._keepalive_expiry = limits.keepalive_expiry \
+            if limits.keepalive_expiry is not None else float("inf")
+        self._state: PoolState[AsyncHTTP11Connection, AsyncHTTP2Connection, AsyncEvent] = \
+            PoolState(limits.max_connections, limits.max_keepalive_connections,
+                      backend.create_event, http2=http2, http1=http1)
         self._lock = backend.create_lock()
         #: On one event loop the per-request sections need no lock (``AsyncBackend``).
         self._lock_free: bool = getattr(backend, "single_threaded", False)
@@ -108,14 +113,10 @@ class AsyncConnectionPool:
             parser_options = {**DEFAULT_PARSER_OPTIONS, **parser_options}
         self._parser_options = parser_options if parser_options != DEFAULT_PARSER_OPTIONS \
             else None
-        self._active: set[AsyncHTTP11Connection] = set()
         self._closed = False
         self.connections_opened = 0  # attempts, for tests and statistics
-        #: Shared HTTP/2 connections; ``http2_options`` overrides ``HTTP2State``'s limits.
-        self._mux: MultiplexState[AsyncHTTP2Connection, AsyncEvent] = MultiplexState()
+        #: ``http2_options`` overrides ``HTTP2State``'s limits.
         self._http2_options = http2_options
-        #: Origins whose server picked HTTP/1.1 by ALPN: no need to wait for a shared one.
-        self._http1_origins: set[Origin] = set()
         #: Proxies: None (the common case) or the router; routes cached per origin as the
         #: pool key to use, and the forward routes by their pool key (one per proxy).
         self._proxies = proxy
@@ -145,27 +146,25 @@ class AsyncConnectionPool:
             )
         if not origin[1]:
             raise InvalidURL(f"request URL {str(url)!r} has no host")
-        timeouts = request.extensions.get("timeout") or _NO_TIMEOUTS
+        timeouts: Timeouts = request.extensions.get("timeout") or _NO_TIMEOUTS
         if self._proxies:
             origin = self._route_keys.get(origin) or self._route(origin)
+        state = self._state
         retried = False
         while True:
             # The common checkout first, without a coroutine: the warmest idle HTTP/1.1
             # connection when it is usable as it stands; else the whole way (``_checkout``).
-            idle = None
+            conn: Connection | None = None
             if not retried and not self._http2:
                 if self._lock_free:
-                    idle = self._state.take_usable_idle(origin, time.monotonic())
+                    conn = state.take_usable_idle(origin, time.monotonic())
                 else:
                     with self._lock:
-                        idle = self._state.take_usable_idle(origin, time.monotonic())
-            if idle is not None:
-                self._active.add(idle)
-                conn: AsyncHTTP11Connection | AsyncHTTP2Connection = idle
-            else:
+                        conn = state.take_usable_idle(origin, time.monotonic())
+            if conn is None:
                 conn = await self._checkout(origin, timeouts, fresh=retried)
             try:
-                return await conn.handle_async_request(request, timeouts)
+                response = await conn.handle_async_request(request, timeouts)
             except StaleConnection as exc:
                 await self._discard(conn)
                 reason = self._why_not_retry(request) if not retried else "it was retried once"
@@ -182,6 +181,23 @@ class AsyncConnectionPool:
             except BaseException:
                 await self._discard(conn)
                 raise
+            if type(conn) is AsyncHTTP11Connection and not conn.in_exchange:
+                # The whole response came with its head: the connection is back at once
+                # (no await before the bookkeeping, so a cancellation cannot lose it).
+                if self._lock_free:
+                    kept = state.checkin(conn)
+                else:
+                    with self._lock:
+                        kept = state.checkin(conn)
+                if not kept:
+                    await conn.aclose()
+            else:
+                self._lease(response, conn)
+            return response
+
+    def _lease(self, response: AsyncResponse, conn: Connection) -> None:
+        """The response's body is still arriving: the connection comes back when it ends."""
+        response.wrap_body(lambda body: AsyncLeasedBody(body, self, conn))
 
     def _route(self, origin: Origin) -> Origin:
         """The pool key of ``origin``'s connections (itself, unless a forward proxy carries
@@ -206,122 +222,34 @@ class AsyncConnectionPool:
             return "its body was a stream that cannot be replayed"
         return None
 
-    async def _checkout(
-        self, origin: Origin, timeouts: dict[str, Any], fresh: bool = False
-    ) -> AsyncHTTP11Connection | AsyncHTTP2Connection:
-        """An idle connection to ``origin``, or a new one, waiting up to the pool timeout.
-        ``fresh`` (a retry after a stale connection): never an idle one, which could be stale
-        in the same way."""
-        if self._http2:
-            return await self._checkout_shared(origin, timeouts, fresh)
+    async def _checkout(self, origin: Origin, timeouts: Timeouts, fresh: bool) -> Connection:
+        """Do what ``PoolState.checkout`` decides until it yields a connection: close what it
+        drops, open a new connection, or wait (up to the pool timeout) and ask again.
+        ``fresh`` (a retry after a stale connection): never an idle connection."""
         state = self._state
         pool_timeout = timeouts.get("pool")
         deadline = None if pool_timeout is None else time.monotonic() + pool_timeout
         while True:
-            discard: list[AsyncHTTP11Connection] = []
-            waiter: AsyncEvent | None = None
             with self._lock:  # nothing awaits inside: a plain critical section
-                conn = None if fresh else state.take_idle(origin, time.monotonic(), discard)
-                if conn is None:
-                    if state.reserve_new(time.monotonic(), discard):
-                        pass
+                action = state.checkout(origin, time.monotonic(), fresh)
+            conn, waiter = action.conn, action.waiter
+            if action.close:
+                try:
+                    await _close_all(action.close)
+                except BaseException:
+                    if conn is not None:
+                        await self._discard(conn)
+                    elif waiter is not None:
+                        with self._lock:
+                            state.drop_waiter(origin, waiter)
                     else:
-                        waiter = self._backend.create_event()
-                        state.waiters.append(waiter)
-            if conn is not None:
-                self._active.add(conn)  # before any await: a cancellation must not lose it
-            try:
-                if discard:
-                    await _close_all(discard)
-            except BaseException:
-                if conn is not None:
-                    await self._discard(conn)
-                elif waiter is None:
-                    self._forget()
-                raise
+                        with self._lock:
+                            state.connect_failed(origin, action.opening)
+                    raise
             if conn is not None:
                 return conn
             if waiter is None:
-                try:
-                    new = await self._connect(origin, timeouts)
-                except BaseException:
-                    self._forget()
-                    raise
-                self._active.add(new)  # type: ignore[arg-type]  # HTTP/1.1 without http2
-                return new
-            remaining = None if deadline is None else deadline - time.monotonic()
-            woken = False
-            try:
-                woken = remaining is None or remaining > 0
-                woken = woken and await waiter.wait(remaining)
-            finally:
-                if not woken:
-                    self._drop_waiter(waiter)
-            if not woken:
-                raise PoolTimeout(
-                    f"no connection became available within {pool_timeout} s "
-                    f"(max_connections={state.max_connections})"
-                )
-
-    async def _checkout_shared(
-        self, origin: Origin, timeouts: dict[str, Any], fresh: bool = False
-    ) -> AsyncHTTP11Connection | AsyncHTTP2Connection:
-        """``_checkout`` when HTTP/2 is enabled: a stream on a shared connection first; while
-        a connection that may become shared is being opened, wait to see what it becomes.
-        ``fresh`` as in ``_checkout``: no idle HTTP/1.1 connection (a failed shared one
-        takes no new streams anyway)."""
-        state = self._state
-        mux = self._mux
-        pool_timeout = timeouts.get("pool")
-        deadline = None if pool_timeout is None else time.monotonic() + pool_timeout
-        may_share = (origin[0] == "https" or not self._http1) \
-            and origin not in self._http1_origins
-        while True:
-            discard: list[Any] = []
-            waiter: AsyncEvent | None = None
-            conn: AsyncHTTP11Connection | AsyncHTTP2Connection | None = None
-            opening = False
-            with self._lock:  # nothing awaits inside
-                now = time.monotonic()
-                conn = mux.take_stream(origin, now, discard)
-                for _ in discard:
-                    state.forget()
-                if conn is None:
-                    opening_waiters = mux.opening.get(origin)
-                    if opening_waiters is not None:
-                        waiter = self._backend.create_event()
-                        opening_waiters.append(waiter)
-                    else:
-                        conn = None if fresh else state.take_idle(origin, now, discard)
-                        if conn is None:
-                            if state.reserve_new(now, discard):
-                                if may_share:
-                                    mux.opening[origin] = []
-                                    opening = True
-                            else:
-                                waiter = self._backend.create_event()
-                                state.waiters.append(waiter)
-                        else:
-                            self._active.add(conn)
-            try:
-                if discard:
-                    await _close_all(discard)
-            except BaseException:
-                if conn is not None:
-                    await self._discard(conn)
-                elif waiter is None:
-                    self._opened(origin, opening, None)
-                raise
-            if conn is not None:
-                return conn
-            if waiter is None:
-                try:
-                    conn = await self._connect(origin, timeouts)
-                except BaseException:
-                    self._opened(origin, opening, None)
-                    raise
-                self._opened(origin, opening, conn)
-                return conn
+                return await self._open(origin, timeouts, action.opening)
             remaining = None if deadline is None else deadline - time.monotonic()
             woken = False
             try:
@@ -330,59 +258,31 @@ class AsyncConnectionPool:
             finally:
                 if not woken:
                     with self._lock:
-                        waiting = mux.opening.get(origin)
-                        if waiting is not None and waiter in waiting:
-                            waiting.remove(waiter)
-                    self._drop_waiter(waiter)
+                        state.drop_waiter(origin, waiter)
             if not woken:
                 raise PoolTimeout(
                     f"no connection became available within {pool_timeout} s "
                     f"(max_connections={state.max_connections})"
                 )
 
-    def _opened(
-        self, origin: Origin, opening: bool,
-        conn: AsyncHTTP11Connection | AsyncHTTP2Connection | None,
-    ) -> None:
-        """A connection attempt ended (``conn`` None: it failed): count it, and wake the
-        requests that waited to see whether it would be shared."""
+    async def _open(self, origin: Origin, timeouts: Timeouts, opening: bool) -> Connection:
+        """Open the connection ``checkout`` counted, and report how it went."""
+        state = self._state
+        try:
+            conn = await self._connect(origin, timeouts)
+        except BaseException:
+            with self._lock:
+                state.connect_failed(origin, opening)
+            raise
         with self._lock:
-            if conn is None:
-                self._state.forget()
-                self._wake_one()
-            elif type(conn) is AsyncHTTP2Connection:
-                self._mux.add(conn)
+            if type(conn) is AsyncHTTP2Connection:
+                state.connected_shared(origin, conn, opening)
             else:
-                self._active.add(conn)  # type: ignore[arg-type]
-            if opening:
-                for event in self._mux.opening.pop(origin, ()):
-                    event.set()
+                assert type(conn) is AsyncHTTP11Connection
+                state.connected(origin, conn, opening)
+        return conn
 
-    def release_stream(self, conn: AsyncHTTP2Connection) -> bool:
-        """One stream of a shared connection is over. Returns True if the caller must close
-        the connection (it takes no new streams and has none left). Never awaits."""
-        with self._lock:
-            close = self._mux.release(conn, time.monotonic(), self.keepalive_expiry)
-            if close:
-                self._state.forget()
-            self._wake_one()
-        return close
-
-    def _drop_waiter(self, waiter: AsyncEvent) -> None:
-        with self._lock:
-            try:
-                self._state.waiters.remove(waiter)
-            except ValueError:
-                # Already woken: pass the wake-up on so that no capacity goes unnoticed.
-                self._wake_one()
-
-    def _wake_one(self) -> None:
-        if self._state.waiters:
-            self._state.waiters.popleft().set()
-
-    async def _connect(
-        self, origin: Origin, timeouts: dict[str, Any]
-    ) -> AsyncHTTP11Connection | AsyncHTTP2Connection:
+    async def _connect(self, origin: Origin, timeouts: Timeouts) -> Connection:
         """A new connection for the pool key ``origin``: direct, through a tunnel, or to a
         forward proxy (then always HTTP/1.1: the proxy is the peer)."""
         self.connections_opened += 1
@@ -390,9 +290,11 @@ class AsyncConnectionPool:
         if self._proxies:
             if origin[0] == FORWARD_SCHEME:
                 forward = self._forward_routes[origin]
-                stream = await self._connect_proxy(forward, timeouts)
+                stream = await connect_proxy(
+                    self._backend, forward, timeouts, self._local_address
+                )
                 return AsyncHTTP11Connection(
-                    stream, origin, self, self._parser_options, forward
+                    stream, origin, self._parser_options, self._keepalive_expiry, forward
                 )
             if origin[0] == "https":
                 route = self._proxies.route(origin)
@@ -404,7 +306,10 @@ class AsyncConnectionPool:
         host_str = host.decode("ascii")
         if route is not None:
             assert ssl_context is not None  # only https:// origins are tunnelled
-            stream = await self._open_tunnel(route, ssl_context, host_str, timeouts)
+            stream = await open_tunnel(
+                self._backend, route, ssl_context, host_str, timeouts, self._local_address,
+                self._parser_options,
+            )
         else:
             stream = await self._backend.connect_tcp(
                 host_str,
@@ -421,7 +326,7 @@ class AsyncConnectionPool:
                 use_http2 = not self._http1  # prior knowledge, RFC 9113 §3.3
             if use_http2:
                 conn = AsyncHTTP2Connection(
-                    stream, origin, self, self._backend, self._http2_options
+                    stream, origin, self._backend, self._keepalive_expiry, self._http2_options
                 )
                 try:
                     await conn.start(timeouts.get("write"))
@@ -436,115 +341,48 @@ class AsyncConnectionPool:
                     "disabled (http1=False)"
                 )
             if ssl_context is not None:
-                self._http1_origins.add(origin)
-        return AsyncHTTP11Connection(stream, origin, self, self._parser_options)
+                with self._lock:
+                    self._state.server_chose_http1(origin)
+        return AsyncHTTP11Connection(
+            stream, origin, self._parser_options, self._keepalive_expiry
+        )
 
-    async def _connect_proxy(self, route: Route, timeouts: dict[str, Any]) -> AsyncNetworkStream:
-        """TCP to the proxy; a failure names the proxy."""
-        try:
-            return await self._backend.connect_tcp(
-                route.proxy_host,
-                route.proxy_port,
-                timeout=timeouts.get("connect"),
-                local_address=self._local_address,
-            )
-        except ConnectError as exc:
-            raise ConnectError(f"cannot connect to the proxy {route.proxy.url}: {exc}") from exc
-
-    async def _open_tunnel(
-        self, route: Route, ssl_context: ssl.SSLContext, host: str, timeouts: dict[str, Any]
-    ) -> AsyncNetworkStream:
-        """CONNECT through the proxy (RFC 9110 §9.3.6), then TLS with the target inside the
-        tunnel. A 2xx answer to CONNECT has no body (RFC 9112 §6.3); anything else is a
-        ``ProxyError`` and the connection is closed."""
-        stream = await self._connect_proxy(route, timeouts)
-        try:
-            await stream.write(route.connect_head, timeouts.get("write"))
-            options = self._parser_options
-            parser = ResponseParser(b"CONNECT", **options) if options \
-                else ResponseParser(b"CONNECT")
-            head: ResponseHead | None = None
-            while head is None:
-                data = await stream.read(READ_SIZE, timeouts.get("read"))
-                for event in parser.feed(data) if data else parser.feed_eof():
-                    if type(event) is ResponseHead:
-                        head = event
-                    elif type(event) is InformationalResponse:
-                        continue
-            authority = route.connect_head.split(b" ", 2)[1].decode("ascii")
-            if not 200 <= head.status_code < 300:
-                reason = head.reason.decode("latin-1")
-                raise ProxyError(
-                    f"the proxy {route.proxy.url} refused to open a tunnel to {authority}: "
-                    f"{head.status_code} {reason}".rstrip()
-                )
-            if parser.unused_data:
-                raise ProxyError(
-                    f"the proxy {route.proxy.url} sent bytes after its answer to CONNECT "
-                    f"{authority}, before the TLS handshake"
-                )
-            return await stream.start_tls(
-                ssl_context, server_hostname=host, timeout=timeouts.get("connect")
-            )
-        except BaseException:
-            await stream.aclose()
-            raise
-
-    def checkin(self, conn: AsyncHTTP11Connection, reusable: bool) -> bool:
-        """A connection's exchange is over: keep it idle if ``reusable`` and the limits
-        allow. Returns True if the caller must close it. Never awaits."""
-        try:
-            self._active.remove(conn)
-        except KeyError:  # the pool was closed meanwhile: it no longer counts
-            return True
-        if self._lock_free:
-            return not self._keep(conn, reusable)
-        with self._lock:
-            return not self._keep(conn, reusable)
-
-    def _keep(self, conn: AsyncHTTP11Connection, reusable: bool) -> bool:
-        """``checkin``'s bookkeeping, under the pool lock where one is needed."""
-        if reusable and not conn.closed and not self._closed:
-            keep = self._state.put_idle(conn)
-        else:
-            self._state.forget()
-            keep = False
-        if self._state.waiters:
-            self._wake_one()
-        return keep
-
-    async def _discard(self, conn: AsyncHTTP11Connection | AsyncHTTP2Connection) -> None:
-        """Close a checked-out connection after a failure; its slot is freed once. The
-        bookkeeping comes first: closing may be interrupted (a trio cancellation raises at
-        the checkpoint after the socket is closed)."""
+    def _give_back(self, conn: Connection) -> bool:
+        """The lease on ``conn`` is over (its response body ended or was given up). Returns
+        whether the pool keeps it; if not, the caller closes it. Never awaits."""
+        state = self._state
         if type(conn) is AsyncHTTP2Connection:
-            return  # a failed stream is not a failed connection: the stream released itself
-        if conn in self._active:
-            self._active.discard(conn)
-            self._forget()
-        await conn.aclose()
-
-    def _forget(self) -> None:
+            with self._lock:
+                return state.release_stream(conn)
+        assert type(conn) is AsyncHTTP11Connection
+        if self._lock_free:
+            return state.checkin(conn)
         with self._lock:
-            self._state.forget()
-            self._wake_one()
+            return state.checkin(conn)
+
+    def _close_later(self, conn: Connection) -> None:
+        with self._lock:
+            self._state.close_later(conn)
+
+    async def _discard(self, conn: Connection) -> None:
+        """A request on ``conn`` failed. An HTTP/1.1 connection is closed, its slot freed
+        first (closing may be interrupted: a trio cancellation raises at the checkpoint
+        after the socket is closed); a shared one only loses the stream."""
+        if type(conn) is AsyncHTTP2Connection:
+            if not self._give_back(conn):
+                await conn.aclose()
+            return
+        assert type(conn) is AsyncHTTP11Connection
+        with self._lock:
+            self._state.discard(conn)
+        await conn.aclose()
 
     async def aclose(self) -> None:
         """Close every connection, idle or in use."""
         self._closed = True
         with self._lock:
-            idle = self._state.take_all_idle()
-            active = list(self._active)
-            self._active.clear()
-            self._state.total -= len(active)
-            shared = self._mux.take_all()
-            self._state.total -= len(shared)
-            while self._state.waiters:
-                self._wake_one()
-            for waiting in self._mux.opening.values():
-                for event in waiting:
-                    event.set()
-        await _close_all([*idle, *active, *shared])
+            conns = self._state.close_all()
+        await _close_all(conns)
 
     async def __aenter__(self) -> AsyncConnectionPool:
         return self
@@ -553,7 +391,76 @@ class AsyncConnectionPool:
         await self.aclose()
 
 
-async def _close_all(conns: list[Any]) -> None:
+class _ConnectionBody(AsyncBodyStream, Protocol):
+    """The body of a response as a connection hands it out: ``done`` turns true when the
+    exchange is over (ended, failed or given up)."""
+
+    done: bool
+
+
+class AsyncLeasedBody:
+    """The pool's lease on the connection under a response whose body is still arriving.
+
+    Reading and iterating pass through to the connection's body; when that body is done
+    (read to its end, failed, or closed unread) the connection goes back to the pool, which
+    keeps it or closes it. When the body ends while pieces remain to be handed on, the
+    connection goes back first, so that a caller who stops after the last piece has not
+    kept it out of the pool."""
+
+    __slots__ = ("_body", "_pool", "_conn", "_returned")
+
+    def __init__(self, body: AsyncBodyStream, pool: AsyncConnectionPool, conn: Connection):
+        self._body = cast(_ConnectionBody, body)  # the body of one of the pool's connections
+        self._pool = pool
+        self._conn = conn
+        self._returned = False
+
+    def take_complete(self) -> bytes | None:
+        data = self._body.take_complete()
+        if data is not None and not self._returned:
+            self._returned = True
+            pool = self._pool
+            if not pool._give_back(self._conn):
+                pool._close_later(self._conn)  # rare (a GOAWAY raced us): cannot await here
+        return data
+
+    async def read_all(self) -> bytes:
+        try:
+            return await self._body.read_all()
+        finally:
+            await self._end()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        body = self._body
+        pieces = body.__aiter__()
+        try:
+            async for piece in pieces:
+                if body.done and not self._returned:
+                    await self._end()
+                yield piece
+        finally:
+            await close_iterator(pieces)
+            await self._end()
+
+    async def aclose(self) -> None:
+        await self._end()
+
+    async def _end(self) -> None:
+        """Hand the connection back: a body not done is given up first; the bookkeeping
+        happens even if that is interrupted, and before the connection is closed."""
+        if self._returned:
+            return
+        self._returned = True
+        try:
+            if not self._body.done:
+                await self._body.aclose()
+        finally:
+            conn = self._conn
+            if not self._pool._give_back(conn):
+                await conn.aclose()
+
+
+async def _close_all(conns: list[Connection]) -> None:
     """Close every one even if closing one raises (or is cancelled); re-raise the first."""
     error: BaseException | None = None
     for conn in conns:
@@ -565,4 +472,4 @@ async def _close_all(conns: list[Any]) -> None:
         raise error
 
 
-_NO_TIMEOUTS: dict[str, Any] = {"connect": None, "read": None, "write": None, "pool": None}
+_NO_TIMEOUTS: Timeouts = {"connect": None, "read": None, "write": None, "pool": None}

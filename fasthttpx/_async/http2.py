@@ -14,24 +14,26 @@ waits. Several requests (tasks, or threads in the generated sync twin) share the
   already writing, in which case that writer picks them up before it stops (a single writer
   at a time, as asyncio's drain and trio's ``send_all`` require).
 * The backend lock guards only sections that never await; h2 is only touched inside it.
+
+The connection never sees its pool: it records when it goes idle (``expires_at``) and says
+whether it takes new streams; the pool counts the streams it hands out and is told by the
+response body's lease when one is over.
 """
 
 from __future__ import annotations
 
 import time
+from collections import abc
 from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, Any
+from typing import cast
 
 from .._exceptions import ReadError, ReadTimeout, TransportError, WriteError
 from .._http2_state import H2Stream, HTTP2State, renew
-from .._models import Headers, Request
+from .._models import Headers, Request, RequestBody
 from .._status_codes import codes
 from ..concurrency.base import AsyncBackend, AsyncEvent, AsyncNetworkStream
-from .http11 import StaleConnection
+from .http11 import StaleConnection, Timeouts
 from .response import AsyncResponse
-
-if TYPE_CHECKING:
-    from .connection_pool import AsyncConnectionPool
 
 __all__ = ["AsyncHTTP2Connection", "AsyncHTTP2Body"]
 
@@ -40,7 +42,10 @@ READ_SIZE = 256 * 1024
 
 
 class AsyncHTTP2Connection:
-    """An HTTP/2 connection owned by the pool; many exchanges at once, one stream each."""
+    """An HTTP/2 connection; many exchanges at once, one stream each.
+
+    ``keepalive_expiry``: seconds the connection stays reusable once no exchange runs on it
+    (``expires_at``, monotonic seconds; infinite while one runs)."""
 
     http_version = "HTTP/2"
 
@@ -48,13 +53,13 @@ class AsyncHTTP2Connection:
         self,
         stream: AsyncNetworkStream,
         origin: tuple[str, bytes, int],
-        pool: AsyncConnectionPool,
         backend: AsyncBackend,
+        keepalive_expiry: float,
         options: dict[str, int] | None = None,
     ) -> None:
         self._stream = stream
         self.origin = origin
-        self._pool = pool
+        self._keepalive_expiry = keepalive_expiry
         self._backend = backend
         self._lock = backend.create_lock()
         self._state = HTTP2State(**(options or {}))
@@ -62,19 +67,18 @@ class AsyncHTTP2Connection:
         self._reading = False
         self._writing = False
         self._waiters: dict[object, AsyncEvent] = {}
-        #: Streams handed out by the pool and not yet released (pool bookkeeping).
-        self.reserved = 0
+        self._running = 0  # exchanges begun and not yet ended
         self.expires_at = float("inf")
         self.exchanges = 0
         self.closed = False
 
-    # -- pool interface ----------------------------------------------------------------------
+    # -- state, as a pool sees it ------------------------------------------------------------
 
-    def has_capacity(self) -> bool:
-        """May the pool hand out one more stream on this connection?"""
-        state = self._state
-        return not self.closed and self.reserved < state.max_streams \
-            and state.accepts_new_streams()
+    @property
+    def max_streams(self) -> int:
+        """How many streams may run at once (the peer's SETTINGS_MAX_CONCURRENT_STREAMS,
+        within our own limit)."""
+        return self._state.max_streams
 
     def accepts_new_streams(self) -> bool:
         return not self.closed and self._state.accepts_new_streams()
@@ -98,21 +102,22 @@ class AsyncHTTP2Connection:
 
     # -- one exchange --------------------------------------------------------------------------
 
-    async def handle_async_request(
-        self, request: Request, timeouts: dict[str, Any]
-    ) -> AsyncResponse:
-        """Send ``request`` on a new stream; return once the response head arrived."""
+    async def handle_async_request(self, request: Request, timeouts: Timeouts) -> AsyncResponse:
+        """Send ``request`` on a new stream; return once the response head arrived. The
+        exchange ends with the response body (``AsyncHTTP2Body``), or with the exception
+        raised here."""
         started = time.perf_counter()
+        self._running += 1
+        self.expires_at = float("inf")
         # Alone on a connection that served before: if the server closed it while idle (or
         # said GOAWAY before seeing our stream), the pool may retry on a new one.
-        reused = self.exchanges > 0 and self.reserved == 1
+        reused = self.exchanges > 0 and self._running == 1
         self.exchanges += 1
         body = request.stream
         try:
             stream = await self._open_stream(request, body == b"", timeouts)
         except BaseException:
-            if self._release():
-                await self.aclose()
+            self._exchange_ended()
             raise
         try:
             if body != b"":
@@ -143,7 +148,7 @@ class AsyncHTTP2Connection:
         )
 
     async def _open_stream(
-        self, request: Request, end_stream: bool, timeouts: dict[str, Any]
+        self, request: Request, end_stream: bool, timeouts: Timeouts
     ) -> H2Stream:
         state = self._state
         url = request.url
@@ -166,24 +171,25 @@ class AsyncHTTP2Connection:
         await self._flush(timeouts["write"])
         return stream
 
-    async def _send_body(self, stream: H2Stream, body: Any, timeouts: dict[str, Any]) -> None:
+    async def _send_body(
+        self, stream: H2Stream, body: RequestBody, timeouts: Timeouts
+    ) -> None:
         """Send the request body as the flow-control windows allow (RFC 9113 §6.9)."""
+        pieces = body  # not narrowed below: the casts say which kind each branch has
         if isinstance(body, bytes):
             await self._send_piece(stream, body, timeouts)
         elif hasattr(body, "__aiter__"):
-            async for piece in body:
+            async for piece in cast("abc.AsyncIterable[bytes]", pieces):
                 await self._send_piece(stream, piece, timeouts)
         else:
-            for piece in body:
+            for piece in cast("abc.Iterable[bytes]", pieces):
                 await self._send_piece(stream, piece, timeouts)
         with self._lock:
             if stream.error is None and not self._state.request_done_sending(stream):
                 self._state.end_stream(stream)
         await self._flush(timeouts["write"])
 
-    async def _send_piece(
-        self, stream: H2Stream, piece: bytes, timeouts: dict[str, Any]
-    ) -> None:
+    async def _send_piece(self, stream: H2Stream, piece: bytes, timeouts: Timeouts) -> None:
         state = self._state
         view = memoryview(piece)
         offset = 0
@@ -208,23 +214,26 @@ class AsyncHTTP2Connection:
 
     async def _end_stream(self, stream: H2Stream) -> None:
         """The caller is done with ``stream`` (complete or abandoned): forget it, reset it if
-        still open, give its pool slot back."""
+        still open; the exchange is over."""
         with self._lock:
             self._state.close_stream(stream)
-        if self._release():
-            await self.aclose()
-        elif not self.closed:
+        self._exchange_ended()
+        if not self.closed:
             try:
                 await self._flush(None)  # a RST_STREAM or WINDOW_UPDATE may be waiting
             except TransportError:
                 pass
 
-    def _release(self) -> bool:
-        return self._pool.release_stream(self)
+    def _exchange_ended(self) -> None:
+        self._running -= 1
+        if self._running == 0:
+            self.expires_at = time.monotonic() + self._keepalive_expiry
 
     # -- reading and writing -----------------------------------------------------------------
 
-    async def _wait(self, key: object, ready: Callable[[], Any], timeout: float | None) -> None:
+    async def _wait(
+        self, key: object, ready: Callable[[], object], timeout: float | None
+    ) -> None:
         """Return once ``ready()`` is true, reading as the reader or waiting for the one."""
         lock = self._lock
         while True:
@@ -344,9 +353,10 @@ class AsyncHTTP2Connection:
 
 
 class AsyncHTTP2Body:
-    """The body of one HTTP/2 response, acknowledged to the server as the caller reads it."""
+    """The body of one HTTP/2 response, acknowledged to the server as the caller reads it.
+    ``done`` turns true when its exchange is over (read to the end, failed or given up)."""
 
-    __slots__ = ("_conn", "_stream", "_timeout", "_request", "_released")
+    __slots__ = ("_conn", "_stream", "_timeout", "_request", "done")
 
     def __init__(
         self, conn: AsyncHTTP2Connection, stream: H2Stream, timeout: float | None,
@@ -356,7 +366,7 @@ class AsyncHTTP2Body:
         self._stream = stream
         self._timeout = timeout
         self._request = request
-        self._released = False
+        self.done = False
 
     async def _next_pieces(self) -> list[bytes] | None:
         """The pieces received since the last call (waiting for some if there are none);
@@ -391,25 +401,24 @@ class AsyncHTTP2Body:
                 raise
 
     async def _finish(self) -> None:
-        if not self._released:
-            self._released = True
+        if not self.done:
+            self.done = True
             await self._conn._end_stream(self._stream)
 
     def take_complete(self) -> bytes | None:
-        """The whole body if it has already arrived and the stream can be released without
-        awaiting (the connection stays open), else None: ``read()`` then skips two awaits.
-        A WINDOW_UPDATE this queues leaves with the connection's next write."""
+        """The whole body if it has already arrived and the stream can end without awaiting
+        (the connection stays open), else None: ``read()`` then skips two awaits. A
+        WINDOW_UPDATE this queues leaves with the connection's next write."""
         stream = self._stream
         conn = self._conn
-        if self._released or not stream.ended or stream.error is not None \
+        if self.done or not stream.ended or stream.error is not None \
                 or not conn.accepts_new_streams():
             return None
-        self._released = True
+        self.done = True
         with conn._lock:
             pieces = conn._state.take_pieces(stream)
             conn._state.close_stream(stream)
-        if conn._release():  # lost a race with a GOAWAY (threads): close without awaiting
-            conn.closed = True
+        conn._exchange_ended()
         return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     async def read_all(self) -> bytes:

@@ -2,29 +2,36 @@
 """``Client``: configuration, request building, auth, redirects, cookies, hooks.
 
 The client owns a transport (by default the connection pool) and turns user calls into
-``Request`` objects; the transport does the HTTP. The common case (no auth, no cookies, no
-redirects to follow, no hooks) goes straight from ``build_request`` to the transport.
+``Request`` objects; the transport does the HTTP. Every call goes the same way: the verb
+helpers call ``request()``, which calls ``build_request()`` and then ``send()`` (so mocks,
+subclasses and tracers see every request). ``build_request()`` takes a body-less request for a
+URL string from the client's prepared requests (``_prepared.py``: the one per-client cache);
+``send()`` alone decides between the transport straight away and the auth/redirect/hook path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Callable, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
-from .._auth import Auth, build_auth
+from .._auth import Auth, AuthTypes, build_auth
 from .._config import (
     DEFAULT_LIMITS,
     DEFAULT_MAX_REDIRECTS,
     DEFAULT_TIMEOUT,
+    UNSET,
     Limits,
     Timeout,
+    TimeoutTypes,
+    UnsetType,
     create_ssl_context,
 )
 from .._cookies import Cookies
 from .._decoders import accept_encoding_value
 from .._exceptions import TooManyRedirects
 from .._models import Headers, Request
+from .._prepared import PreparedRequests, prepare
 from .._proxy import build_router
 from .._redirects import build_redirect_request
 from .._urls import URL, QueryParams
@@ -38,16 +45,14 @@ from .response import Response
 __all__ = ["Client"]
 
 USER_AGENT = f"python-fasthttpx/{__version__}"
-_URL_CACHE_SIZE = 256  # parsed URL strings kept per client (URLs are immutable)
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "post", "put", "patch"})  # get Content-Length
 
 
-class _Unset:
-    def __repr__(self) -> str:
-        return "UNSET"
+class TransportType(Protocol):
+    """What the client needs of a transport (``AsyncBaseTransport``, the pool, a mock)."""
 
+    def handle_request(self, request: Request) -> Response: ...
 
-UNSET: Any = _Unset()
+    def close(self) -> None: ...
 
 
 class Client:
@@ -68,7 +73,7 @@ class Client:
     def __init__(
         self,
         *,
-        auth: Any = None,
+        auth: AuthTypes = None,
         params: Any = None,
         headers: Any = None,
         cookies: Any = None,
@@ -77,14 +82,14 @@ class Client:
         http1: bool = True,
         http2: bool = False,
         proxy: Any = None,
-        timeout: Any = DEFAULT_TIMEOUT,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         limits: Limits = DEFAULT_LIMITS,
         max_redirects: int = DEFAULT_MAX_REDIRECTS,
         follow_redirects: bool = False,
         base_url: Any = "",
         event_hooks: Mapping[str, list[Callable[..., Any]]] | None = None,
         trust_env: bool = True,
-        transport: Any = None,
+        transport: TransportType | None = None,
         default_encoding: str = "utf-8",
         retries: bool = True,
         http1_parser_limits: dict[str, int] | None = None,
@@ -94,32 +99,18 @@ class Client:
             raise ValueError("proxy= has no effect with transport=: configure the transport")
         # Read once, here: requests never look at the environment.
         proxy_router = build_router(proxy, trust_env) if transport is None else None
+        #: The one per-client cache: every setter below invalidates it.
+        self._prepared = PreparedRequests()
         self._auth = build_auth(auth)
         self._params = QueryParams(params)
-        self.headers = Headers(
-            {
-                "Accept": "*/*",
-                "Accept-Encoding": accept_encoding_value(),
-                "Connection": "keep-alive",
-                "User-Agent": USER_AGENT,
-            }
-        )
-        if headers is not None:
-            self.headers.update(headers)
+        self.headers = headers
         self._cookies = Cookies(cookies)
-        self.timeout = Timeout(timeout)
+        self.timeout = timeout
         self.max_redirects = max_redirects
         self.follow_redirects = follow_redirects
-        self._url_cache: dict[str, URL] = {}
-        #: (method, url) -> (client headers' rendering, method, URL, headers template).
-        self._plain_requests: dict[tuple[str, str], tuple[bytes, str, URL, Headers]] = {}
-        self._header_templates: dict[bytes, tuple[bytes, Headers]] = {}
         self._base_url = self._enforce_trailing_slash(URL(base_url))
-        self._event_hooks = {
-            "request": list((event_hooks or {}).get("request", [])),
-            "response": list((event_hooks or {}).get("response", [])),
-        }
-        self._trust_env = trust_env
+        self.event_hooks = event_hooks or {}
+        self.trust_env = trust_env
         self._default_encoding = default_encoding
         self._backend: Backend = backend if backend is not None else default_backend()
         self._ssl_context_args = (verify, cert, trust_env, http2, http1)
@@ -135,17 +126,9 @@ class Client:
                 parser_options=http1_parser_limits,
                 proxy=proxy_router,
             )
-        self._transport = transport
+        self._transport: TransportType = transport
         self._limits = limits
         self.is_closed = False
-        #: A subclass that overrides ``request()``, ``build_request()`` or ``send()`` gets
-        #: every verb helper call through them (the helpers' shortcut skips all three).
-        cls = type(self)
-        self._custom_request = (
-            cls.request is not Client.request
-            or cls.build_request is not Client.build_request
-            or cls.send is not Client.send
-        )
 
     # -- configuration -------------------------------------------------------------------
 
@@ -164,6 +147,28 @@ class Client:
             return url
         return url.copy_with(raw_path=url.raw_path + b"/")
 
+    # Every setter invalidates the prepared requests: they were built from the old values.
+
+    @property
+    def headers(self) -> Headers:
+        """The default headers of every request (changes made in place count too)."""
+        return self._headers
+
+    @headers.setter
+    def headers(self, headers: Any) -> None:
+        client_headers = Headers(
+            {
+                "Accept": "*/*",
+                "Accept-Encoding": accept_encoding_value(),
+                "Connection": "keep-alive",
+                "User-Agent": USER_AGENT,
+            }
+        )
+        if headers is not None:
+            client_headers.update(headers)
+        self._headers = client_headers
+        self._prepared.invalidate()
+
     @property
     def timeout(self) -> Timeout:
         return self._timeout
@@ -171,7 +176,8 @@ class Client:
     @timeout.setter
     def timeout(self, timeout: Any) -> None:
         self._timeout = Timeout(timeout)
-        self._timeout_dict = self._timeout.as_dict()
+        self._timeout_dict = self._timeout.as_dict()  # shared, read-only, by every request
+        self._prepared.invalidate()
 
     @property
     def base_url(self) -> URL:
@@ -180,8 +186,7 @@ class Client:
     @base_url.setter
     def base_url(self, url: Any) -> None:
         self._base_url = self._enforce_trailing_slash(URL(url))
-        self._url_cache.clear()
-        self._plain_requests.clear()
+        self._prepared.invalidate()
 
     @property
     def cookies(self) -> Cookies:
@@ -190,10 +195,16 @@ class Client:
     @cookies.setter
     def cookies(self, cookies: Any) -> None:
         self._cookies = Cookies(cookies)
+        self._prepared.invalidate()
 
     @property
     def params(self) -> QueryParams:
         return self._params
+
+    @params.setter
+    def params(self, params: Any) -> None:
+        self._params = QueryParams(params)
+        self._prepared.invalidate()
 
     @property
     def auth(self) -> Auth | None:
@@ -202,32 +213,33 @@ class Client:
     @auth.setter
     def auth(self, auth: Any) -> None:
         self._auth = build_auth(auth)
+        self._prepared.invalidate()
 
     @property
     def event_hooks(self) -> dict[str, list[Callable[..., Any]]]:
         return self._event_hooks
 
+    @event_hooks.setter
+    def event_hooks(self, event_hooks: Mapping[str, list[Callable[..., Any]]]) -> None:
+        self._event_hooks = {
+            "request": list(event_hooks.get("request", [])),
+            "response": list(event_hooks.get("response", [])),
+        }
+        self._prepared.invalidate()
+
     @property
-    def transport(self) -> Any:
+    def transport(self) -> TransportType:
         return self._transport
 
     def _merge_url(self, url: Any) -> URL:
-        """``url`` joined to ``base_url``; results for str URLs are cached (bounded)."""
-        if type(url) is str:
-            merged = self._url_cache.get(url)
-            if merged is None:
-                merged = self._join_base(URL(url))
-                if len(self._url_cache) >= _URL_CACHE_SIZE:
-                    self._url_cache.clear()
-                self._url_cache[url] = merged
-            return merged
+        """``url`` joined to ``base_url`` (RFC 3986 §5.2 would drop the base path: HTTPX's
+        rule is to append, which users of ``base_url`` expect)."""
         if isinstance(url, URL):
-            return self._join_base(url)
-        if isinstance(url, str):
-            return self._join_base(URL(url))
-        raise TypeError(f"Invalid type for url. Expected str or URL, got {type(url)}")
-
-    def _join_base(self, parsed: URL) -> URL:
+            parsed = url
+        elif isinstance(url, str):
+            parsed = URL(url)
+        else:
+            raise TypeError(f"Invalid type for url. Expected str or URL, got {type(url)}")
         if parsed.is_relative_url and self._base_url.is_absolute_url:
             merge_raw_path = self._base_url.raw_path + parsed.raw_path.lstrip(b"/")
             return self._base_url.copy_with(raw_path=merge_raw_path)
@@ -245,25 +257,36 @@ class Client:
         params: Any = None,
         headers: Any = None,
         cookies: Any = None,
-        timeout: Any = UNSET,
+        timeout: TimeoutTypes | UnsetType = UNSET,
         extensions: dict[str, Any] | None = None,
     ) -> Request:
-        """Build a ``Request`` with the client's defaults merged in, without sending it."""
+        """Build a ``Request`` with the client's defaults merged in, without sending it.
+
+        A body-less request for a URL string with no per-request options comes from the
+        client's prepared requests: built the general way the first time, then remembered."""
+        method = method.upper()
         if (
-            content is None and data is None and files is None and json is None
-            and params is None and headers is None and cookies is None and timeout is UNSET
-            and extensions is None and not self._params and method not in _BODY_METHODS
+            type(url) is str and content is None and data is None and files is None
+            and json is None and params is None and headers is None and cookies is None
+            and timeout is UNSET and extensions is None
         ):
-            return self._build_plain_request(method, url)
+            client_headers = self._headers
+            prepared = self._prepared.lookup(method, url, client_headers.version)
+            if prepared is None:
+                joined = self._merge_url(url)
+                if self._params:
+                    joined = joined.copy_merge_params(self._params)
+                prepared = prepare(method, joined, client_headers, self._prepared.generation)
+                self._prepared.remember(url, prepared)
+            return Request.prepared_without_body(prepared, {"timeout": self._timeout_dict})
         merged_url = self._merge_url(url)
         if self._params or params is not None:
             merged_params = self._params.merge(params) if self._params else QueryParams(params)
             merged_url = merged_url.copy_merge_params(merged_params)
         if headers is None:
-            merged_headers = self.headers
-            merged_headers.render()  # formatted once, reused by every request's copy
+            merged_headers = self._headers
         else:
-            merged_headers = self.headers.copy()
+            merged_headers = self._headers.copy()
             merged_headers.update(headers)
         merged_cookies = None
         if cookies is not None or self._cookies:
@@ -273,7 +296,7 @@ class Client:
         extensions = dict(extensions) if extensions else {}
         if "timeout" not in extensions:
             if timeout is UNSET:
-                extensions["timeout"] = self._timeout_dict  # read-only, shared
+                extensions["timeout"] = self._timeout_dict
             else:
                 extensions["timeout"] = Timeout(timeout).as_dict()
         return Request(
@@ -288,23 +311,6 @@ class Client:
             extensions=extensions,
         )
 
-    def _build_plain_request(self, method: str, url: Any) -> Request:
-        """The common request (no body, no per-request options): its headers are a copy of
-        a per-host template, the client's headers with Host, formatted once."""
-        merged_url = self._merge_url(url)
-        base = self.headers.render()  # the same object until the client's headers change
-        netloc = merged_url.netloc
-        entry = self._header_templates.get(netloc)
-        if entry is None or entry[0] is not base:
-            template = Request(method, merged_url, headers=self.headers).headers
-            template.render()
-            if len(self._header_templates) >= _URL_CACHE_SIZE:
-                self._header_templates.clear()
-            entry = self._header_templates[netloc] = (base, template)
-        return Request.without_body(
-            method.upper(), merged_url, entry[1].copy(), {"timeout": self._timeout_dict}
-        )
-
     # -- sending -------------------------------------------------------------------------
 
     def send(
@@ -312,14 +318,20 @@ class Client:
         request: Request,
         *,
         stream: bool = False,
-        auth: Any = UNSET,
-        follow_redirects: Any = UNSET,
+        auth: AuthTypes | UnsetType = UNSET,
+        follow_redirects: bool | UnsetType = UNSET,
     ) -> Response:
-        """Send a built request; with ``stream=True`` return as soon as the head arrived."""
+        """Send a built request; with ``stream=True`` return as soon as the head arrived.
+
+        The one door every request goes through. Nothing to do between request and response
+        (no auth, redirects to follow, hooks or cookies): straight to the transport; else
+        through ``_send_handling_auth``."""
         if self.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
-        follow = self.follow_redirects if follow_redirects is UNSET else follow_redirects
-        auth_obj = self._auth if auth is UNSET else build_auth(auth)
+        follow = (
+            self.follow_redirects if isinstance(follow_redirects, UnsetType) else follow_redirects
+        )
+        auth_obj = self._auth if isinstance(auth, UnsetType) else build_auth(auth)
         if auth_obj is None and request.url.userinfo:
             auth_obj = build_auth((request.url.username, request.url.password))
         if (
@@ -335,7 +347,7 @@ class Client:
             response = self._send_handling_auth(request, auth_obj, follow, [])
         if not stream:
             try:
-                if not response.read_arrived():
+                if not response.read_if_complete():
                     response.read()
             except BaseException:
                 response.close()
@@ -413,9 +425,9 @@ class Client:
         params: Any = None,
         headers: Any = None,
         cookies: Any = None,
-        auth: Any = UNSET,
-        follow_redirects: Any = UNSET,
-        timeout: Any = UNSET,
+        auth: AuthTypes | UnsetType = UNSET,
+        follow_redirects: bool | UnsetType = UNSET,
+        timeout: TimeoutTypes | UnsetType = UNSET,
         extensions: dict[str, Any] | None = None,
         stream: bool = False,
     ) -> Response:
@@ -427,81 +439,28 @@ class Client:
         return self.send(request, stream=stream, auth=auth,
                                follow_redirects=follow_redirects)
 
-    def _request_plain(self, method: str, url: Any) -> Response:
-        """``request(method, url)`` with no options, without its keyword plumbing: a str URL
-        seen before gets its request from ``_plain_requests`` (URL parsed and joined, method
-        normalised, headers templated), valid while the client's headers stay the same."""
-        entry = self._plain_requests.get((method, url)) if type(url) is str else None
-        if entry is None or entry[0] is not self.headers._rendered:
-            request = self.build_request(method, url)
-            if (
-                type(url) is str and request.stream == b"" and not request.url.userinfo
-                and request.headers._rendered is not None and self.headers._rendered
-            ):
-                if len(self._plain_requests) >= _URL_CACHE_SIZE:
-                    self._plain_requests.clear()
-                self._plain_requests[(method, url)] = (
-                    self.headers._rendered, request.method, request.url, request.headers.copy()
-                )
-            return self.send(request)
-        request = Request.without_body(
-            entry[1], entry[2], entry[3], {"timeout": self._timeout_dict}, shared=True
-        )
-        hooks = self._event_hooks
-        if (
-            self._auth is not None or self.follow_redirects or self.is_closed
-            or hooks["request"] or hooks["response"] or self._cookies
-        ):
-            return self.send(request)
-        # What ``send`` does for a request without options when nothing (auth, redirects,
-        # hooks, cookies; a remembered URL has no credentials) needs its general path.
-        response = self._transport.handle_request(request)
-        response.default_encoding = self._default_encoding
-        try:
-            if not response.read_arrived():
-                response.read()
-        except BaseException:
-            response.close()
-            raise
-        return response
-
     def get(self, url: Any, **kwargs: Any) -> Response:
         """``GET url``; keywords as for ``request()``. (The verb helpers return the coroutine
-        of ``request()`` rather than awaiting it: one frame less on every resume; without
-        keywords, and unless a subclass overrides ``request()``, a shorter one.)"""
-        if kwargs or self._custom_request:
-            return self.request("GET", url, **kwargs)
-        return self._request_plain("GET", url)
+        of ``request()`` rather than awaiting it: the same call, one frame less.)"""
+        return self.request("GET", url, **kwargs)
 
     def options(self, url: Any, **kwargs: Any) -> Response:
-        if kwargs or self._custom_request:
-            return self.request("OPTIONS", url, **kwargs)
-        return self._request_plain("OPTIONS", url)
+        return self.request("OPTIONS", url, **kwargs)
 
     def head(self, url: Any, **kwargs: Any) -> Response:
-        if kwargs or self._custom_request:
-            return self.request("HEAD", url, **kwargs)
-        return self._request_plain("HEAD", url)
+        return self.request("HEAD", url, **kwargs)
 
     def post(self, url: Any, **kwargs: Any) -> Response:
-        if kwargs or self._custom_request:
-            return self.request("POST", url, **kwargs)
-        return self._request_plain("POST", url)
+        return self.request("POST", url, **kwargs)
 
     def put(self, url: Any, **kwargs: Any) -> Response:
-        if kwargs or self._custom_request:
-            return self.request("PUT", url, **kwargs)
-        return self._request_plain("PUT", url)
+        return self.request("PUT", url, **kwargs)
 
     def patch(self, url: Any, **kwargs: Any) -> Response:
-        if kwargs or self._custom_request:
-            return self.request("PATCH", url, **kwargs)
-        return self._request_plain("PATCH", url)
+        return self.request("PATCH", url, **kwargs)
 
     def delete(self, url: Any, **kwargs: Any) -> Response:
-        if kwargs or self._custom_request:
-            return self.request("DELETE", url, **kwargs)
-        return self._request_plain("DELETE", url)
+        return self.request("DELETE", url, **kwargs)
 
     @contextmanager
     def stream(self, method: str, url: Any, **kwargs: Any) -> Iterator[Response]:
@@ -525,6 +484,7 @@ class Client:
         """Close every connection of the pool."""
         if not self.is_closed:
             self.is_closed = True
+            self._prepared.invalidate()  # default headers may hold secrets: drop them now
             self._transport.close()
 
     def __enter__(self) -> Client:

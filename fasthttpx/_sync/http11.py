@@ -2,9 +2,10 @@
 """One HTTP/1.1 connection: send a request, drive the response parser, decide reuse.
 
 The parser (compiled or its twin) does all the parsing; this module moves bytes between it
-and the backend stream. A connection goes back to the pool only when the response ended
-cleanly, the response allows keep-alive, and no byte is left over (a stray byte means the
-server and we disagree about where a response ends: never reuse such a connection).
+and the backend stream. The connection never sees its pool: when an exchange ends it records
+whether it can be reused (``reusable``: the response ended cleanly, allows keep-alive, and no
+byte is left over: a stray byte means the server and we disagree about where a response
+ends) and until when (``expires_at``), and whoever lent it (the pool) reads that.
 
 A connection to a forward proxy (``forward``, set at creation) sends each request with an
 absolute-form target (RFC 9112 §3.2.2) and the proxy's header fields; a direct connection
@@ -15,31 +16,32 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import abc
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TypeAlias, cast
 
 from .._events import Data, EndOfMessage, InformationalResponse, ResponseHead
 from .._exceptions import ReadError, WriteError
 from .._http11_state import (
-    CONTENT_ENCODING_FIELD,
     KEEP_ALIVE_FIELD,
     LAST_CHUNK,
     expiry_delay,
     frame_chunk,
     keep_alive_timeout,
+    request_head,
     response_fields,
     serialize_request_head,
 )
 from .._implementation import ResponseParser
-from .._models import Headers, Request
+from .._models import Headers, Request, RequestBody
 from .._proxy import Route, absolute_form
 from ..concurrency.base import NetworkStream
 from .response import Response, CompleteBody
 
-if TYPE_CHECKING:
-    from .connection_pool import ConnectionPool
+__all__ = ["HTTP11Connection", "HTTP11Body", "StaleConnection", "Timeouts"]
 
-__all__ = ["HTTP11Connection", "StaleConnection"]
+#: Seconds per phase (``connect``, ``read``, ``write``, ``pool``); None: no limit.
+Timeouts: TypeAlias = dict[str, float | None]
 
 logger = logging.getLogger("fasthttpx")
 
@@ -63,7 +65,12 @@ class StaleConnection(Exception):
 
 
 class HTTP11Connection:
-    """An HTTP/1.1 connection owned by the pool; one exchange at a time, no pipelining."""
+    """An HTTP/1.1 connection; one exchange at a time, no pipelining.
+
+    ``keepalive_expiry``: seconds an idle connection stays reusable (a server's
+    ``Keep-Alive: timeout`` may shorten it). ``in_exchange`` is true from a request until the
+    end of its response (read, or given up); then ``reusable`` says whether another exchange
+    may follow, until ``expires_at`` (monotonic seconds)."""
 
     http_version = "HTTP/1.1"
 
@@ -71,16 +78,18 @@ class HTTP11Connection:
         self,
         stream: NetworkStream,
         origin: tuple[str, bytes, int],
-        pool: ConnectionPool,
         parser_options: dict[str, int] | None,
+        keepalive_expiry: float,
         forward: Route | None = None,
     ) -> None:
         self._stream = stream
         self._forward = forward
         self.origin = origin
-        self._pool = pool
         self._parser_options = parser_options
+        self._keepalive_expiry = keepalive_expiry
         self.expires_at = float("inf")
+        self.in_exchange = False
+        self.reusable = False
         self.exchanges = 0
         self.closed = False
 
@@ -88,25 +97,25 @@ class HTTP11Connection:
         return not self.closed and not self._stream.is_readable_or_closed()
 
     def close(self) -> None:
+        self.reusable = False
         if not self.closed:
             self.closed = True
             self._stream.close()
 
-    def handle_request(
-        self, request: Request, timeouts: dict[str, Any]
-    ) -> Response:
+    def handle_request(self, request: Request, timeouts: Timeouts) -> Response:
         """Send ``request`` and return the response once its head has arrived (and, if it
-        arrived in the same reads, its whole body). On any exception the caller discards this
-        connection."""
+        arrived in the same reads, its whole body: then the exchange is over when this
+        returns). On any exception the caller must close this connection."""
         started = time.perf_counter()
         reused = self.exchanges > 0
         self.exchanges += 1
+        self.in_exchange = True
         method = _METHOD_BYTES.get(request.method) or request.method.encode("ascii")
         stream = self._stream
-        headers = request._headers  # only read here: a shared template stays uncopied
         if self._forward is None:
-            head, asks_close = serialize_request_head(method, request.url.raw_path, headers)
+            head, asks_close = request_head(request, method)
         else:
+            headers = request.headers
             head, asks_close = serialize_request_head(
                 method, absolute_form(request.url), headers, self._forward.fields_for(headers)
             )
@@ -165,17 +174,15 @@ class HTTP11Connection:
                 elif type(event) is InformationalResponse:
                     continue
         headers = Headers.from_raw(response_head.headers)
-        fields = response_fields(response_head.headers)
-        must_close = False
         body_stream: HTTP11Body | CompleteBody
-        if finished:  # the whole response is here: the connection goes back at once
+        if finished:  # the whole response is here: the exchange is over
             body_stream = CompleteBody(pieces)
-            must_close = self.exchange_finished(parser, asks_close, headers, fields)
+            self._end_exchange(parser, asks_close, response_head.headers)
         else:
             body_stream = HTTP11Body(
-                self, parser, pieces, read_timeout, asks_close, headers, fields
+                self, parser, pieces, read_timeout, asks_close, response_head.headers
             )
-        response = Response.from_wire(
+        return Response.from_wire(
             response_head.status_code,
             headers,
             body_stream,
@@ -183,22 +190,20 @@ class HTTP11Connection:
             "HTTP/1.0" if response_head.http_version == b"1.0" else "HTTP/1.1",
             _REASONS.get(response_head.reason) or response_head.reason.decode("latin-1"),
             started,
-            bool(fields & CONTENT_ENCODING_FIELD),
         )
-        if must_close:
-            self.close()
-        return response
 
-    def _send_body(self, request: Request, body: Any, write_timeout: float | None) -> None:
+    def _send_body(
+        self, request: Request, body: RequestBody, write_timeout: float | None
+    ) -> None:
         chunked = "content-length" not in request.headers
         if hasattr(body, "__iter__"):
-            for piece in body:
+            for piece in cast("abc.Iterable[bytes]", body):
                 if piece:
                     self._stream.write(
                         frame_chunk(piece) if chunked else piece, write_timeout
                     )
         else:
-            for piece in body:
+            for piece in cast("abc.Iterable[bytes]", body):  # bytes bodies are written whole
                 if piece:
                     self._stream.write(
                         frame_chunk(piece) if chunked else piece, write_timeout
@@ -206,26 +211,33 @@ class HTTP11Connection:
         if chunked:
             self._stream.write(LAST_CHUNK, write_timeout)
 
-    def exchange_finished(
-        self, parser: Any, asked_close: bool, headers: Headers, fields: int
-    ) -> bool:
-        """The response ended cleanly: keep the connection unless the response, stray bytes
-        or our own ``Connection: close`` (``asked_close``) forbid it.
-
-        Returns True when the caller must close the connection (no happens here, so
-        the pool's bookkeeping cannot be interrupted half-way)."""
+    def _end_exchange(
+        self, parser: ResponseParser, asked_close: bool, fields: list[tuple[bytes, bytes]]
+    ) -> None:
+        """The response ended cleanly: the connection may serve another exchange unless the
+        response, stray bytes or our own ``Connection: close`` (``asked_close``) forbid it,
+        until its keep-alive expiry (shortened by the server's ``Keep-Alive: timeout``).
+        No here: whoever lent the connection reads the outcome as soon as it returns."""
         reusable = parser.keep_alive and not asked_close and not parser.unused_data
         if reusable:
-            delay = self._pool.keepalive_expiry
-            if fields & KEEP_ALIVE_FIELD:
-                delay = expiry_delay(delay, keep_alive_timeout(headers.get("keep-alive")))
+            delay = self._keepalive_expiry
+            if response_fields(fields) & KEEP_ALIVE_FIELD:
+                value = b", ".join([v for n, v in fields if n.lower() == b"keep-alive"])
+                delay = expiry_delay(delay, keep_alive_timeout(value))
             if delay <= 0:
                 reusable = False
             self.expires_at = time.monotonic() + delay
         elif parser.unused_data:
             logger.debug("discarding connection to %r: %d stray bytes after the response",
                          self.origin, len(parser.unused_data))
-        return self._pool.checkin(self, reusable)
+        self.reusable = reusable
+        self.in_exchange = False
+
+    def _abandon_exchange(self) -> None:
+        """The rest of the response will not be read (given up, or reading failed): the
+        connection cannot be reused."""
+        self.reusable = False
+        self.in_exchange = False
 
 
 def _raise_no_response(
@@ -244,40 +256,32 @@ def _raise_no_response(
 
 
 class HTTP11Body:
-    """The body of one response, read from the connection as the caller consumes it."""
+    """The body of one response, read from the connection as the caller consumes it.
 
-    __slots__ = ("_conn", "_parser", "_pieces", "_finished", "_released", "_timeout",
-                 "_asked_close", "_headers", "_fields")
+    ``done`` turns true when the exchange on the connection is over: the end of the message
+    was parsed (then the connection's state says whether it can be reused), or reading
+    failed or was given up (then it cannot)."""
+
+    __slots__ = ("_conn", "_parser", "_pieces", "_ended", "done", "_timeout", "_asked_close",
+                 "_fields")
 
     def __init__(
         self,
         conn: HTTP11Connection,
-        parser: Any,
+        parser: ResponseParser,
         pieces: list[bytes],
         timeout: float | None,
         asked_close: bool,
-        headers: Headers,
-        fields: int,
+        fields: list[tuple[bytes, bytes]],
     ) -> None:
         self._conn = conn
         self._parser = parser
         self._pieces = pieces
-        self._finished = False
-        self._released = False
+        self._ended = False
+        self.done = False
         self._timeout = timeout
         self._asked_close = asked_close
-        self._headers = headers
-        self._fields = fields  # response_fields() of the head
-
-    def finish(self) -> bool:
-        """The end of the message has been parsed: hand the connection back. True if the
-        caller must close it."""
-        if self._released:
-            return False
-        self._released = True
-        return self._conn.exchange_finished(
-            self._parser, self._asked_close, self._headers, self._fields
-        )
+        self._fields = fields  # the head's fields, for Keep-Alive
 
     def _read_more(self) -> None:
         parser = self._parser
@@ -285,28 +289,30 @@ class HTTP11Body:
             data = self._conn._stream.read(READ_SIZE, self._timeout)
             events = parser.feed(data) if data else parser.feed_eof()
         except BaseException:
-            self.close()
+            self._give_up()
             raise
         for event in events:
             if type(event) is Data:
                 self._pieces.append(event.data)
             elif type(event) is EndOfMessage:
-                self._finished = True
-        if self._finished and self.finish():
-            self._conn.close()
+                self._ended = True
+        if self._ended and not self.done:
+            self.done = True
+            self._conn._end_exchange(parser, self._asked_close, self._fields)
 
-    def take_complete(self) -> bytes | None:
-        """The whole body if it has already arrived (the connection is then released),
-        else None: lets ``read()`` skip two awaits for small responses."""
-        if not self._finished:
-            return None
-        pieces = self._pieces
-        self._pieces = []
-        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+    def _give_up(self) -> None:
+        if not self.done:
+            self.done = True
+            self._conn._abandon_exchange()
+
+    def take_complete(self) -> None:
+        """Always None: a body that had arrived whole with its head would be a
+        ``CompleteBody``, and this one arrives only as it is read."""
+        return None
 
     def read_all(self) -> bytes:
         """The rest of the body in one piece."""
-        while not self._finished:
+        while not self._ended:
             self._read_more()
         pieces = self._pieces
         self._pieces = []
@@ -319,15 +325,11 @@ class HTTP11Body:
                 self._pieces = []
                 for piece in pieces:
                     yield piece
-            if self._finished:
+            if self._ended:
                 return
             self._read_more()
 
     def close(self) -> None:
-        """Give up on the rest: a connection with an unread body is closed, not reused."""
-        if not self._released:
-            self._released = True
-            conn = self._conn
-            conn._pool.checkin(conn, False)
-            conn.close()
-
+        """Give up on the rest: a connection with an unread body cannot be reused (whoever
+        lent it closes it)."""
+        self._give_up()

@@ -10,21 +10,30 @@ removed) and ``close()`` (release the connection; an unread body closes it).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Callable
 from datetime import timedelta
 from typing import Any, Protocol
 
-from .._decoders import IdentityDecoder, LineDecoder, TextDecoder, decoder_for_headers
+from .._decoders import (
+    ContentDecoder,
+    IdentityDecoder,
+    LineDecoder,
+    TextDecoder,
+    decoder_for_headers,
+)
 from .._exceptions import ResponseClosed, StreamConsumed
+from .._http11_state import CONTENT_ENCODING_FIELD, response_fields
 from .._models import BaseResponse, Headers, Request
 
-__all__ = ["Response", "BodyStream", "CompleteBody"]
+__all__ = ["Response", "BodyStream", "CompleteBody", "close_iterator"]
 
 
 class BodyStream(Protocol):
     """What a connection hands the response: its body, readable once."""
 
-    def take_complete(self) -> bytes | None: ...
+    def take_complete(self) -> bytes | None:
+        """The whole body if it has already arrived (without awaiting; whatever the body
+        held is then released), else None."""
     def read_all(self) -> bytes: ...
     def __iter__(self) -> Iterator[bytes]: ...
     def close(self) -> None: ...
@@ -32,12 +41,6 @@ class BodyStream(Protocol):
 
 class Response(BaseResponse):
     """A response whose body comes from an async stream."""
-
-    #: Whether the headers a connection built the response with (``_fields_of``) have a
-    #: Content-Encoding field, as the connection saw while parsing. Trusted only while those
-    #: headers are untouched (a lookup or a change computes their lower-case names).
-    _content_coded = False
-    _fields_of: Headers | None = None
 
     def __init__(
         self,
@@ -77,12 +80,9 @@ class Response(BaseResponse):
         http_version: str,
         reason_phrase: str,
         started: float,
-        content_coded: bool | None = None,
     ) -> Response:
         """The constructor the connections use: only what a parsed head gives, set directly
-        (the general ``__init__`` also encodes bodies and checks types, per request).
-        ``content_coded``: whether a Content-Encoding field is present, when the connection
-        already knows (None: look)."""
+        (the general ``__init__`` also encodes bodies and checks types, per request)."""
         self = cls.__new__(cls)
         self.status_code = status_code
         self.headers = headers
@@ -94,21 +94,22 @@ class Response(BaseResponse):
         self._body_stream = stream
         self.is_stream_consumed = False
         self._started = started
-        if content_coded is not None:
-            self._content_coded = content_coded
-            self._fields_of = headers
         return self
 
-    def _is_content_coded(self) -> bool:
-        headers = self.headers
-        if headers is self._fields_of and headers._lower is None:
-            return self._content_coded
-        return b"content-encoding" in headers.lower_names()
+    def wrap_body(self, wrap: Callable[[BodyStream], BodyStream]) -> None:
+        """For the transport that lent the connection: put its own wrapper around the body
+        (the pool's lease, which hands the connection back when the body ends)."""
+        if self._body_stream is not None:
+            self._body_stream = wrap(self._body_stream)
 
-    def _decoder(self) -> Any:
-        if not self._is_content_coded():
+    def _decoder(self) -> ContentDecoder | None:
+        """What undoes the body's Content-Encoding, decided from the headers as they are when
+        the body is decoded (once per response); None when there is nothing to undo. The
+        field is found by one pass over the names that lower-cases only the right length."""
+        headers = self.headers
+        if not response_fields(headers.raw) & CONTENT_ENCODING_FIELD:
             return None
-        decoder = decoder_for_headers(self.headers)
+        decoder = decoder_for_headers(headers)
         return None if isinstance(decoder, IdentityDecoder) else decoder
 
     def _claim_stream(self) -> BodyStream:
@@ -125,7 +126,7 @@ class Response(BaseResponse):
 
     def read(self) -> bytes:
         """Read the whole body, decode it, keep it as ``.content`` and return it."""
-        if self._content is None and not self.read_arrived():
+        if self._content is None and not self.read_if_complete():
             stream = self._claim_stream()
             try:
                 raw = stream.read_all()
@@ -134,7 +135,7 @@ class Response(BaseResponse):
             self._set_content(raw)
         return self._content  # type: ignore[return-value]  # set by either branch
 
-    def read_arrived(self) -> bool:
+    def read_if_complete(self) -> bool:
         """``read()`` without awaiting, when the whole body has already arrived with the
         head (the usual small response): True once ``.content`` is set. False when the body
         has still to be read, or when ``read()`` would raise (consumed, closed)."""
@@ -150,16 +151,12 @@ class Response(BaseResponse):
         # The connection went back when the body ended: closed now (``_mark_closed``).
         self.is_closed = True
         self._elapsed_seconds = time.perf_counter() - self._started
-        if self._is_content_coded():
-            self._set_content(raw)
-        else:
-            self._num_bytes_downloaded = len(raw)  # the whole body, read at once
-            self._content = raw
+        self._set_content(raw)
         return True
 
     def _set_content(self, raw: bytes) -> None:
         self._num_bytes_downloaded += len(raw)
-        decoder = self._decoder()
+        decoder = self._decoder() if raw else None
         self._content = decoder.decode(raw) + decoder.flush() if decoder else raw
 
     def stream(self, chunk_size: int | None = None) -> Iterator[bytes]:
@@ -181,7 +178,7 @@ class Response(BaseResponse):
                 elif data:
                     yield data
         finally:
-            _close_iterator(pieces)
+            close_iterator(pieces)
         if decoder:
             tail = decoder.flush()
             if tail:
@@ -198,7 +195,7 @@ class Response(BaseResponse):
                 else:
                     yield piece
         finally:
-            _close_iterator(pieces)
+            close_iterator(pieces)
 
     def _raw_pieces(self) -> Iterator[bytes]:
         body = self._claim_stream().__iter__()
@@ -207,7 +204,7 @@ class Response(BaseResponse):
                 self._num_bytes_downloaded += len(piece)
                 yield piece
         finally:
-            _close_iterator(body)
+            close_iterator(body)
             self.close()
 
     def text_pieces(self, chunk_size: int | None = None) -> Iterator[str]:
@@ -228,7 +225,7 @@ class Response(BaseResponse):
                     yield pending[:chunk_size]
                     pending = pending[chunk_size:]
         finally:
-            _close_iterator(pieces)
+            close_iterator(pieces)
         pending += decoder.flush()
         if chunk_size:
             while len(pending) > chunk_size:
@@ -246,7 +243,7 @@ class Response(BaseResponse):
                 for line in decoder.decode(text):
                     yield line
         finally:
-            _close_iterator(texts)
+            close_iterator(texts)
         for line in decoder.flush():
             yield line
 
@@ -270,7 +267,7 @@ class Response(BaseResponse):
         self.close()
 
 
-def _close_iterator(iterator: Any) -> None:
+def close_iterator(iterator: object) -> None:
     """Close an inner generator at once when the outer one stops early, rather than leaving
     it to the garbage collector (which trio reports as an error)."""
     close = getattr(iterator, "close", None)

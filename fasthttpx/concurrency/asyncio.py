@@ -511,7 +511,8 @@ class _Event:
         if self._is_set:
             return True
         loop = asyncio.get_running_loop()
-        future = self._future = loop.create_future()
+        future: asyncio.Future[bool] = loop.create_future()
+        self._future = future
         if timeout is None:
             return await future
         handle = loop.call_later(timeout, _resolve, future, False)

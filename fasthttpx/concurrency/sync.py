@@ -20,14 +20,13 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from .._config import UNSET, UnsetType
 from .._exceptions import ConnectTimeout, ReadError, ReadTimeout, WriteError, WriteTimeout
 from ._errors import connect_error
 from ._poll import readable_check
 from .base import Backend
 
 __all__ = ["SyncBackend", "SyncStream", "default_backend"]
-
-_UNSET = object()
 
 
 def _kernel_timeouts(sock: socket.socket) -> bool:
@@ -60,7 +59,7 @@ class SyncStream:
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
-        self._timeout: object = _UNSET
+        self._timeout: float | None | UnsetType = UNSET  # the socket's, once set
         self._poller: Any = None
         self._closed = False
         self._kernel = _kernel_timeouts(sock)

@@ -21,7 +21,7 @@ import os
 import select
 import ssl
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
 
 try:
@@ -62,7 +62,7 @@ def _native_reason(exc: BaseException) -> BaseException:
     if isinstance(exc, trio.BrokenResourceError) and cause is not None:
         return cause
     if isinstance(exc, OSError) and isinstance(cause, BaseExceptionGroup):
-        errors = cause.exceptions
+        errors: Sequence[BaseException] = cause.exceptions
         if errors and all(isinstance(error, OSError) for error in errors):
             first = errors[0]
             if all(str(error) == str(first) for error in errors):

@@ -70,7 +70,7 @@ def layer(module: str) -> int:
         return 0
     if name in ("_api", "_transports", "_cli", "_demo", "__main__"):
         return 5
-    if name.endswith("_state"):
+    if name.endswith("_state") or name == "_prepared":  # _prepared formats HTTP/1.1 heads
         return 2
     return 1
 

@@ -6,12 +6,12 @@ import base64
 
 import pytest
 
-from fasthttpx._auth import BasicAuth, DigestAuth, FunctionAuth, auth_from_url, build_auth
+import fasthttpx
+from fasthttpx._auth import BasicAuth, DigestAuth, FunctionAuth, build_auth
 from fasthttpx._content import IteratorByteStream
 from fasthttpx._exceptions import RemoteProtocolError, StreamConsumed, UnsupportedProtocol
 from fasthttpx._models import BaseResponse, Request
 from fasthttpx._redirects import build_redirect_request, redirect_method
-from fasthttpx._urls import URL
 
 
 def test_basic_auth_header() -> None:
@@ -34,9 +34,20 @@ def test_build_auth() -> None:
     assert build_auth(b) is b
     with pytest.raises(TypeError):
         build_auth(123)
-    a = auth_from_url(URL("http://us%40er:p%3Ass@host/"))
-    assert a is not None and a._auth_header == BasicAuth("us@er", "p:ss")._auth_header
-    assert auth_from_url(URL("http://host/")) is None
+
+
+def test_basic_auth_from_url_userinfo() -> None:
+    """Credentials in the URL's userinfo are sent as Basic auth, percent-decoded first."""
+    seen: list[str | None] = []
+
+    def handler(request: Request) -> fasthttpx.Response:
+        seen.append(request.headers.get("Authorization"))
+        return fasthttpx.Response(200)
+
+    with fasthttpx.Client(transport=fasthttpx.MockTransport(handler)) as client:
+        client.get("http://us%40er:p%3Ass@host/")
+        client.get("http://host/")
+    assert seen == [BasicAuth("us@er", "p:ss")._auth_header, None]
 
 
 def test_function_auth() -> None:

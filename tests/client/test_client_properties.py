@@ -1,0 +1,89 @@
+"""Client attributes that HTTPX users set after construction (as HTTPX's own
+``tests/client/test_properties.py`` checks them), on both clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import fasthttpx
+
+CLIENTS = [fasthttpx.Client, fasthttpx.AsyncClient]
+
+
+@pytest.mark.parametrize("client_class", CLIENTS)
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("https://www.example.org/", "https://www.example.org/"),
+        ("https://www.example.org/path", "https://www.example.org/path/"),
+        ("https://www.example.org/path/", "https://www.example.org/path/"),
+        (fasthttpx.URL("https://www.example.org/a"), "https://www.example.org/a/"),
+    ],
+)
+def test_base_url(client_class: Any, given: Any, expected: str) -> None:
+    client = client_class()
+    client.base_url = given
+    assert isinstance(client.base_url, fasthttpx.URL)
+    assert client.base_url == expected
+    assert client.build_request("GET", "/x").url == expected + "x"
+
+
+@pytest.mark.parametrize("client_class", CLIENTS)
+def test_headers(client_class: Any) -> None:
+    client = client_class()
+    client.headers = {"a": "b"}
+    assert isinstance(client.headers, fasthttpx.Headers)
+    assert client.headers["A"] == "b"
+    assert client.headers["accept"] == "*/*"
+    assert client.build_request("GET", "http://example.org/").headers["a"] == "b"
+
+
+@pytest.mark.parametrize("client_class", CLIENTS)
+def test_cookies(client_class: Any) -> None:
+    client = client_class()
+    client.cookies = {"a": "b"}
+    assert isinstance(client.cookies, fasthttpx.Cookies)
+    assert [cookie.name for cookie in client.cookies.jar] == ["a"]
+
+
+@pytest.mark.parametrize("client_class", CLIENTS)
+def test_timeout(client_class: Any) -> None:
+    client = client_class()
+    client.timeout = None
+    assert client.timeout == fasthttpx.Timeout(None)
+    client.timeout = 3.0
+    assert isinstance(client.timeout, fasthttpx.Timeout)
+    assert client.timeout == fasthttpx.Timeout(3.0)
+    assert client.build_request("GET", "http://example.org/").extensions["timeout"] == {
+        "connect": 3.0, "read": 3.0, "write": 3.0, "pool": 3.0}
+
+
+@pytest.mark.parametrize("client_class", CLIENTS)
+def test_event_hooks(client_class: Any) -> None:
+    client = client_class()
+
+    def on_request(request: fasthttpx.Request) -> None:
+        pass
+
+    client.event_hooks = {"request": [on_request]}
+    assert client.event_hooks == {"request": [on_request], "response": []}
+
+
+@pytest.mark.parametrize("client_class", CLIENTS)
+def test_params_and_auth(client_class: Any) -> None:
+    client = client_class()
+    client.params = {"a": "1"}
+    assert isinstance(client.params, fasthttpx.QueryParams)
+    assert client.build_request("GET", "http://example.org/").url.query == b"a=1"
+    client.auth = ("user", "pass")
+    assert isinstance(client.auth, fasthttpx.BasicAuth)
+    client.auth = None
+    assert client.auth is None
+
+
+@pytest.mark.parametrize("client_class", CLIENTS)
+def test_trust_env(client_class: Any) -> None:
+    assert client_class().trust_env is True
+    assert client_class(trust_env=False).trust_env is False
