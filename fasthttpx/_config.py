@@ -13,9 +13,10 @@ proxy (URL, credentials, extra headers), as HTTPX's; what the client does with i
 
 from __future__ import annotations
 
+import enum
 import os
 import ssl
-from typing import Any
+from typing import Any, Final
 
 import certifi
 
@@ -24,21 +25,22 @@ from ._urls import URL
 
 __all__ = [
     "Timeout", "Limits", "DEFAULT_TIMEOUT", "DEFAULT_LIMITS", "DEFAULT_MAX_REDIRECTS",
-    "create_ssl_context", "UNSET", "UnsetType", "Proxy", "TimeoutTypes", "CertTypes",
-    "ProxyTypes",
+    "create_ssl_context", "UNSET", "UnsetType", "VerifyTypes", "Proxy", "TimeoutTypes",
+    "CertTypes", "ProxyTypes",
 ]
 
 
-class UnsetType:
-    """Sentinel type for "argument not given" (None means "no timeout")."""
+class UnsetType(enum.Enum):
+    """Sentinel type for "argument not given" (None means "no timeout"). An enum with one
+    member, so that ``x is UNSET`` is both the cheapest test and one type checkers narrow."""
 
-    __slots__ = ()
+    UNSET = "UNSET"
 
     def __repr__(self) -> str:
         return "UNSET"
 
 
-UNSET = UnsetType()
+UNSET: Final = UnsetType.UNSET
 
 
 class Timeout:
@@ -173,6 +175,8 @@ DEFAULT_MAX_REDIRECTS = 20
 #: A client certificate: a file holding certificate and key, ``(certfile, keyfile)``, or
 #: ``(certfile, keyfile, password)``.
 CertTypes = str | tuple[str, str] | tuple[str, str, str]
+#: What ``verify=`` takes: True (certifi), False (no checks), a CA bundle path, or a context.
+VerifyTypes = ssl.SSLContext | str | bool
 
 
 def _load_verify(ctx: ssl.SSLContext, path: str) -> None:

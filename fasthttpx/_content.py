@@ -20,7 +20,7 @@ from ._urls import primitive_str
 
 __all__ = [
     "encode_request", "encode_response", "IteratorByteStream", "AsyncIteratorByteStream",
-    "is_replayable",
+    "is_replayable", "RequestContent", "RequestData", "RequestFiles",
 ]
 
 
@@ -165,3 +165,11 @@ def encode_response(
     if json is not None:
         return _encode_json(json)
     return {}, b""
+
+
+#: What ``content=`` takes: the body as bytes or text, or an iterable of byte pieces.
+RequestContent = str | bytes | Iterable[bytes] | AsyncIterable[bytes]
+#: What ``data=`` takes: form fields (values may be lists).
+RequestData = Mapping[str, Any]
+#: What ``files=`` takes: field name to a file, ``(name, file[, type[, headers]])`` tuple...
+RequestFiles = Mapping[str, Any] | Iterable[tuple[str, Any]]

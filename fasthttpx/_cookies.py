@@ -19,7 +19,7 @@ from ._exceptions import CookieConflict
 if TYPE_CHECKING:
     from ._models import BaseResponse, Request
 
-__all__ = ["Cookies"]
+__all__ = ["Cookies", "CookieTypes"]
 
 
 class _RequestAdapter(urllib.request.Request):
@@ -175,3 +175,7 @@ class Cookies(MutableMapping[str, str]):
             f"<Cookie {c.name}={c.value} for {c.domain} />" for c in self.jar
         )
         return f"<Cookies[{inner}]>"
+
+
+#: What ``cookies=`` takes: a ``Cookies``, a ``CookieJar``, a mapping or (name, value) pairs.
+CookieTypes = Cookies | CookieJar | Mapping[str, str] | list[tuple[str, str]] | None

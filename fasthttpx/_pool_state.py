@@ -309,7 +309,8 @@ class PoolState(Generic[C, S, W]):
         taken = self.streams.get(conn)
         if taken is None:  # the pool was closed meanwhile
             return False
-        self._wake_one()
+        if self.waiters:
+            self.waiters.popleft().set()
         if taken > 1 or conn.accepts_new_streams():
             self.streams[conn] = taken - 1
             return True

@@ -29,7 +29,7 @@ import idna
 
 from ._exceptions import InvalidURL
 
-__all__ = ["URL", "QueryParams", "MAX_URL_LENGTH", "DEFAULT_PORTS"]
+__all__ = ["URL", "QueryParams", "QueryParamTypes", "MAX_URL_LENGTH", "DEFAULT_PORTS"]
 
 #: Longest URL accepted (bytes of the string form); a guard against absurd inputs.
 MAX_URL_LENGTH = 65536
@@ -722,3 +722,10 @@ class QueryParams(Mapping[str, str]):
 
     def __setitem__(self, key: str, value: str) -> None:
         raise RuntimeError("QueryParams are immutable. Use `q = q.set(key, value)` for a copy.")
+
+
+#: What ``params=`` takes: a ``QueryParams``, a mapping (values may be lists), pairs, or a
+#: query string.
+QueryParamTypes = (
+    QueryParams | Mapping[str, Any] | Sequence[tuple[str, Any]] | str | bytes | None
+)

@@ -107,17 +107,19 @@ class AsyncHTTP2Connection:
         exchange ends with the response body (``AsyncHTTP2Body``), or with the exception
         raised here."""
         started = time.perf_counter()
-        self._running += 1
-        self.expires_at = float("inf")
-        # Alone on a connection that served before: if the server closed it while idle (or
-        # said GOAWAY before seeing our stream), the pool may retry on a new one.
-        reused = self.exchanges > 0 and self._running == 1
-        self.exchanges += 1
+        with self._lock:
+            self._running += 1
+            self.expires_at = float("inf")
+            # Alone on a connection that served before: if the server closed it while idle
+            # (or said GOAWAY before seeing our stream), the pool may retry on a new one.
+            reused = self.exchanges > 0 and self._running == 1
+            self.exchanges += 1
         body = request.stream
         try:
             stream = await self._open_stream(request, body == b"", timeouts)
         except BaseException:
-            self._exchange_ended()
+            with self._lock:
+                self._exchange_ended()
             raise
         try:
             if body != b"":
@@ -217,7 +219,7 @@ class AsyncHTTP2Connection:
         still open; the exchange is over."""
         with self._lock:
             self._state.close_stream(stream)
-        self._exchange_ended()
+            self._exchange_ended()
         if not self.closed:
             try:
                 await self._flush(None)  # a RST_STREAM or WINDOW_UPDATE may be waiting
@@ -225,6 +227,7 @@ class AsyncHTTP2Connection:
                 pass
 
     def _exchange_ended(self) -> None:
+        """Under the lock: one exchange is over; the last one starts the idle clock."""
         self._running -= 1
         if self._running == 0:
             self.expires_at = time.monotonic() + self._keepalive_expiry
@@ -418,7 +421,7 @@ class AsyncHTTP2Body:
         with conn._lock:
             pieces = conn._state.take_pieces(stream)
             conn._state.close_stream(stream)
-        conn._exchange_ended()
+            conn._exchange_ended()
         return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     async def read_all(self) -> bytes:

@@ -11,9 +11,11 @@ checked out.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .._urls import URL
     from ..concurrency.base import AsyncEvent, AsyncTaskGroup
     from .client import AsyncClient
     from .response import AsyncResponse
@@ -28,7 +30,9 @@ class AsyncPendingResponse:
 
     __slots__ = ("_parallel", "_call", "_response", "_error", "_done", "_event", "_taken")
 
-    def __init__(self, parallel: AsyncParallel, call: tuple[str, Any, dict[str, Any]]) -> None:
+    def __init__(
+        self, parallel: AsyncParallel, call: tuple[str, URL | str, dict[str, Any]]
+    ) -> None:
         self._parallel = parallel
         self._call = call
         self._response: AsyncResponse | None = None
@@ -37,7 +41,7 @@ class AsyncPendingResponse:
         self._event: AsyncEvent | None = None
         self._taken = False
 
-    def __await__(self) -> Any:
+    def __await__(self) -> Generator[None, None, AsyncPendingResponse]:
         """``await parallel.get(url)`` gives the same pending response."""
         return self
         yield  # pragma: no cover - makes this a generator, so awaiting returns at once
@@ -80,7 +84,7 @@ class AsyncParallel:
         """True while some started request has not been collected."""
         return self._undelivered > 0
 
-    def request(self, method: str, url: Any, **kwargs: Any) -> AsyncPendingResponse:
+    def request(self, method: str, url: URL | str, **kwargs: Any) -> AsyncPendingResponse:
         """Start ``method url`` now (or as soon as the limit allows); don't wait."""
         if self._group is None or self._closed:
             raise RuntimeError("parallel requests must be started inside the parallel() block")
@@ -93,25 +97,25 @@ class AsyncParallel:
             self._queued.append(pending)
         return pending
 
-    def get(self, url: Any, **kwargs: Any) -> AsyncPendingResponse:
+    def get(self, url: URL | str, **kwargs: Any) -> AsyncPendingResponse:
         return self.request("GET", url, **kwargs)
 
-    def options(self, url: Any, **kwargs: Any) -> AsyncPendingResponse:
+    def options(self, url: URL | str, **kwargs: Any) -> AsyncPendingResponse:
         return self.request("OPTIONS", url, **kwargs)
 
-    def head(self, url: Any, **kwargs: Any) -> AsyncPendingResponse:
+    def head(self, url: URL | str, **kwargs: Any) -> AsyncPendingResponse:
         return self.request("HEAD", url, **kwargs)
 
-    def post(self, url: Any, **kwargs: Any) -> AsyncPendingResponse:
+    def post(self, url: URL | str, **kwargs: Any) -> AsyncPendingResponse:
         return self.request("POST", url, **kwargs)
 
-    def put(self, url: Any, **kwargs: Any) -> AsyncPendingResponse:
+    def put(self, url: URL | str, **kwargs: Any) -> AsyncPendingResponse:
         return self.request("PUT", url, **kwargs)
 
-    def patch(self, url: Any, **kwargs: Any) -> AsyncPendingResponse:
+    def patch(self, url: URL | str, **kwargs: Any) -> AsyncPendingResponse:
         return self.request("PATCH", url, **kwargs)
 
-    def delete(self, url: Any, **kwargs: Any) -> AsyncPendingResponse:
+    def delete(self, url: URL | str, **kwargs: Any) -> AsyncPendingResponse:
         return self.request("DELETE", url, **kwargs)
 
     async def next_response(self) -> AsyncResponse:

@@ -21,20 +21,24 @@ from .._config import (
     DEFAULT_MAX_REDIRECTS,
     DEFAULT_TIMEOUT,
     UNSET,
+    CertTypes,
     Limits,
+    ProxyTypes,
     Timeout,
     TimeoutTypes,
     UnsetType,
+    VerifyTypes,
     create_ssl_context,
 )
-from .._cookies import Cookies
+from .._content import RequestContent, RequestData, RequestFiles
+from .._cookies import Cookies, CookieTypes
 from .._decoders import accept_encoding_value
 from .._exceptions import TooManyRedirects
-from .._models import Headers, Request
+from .._models import Headers, HeaderTypes, Request
 from .._prepared import PreparedRequests, prepare
 from .._proxy import build_router
 from .._redirects import build_redirect_request
-from .._urls import URL, QueryParams
+from .._urls import URL, QueryParams, QueryParamTypes
 from .._version import __version__
 from ..concurrency.sync import default_backend
 from ..concurrency.base import Backend
@@ -74,19 +78,19 @@ class Client:
         self,
         *,
         auth: AuthTypes = None,
-        params: Any = None,
-        headers: Any = None,
-        cookies: Any = None,
-        verify: Any = True,
-        cert: Any = None,
+        params: QueryParamTypes = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes = None,
+        verify: VerifyTypes = True,
+        cert: CertTypes | None = None,
         http1: bool = True,
         http2: bool = False,
-        proxy: Any = None,
+        proxy: ProxyTypes | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         limits: Limits = DEFAULT_LIMITS,
         max_redirects: int = DEFAULT_MAX_REDIRECTS,
         follow_redirects: bool = False,
-        base_url: Any = "",
+        base_url: URL | str = "",
         event_hooks: Mapping[str, list[Callable[..., Any]]] | None = None,
         trust_env: bool = True,
         transport: TransportType | None = None,
@@ -155,7 +159,7 @@ class Client:
         return self._headers
 
     @headers.setter
-    def headers(self, headers: Any) -> None:
+    def headers(self, headers: HeaderTypes | None) -> None:
         client_headers = Headers(
             {
                 "Accept": "*/*",
@@ -174,7 +178,7 @@ class Client:
         return self._timeout
 
     @timeout.setter
-    def timeout(self, timeout: Any) -> None:
+    def timeout(self, timeout: TimeoutTypes) -> None:
         self._timeout = Timeout(timeout)
         self._timeout_dict = self._timeout.as_dict()  # shared, read-only, by every request
         self._prepared.invalidate()
@@ -184,7 +188,7 @@ class Client:
         return self._base_url
 
     @base_url.setter
-    def base_url(self, url: Any) -> None:
+    def base_url(self, url: URL | str) -> None:
         self._base_url = self._enforce_trailing_slash(URL(url))
         self._prepared.invalidate()
 
@@ -193,7 +197,7 @@ class Client:
         return self._cookies
 
     @cookies.setter
-    def cookies(self, cookies: Any) -> None:
+    def cookies(self, cookies: CookieTypes) -> None:
         self._cookies = Cookies(cookies)
         self._prepared.invalidate()
 
@@ -202,7 +206,7 @@ class Client:
         return self._params
 
     @params.setter
-    def params(self, params: Any) -> None:
+    def params(self, params: QueryParamTypes) -> None:
         self._params = QueryParams(params)
         self._prepared.invalidate()
 
@@ -211,7 +215,7 @@ class Client:
         return self._auth
 
     @auth.setter
-    def auth(self, auth: Any) -> None:
+    def auth(self, auth: AuthTypes) -> None:
         self._auth = build_auth(auth)
         self._prepared.invalidate()
 
@@ -231,7 +235,7 @@ class Client:
     def transport(self) -> TransportType:
         return self._transport
 
-    def _merge_url(self, url: Any) -> URL:
+    def _merge_url(self, url: URL | str) -> URL:
         """``url`` joined to ``base_url`` (RFC 3986 §5.2 would drop the base path: HTTPX's
         rule is to append, which users of ``base_url`` expect)."""
         if isinstance(url, URL):
@@ -248,15 +252,15 @@ class Client:
     def build_request(
         self,
         method: str,
-        url: Any,
+        url: URL | str,
         *,
-        content: Any = None,
-        data: Any = None,
-        files: Any = None,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        files: RequestFiles | None = None,
         json: Any = None,
-        params: Any = None,
-        headers: Any = None,
-        cookies: Any = None,
+        params: QueryParamTypes = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes = None,
         timeout: TimeoutTypes | UnsetType = UNSET,
         extensions: dict[str, Any] | None = None,
     ) -> Request:
@@ -328,10 +332,8 @@ class Client:
         through ``_send_handling_auth``."""
         if self.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
-        follow = (
-            self.follow_redirects if isinstance(follow_redirects, UnsetType) else follow_redirects
-        )
-        auth_obj = self._auth if isinstance(auth, UnsetType) else build_auth(auth)
+        follow = self.follow_redirects if follow_redirects is UNSET else follow_redirects
+        auth_obj = self._auth if auth is UNSET else build_auth(auth)
         if auth_obj is None and request.url.userinfo:
             auth_obj = build_auth((request.url.username, request.url.password))
         if (
@@ -416,15 +418,15 @@ class Client:
     def request(
         self,
         method: str,
-        url: Any,
+        url: URL | str,
         *,
-        content: Any = None,
-        data: Any = None,
-        files: Any = None,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        files: RequestFiles | None = None,
         json: Any = None,
-        params: Any = None,
-        headers: Any = None,
-        cookies: Any = None,
+        params: QueryParamTypes = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes = None,
         auth: AuthTypes | UnsetType = UNSET,
         follow_redirects: bool | UnsetType = UNSET,
         timeout: TimeoutTypes | UnsetType = UNSET,

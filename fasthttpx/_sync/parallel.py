@@ -12,9 +12,11 @@ checked out.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .._urls import URL
     from ..concurrency.base import Event, TaskGroup
     from .client import Client
     from .response import Response
@@ -29,7 +31,9 @@ class PendingResponse:
 
     __slots__ = ("_parallel", "_call", "_response", "_error", "_done", "_event", "_taken")
 
-    def __init__(self, parallel: Parallel, call: tuple[str, Any, dict[str, Any]]) -> None:
+    def __init__(
+        self, parallel: Parallel, call: tuple[str, URL | str, dict[str, Any]]
+    ) -> None:
         self._parallel = parallel
         self._call = call
         self._response: Response | None = None
@@ -38,7 +42,7 @@ class PendingResponse:
         self._event: Event | None = None
         self._taken = False
 
-    def __await__(self) -> Any:
+    def __await__(self) -> Generator[None, None, PendingResponse]:
         """``parallel.get(url)`` gives the same pending response."""
         return self
         yield  # pragma: no cover - makes this a generator, so awaiting returns at once
@@ -81,7 +85,7 @@ class Parallel:
         """True while some started request has not been collected."""
         return self._undelivered > 0
 
-    def request(self, method: str, url: Any, **kwargs: Any) -> PendingResponse:
+    def request(self, method: str, url: URL | str, **kwargs: Any) -> PendingResponse:
         """Start ``method url`` now (or as soon as the limit allows); don't wait."""
         if self._group is None or self._closed:
             raise RuntimeError("parallel requests must be started inside the parallel() block")
@@ -94,25 +98,25 @@ class Parallel:
             self._queued.append(pending)
         return pending
 
-    def get(self, url: Any, **kwargs: Any) -> PendingResponse:
+    def get(self, url: URL | str, **kwargs: Any) -> PendingResponse:
         return self.request("GET", url, **kwargs)
 
-    def options(self, url: Any, **kwargs: Any) -> PendingResponse:
+    def options(self, url: URL | str, **kwargs: Any) -> PendingResponse:
         return self.request("OPTIONS", url, **kwargs)
 
-    def head(self, url: Any, **kwargs: Any) -> PendingResponse:
+    def head(self, url: URL | str, **kwargs: Any) -> PendingResponse:
         return self.request("HEAD", url, **kwargs)
 
-    def post(self, url: Any, **kwargs: Any) -> PendingResponse:
+    def post(self, url: URL | str, **kwargs: Any) -> PendingResponse:
         return self.request("POST", url, **kwargs)
 
-    def put(self, url: Any, **kwargs: Any) -> PendingResponse:
+    def put(self, url: URL | str, **kwargs: Any) -> PendingResponse:
         return self.request("PUT", url, **kwargs)
 
-    def patch(self, url: Any, **kwargs: Any) -> PendingResponse:
+    def patch(self, url: URL | str, **kwargs: Any) -> PendingResponse:
         return self.request("PATCH", url, **kwargs)
 
-    def delete(self, url: Any, **kwargs: Any) -> PendingResponse:
+    def delete(self, url: URL | str, **kwargs: Any) -> PendingResponse:
         return self.request("DELETE", url, **kwargs)
 
     def next_response(self) -> Response:

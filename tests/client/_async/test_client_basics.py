@@ -247,6 +247,26 @@ async def test_pool_timeout_when_limit_reached(backend: Any, raw_server: Any) ->
     assert server.connections_accepted == 1
 
 
+async def test_streamed_body_gives_the_connection_back_as_it_ends(
+    backend: Any, raw_server: Any
+) -> None:
+    # The pool's lease on a streamed body: the connection is idle again as soon as the end
+    # of the body is parsed, before the caller has taken the last piece or closed anything.
+    server = raw_server(head_now_body_later(b"0123456789", delay=0.05))
+    async with fasthttpx.AsyncClient(backend=backend) as client:
+        pool = client.transport
+        response = await client.get(server.url, stream=True)
+        assert (pool.connection_count, pool.idle_count) == (1, 0)
+        pieces = response.aiter_bytes()
+        assert await pieces.__anext__() == b"0123456789"
+        assert (pool.connection_count, pool.idle_count) == (1, 1)
+        await pieces.aclose()
+        await response.aclose()
+        assert (pool.connection_count, pool.idle_count) == (1, 1)
+        assert (await client.get(server.url)).content == b"0123456789"
+    assert server.connections_accepted == 1
+
+
 async def test_status_errors_and_redirects(backend: Any, app_server: Any) -> None:
     async with fasthttpx.AsyncClient(backend=backend) as client:
         response = await client.get(app_server.url + "/status/404")

@@ -248,6 +248,26 @@ def test_pool_timeout_when_limit_reached(backend: Any, raw_server: Any) -> None:
     assert server.connections_accepted == 1
 
 
+def test_streamed_body_gives_the_connection_back_as_it_ends(
+    backend: Any, raw_server: Any
+) -> None:
+    # The pool's lease on a streamed body: the connection is idle again as soon as the end
+    # of the body is parsed, before the caller has taken the last piece or closed anything.
+    server = raw_server(head_now_body_later(b"0123456789", delay=0.05))
+    with fasthttpx.Client(backend=backend) as client:
+        pool = client.transport
+        response = client.get(server.url, stream=True)
+        assert (pool.connection_count, pool.idle_count) == (1, 0)
+        pieces = response.iter_bytes()
+        assert pieces.__next__() == b"0123456789"
+        assert (pool.connection_count, pool.idle_count) == (1, 1)
+        pieces.close()
+        response.close()
+        assert (pool.connection_count, pool.idle_count) == (1, 1)
+        assert (client.get(server.url)).content == b"0123456789"
+    assert server.connections_accepted == 1
+
+
 def test_status_errors_and_redirects(backend: Any, app_server: Any) -> None:
     with fasthttpx.Client(backend=backend) as client:
         response = client.get(app_server.url + "/status/404")
