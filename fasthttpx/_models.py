@@ -83,17 +83,19 @@ _FIELD_NAME = itemgetter(0)
 class Headers(MutableMapping[str, str]):
     """Case-insensitive multi-dict of HTTP header fields."""
 
-    __slots__ = ("_list", "_lower", "_encoding", "_version")
+    __slots__ = ("_list", "_lower", "_encoding", "version")
 
     _list: list[tuple[bytes, bytes]]
     _lower: list[bytes] | None
     _encoding: str | None
-    _version: int  # bumped by every change (see ``version``)
+    #: A number that changes whenever the fields do (read it, never set it): lets the owner
+    #: of a value derived from them (a client's prepared requests) see it is out of date.
+    version: int
 
     def __init__(self, headers: HeaderTypes | None = None, encoding: str | None = None) -> None:
         self._lower = None
         self._encoding = encoding
-        self._version = 0
+        self.version = 0
         if headers is None:
             self._list = []
         elif isinstance(headers, Headers):
@@ -123,7 +125,7 @@ class Headers(MutableMapping[str, str]):
         h._list = raw
         h._lower = None
         h._encoding = None
-        h._version = 0
+        h.version = 0
         return h
 
     def copy(self) -> Headers:
@@ -133,14 +135,8 @@ class Headers(MutableMapping[str, str]):
         h._list = self._list.copy()
         h._lower = None  # worked out again if a lookup needs it
         h._encoding = self._encoding
-        h._version = 0
+        h.version = 0
         return h
-
-    @property
-    def version(self) -> int:
-        """A number that changes whenever the fields do: lets the owner of a value derived
-        from them (a client's prepared requests) see that it is out of date."""
-        return self._version
 
     def render(self) -> bytes:
         """The fields as ``Name: value\r\n`` lines. Not validated here: the HTTP/1.1 layer
@@ -272,7 +268,7 @@ class Headers(MutableMapping[str, str]):
         """Set one field: replaces the first of that name in place and drops the others."""
         name = _encode(key, self._encoding, "name")
         val = _encode(value, self._encoding, "value")
-        self._version += 1
+        self.version += 1
         lk = name.lower()
         names = self.lower_names()
         found = [i for i, n in enumerate(names) if n == lk]
@@ -291,7 +287,7 @@ class Headers(MutableMapping[str, str]):
         found = [i for i, n in enumerate(names) if n == lk]
         if not found:
             raise KeyError(key)
-        self._version += 1
+        self.version += 1
         for i in reversed(found):
             del self._list[i]
             del names[i]
@@ -300,7 +296,7 @@ class Headers(MutableMapping[str, str]):
         """Append a field, keeping any others of the same name."""
         name = _encode(key, self._encoding, "name")
         self._list.append((name, _encode(value, self._encoding, "value")))
-        self._version += 1
+        self.version += 1
         if self._lower is not None:
             self._lower.append(name.lower())
 
@@ -314,7 +310,7 @@ class Headers(MutableMapping[str, str]):
                 del self[key]
         self._list.extend(other._list)
         self._lower = None
-        self._version += 1
+        self.version += 1
 
     # -- dunder -------------------------------------------------------------------------------
 

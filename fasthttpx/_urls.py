@@ -406,6 +406,11 @@ class URL:
         return self._userinfo.encode("ascii")
 
     @property
+    def has_userinfo(self) -> bool:
+        """Whether the URL carries credentials (``user:pass@``), without encoding them."""
+        return bool(self._userinfo)
+
+    @property
     def username(self) -> str:
         return unquote(self._userinfo.partition(":")[0])
 

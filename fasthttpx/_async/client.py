@@ -333,7 +333,7 @@ class AsyncClient:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
         follow = self.follow_redirects if follow_redirects is UNSET else follow_redirects
         auth_obj = self._auth if auth is UNSET else build_auth(auth)
-        if auth_obj is None and request.url.userinfo:
+        if auth_obj is None and request.url.has_userinfo:
             auth_obj = build_auth((request.url.username, request.url.password))
         if (
             auth_obj is None

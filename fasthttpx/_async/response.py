@@ -21,7 +21,6 @@ from .._decoders import (
     decoder_for_headers,
 )
 from .._exceptions import ResponseClosed, StreamConsumed
-from .._http11_state import CONTENT_ENCODING_FIELD, response_fields
 from .._models import BaseResponse, Headers, Request
 
 __all__ = ["AsyncResponse", "AsyncBodyStream", "CompleteBody", "close_iterator"]
@@ -40,6 +39,11 @@ class AsyncBodyStream(Protocol):
 
 class AsyncResponse(BaseResponse):
     """A response whose body comes from an async stream."""
+
+    #: ``from_wire``'s headers and whether they have a Content-Encoding field, as the
+    #: connection found while parsing; trusted while those headers are unchanged (version 0).
+    _coding_known_for: Headers | None = None
+    _content_coded = False
 
     def __init__(
         self,
@@ -79,12 +83,18 @@ class AsyncResponse(BaseResponse):
         http_version: str,
         reason_phrase: str,
         started: float,
+        content_coded: bool | None = None,
     ) -> AsyncResponse:
         """The constructor the connections use: only what a parsed head gives, set directly
-        (the general ``__init__`` also encodes bodies and checks types, per request)."""
+        (the general ``__init__`` also encodes bodies and checks types, per request).
+        ``content_coded``: whether ``headers`` (fresh from the parser) have a
+        Content-Encoding field, when the connection already knows."""
         self = cls.__new__(cls)
         self.status_code = status_code
         self.headers = headers
+        if content_coded is not None:
+            self._coding_known_for = headers
+            self._content_coded = content_coded
         self._request = request
         self.http_version = http_version
         self.reason_phrase = reason_phrase
@@ -103,10 +113,13 @@ class AsyncResponse(BaseResponse):
 
     def _decoder(self) -> ContentDecoder | None:
         """What undoes the body's Content-Encoding, decided from the headers as they are when
-        the body is decoded (once per response); None when there is nothing to undo. The
-        field is found by one pass over the names that lower-cases only the right length."""
+        the body is decoded (once per response); None when there is nothing to undo."""
         headers = self.headers
-        if not response_fields(headers.raw) & CONTENT_ENCODING_FIELD:
+        if headers is self._coding_known_for and headers.version == 0:
+            coded = self._content_coded  # as the connection saw them: unchanged since
+        else:
+            coded = "content-encoding" in headers
+        if not coded:
             return None
         decoder = decoder_for_headers(headers)
         return None if isinstance(decoder, IdentityDecoder) else decoder
@@ -150,7 +163,9 @@ class AsyncResponse(BaseResponse):
         # The connection went back when the body ended: closed now (``_mark_closed``).
         self.is_closed = True
         self._elapsed_seconds = time.perf_counter() - self._started
-        self._set_content(raw)
+        self._num_bytes_downloaded = len(raw)
+        decoder = self._decoder() if raw else None
+        self._content = decoder.decode(raw) + decoder.flush() if decoder else raw
         return True
 
     def _set_content(self, raw: bytes) -> None:

@@ -23,6 +23,7 @@ from typing import TypeAlias, cast
 from .._events import Data, EndOfMessage, InformationalResponse, ResponseHead
 from .._exceptions import ReadError, WriteError
 from .._http11_state import (
+    CONTENT_ENCODING_FIELD,
     KEEP_ALIVE_FIELD,
     LAST_CHUNK,
     expiry_delay,
@@ -174,13 +175,14 @@ class HTTP11Connection:
                 elif type(event) is InformationalResponse:
                     continue
         headers = Headers.from_raw(response_head.headers)
+        fields = response_fields(response_head.headers)
         body_stream: HTTP11Body | CompleteBody
         if finished:  # the whole response is here: the exchange is over
             body_stream = CompleteBody(pieces)
-            self._end_exchange(parser, asks_close, response_head.headers)
+            self._end_exchange(parser, asks_close, response_head.headers, fields)
         else:
             body_stream = HTTP11Body(
-                self, parser, pieces, read_timeout, asks_close, response_head.headers
+                self, parser, pieces, read_timeout, asks_close, response_head.headers, fields
             )
         return Response.from_wire(
             response_head.status_code,
@@ -190,6 +192,7 @@ class HTTP11Connection:
             "HTTP/1.0" if response_head.http_version == b"1.0" else "HTTP/1.1",
             _REASONS.get(response_head.reason) or response_head.reason.decode("latin-1"),
             started,
+            bool(fields & CONTENT_ENCODING_FIELD),
         )
 
     def _send_body(
@@ -212,7 +215,11 @@ class HTTP11Connection:
             self._stream.write(LAST_CHUNK, write_timeout)
 
     def _end_exchange(
-        self, parser: ResponseParser, asked_close: bool, fields: list[tuple[bytes, bytes]]
+        self,
+        parser: ResponseParser,
+        asked_close: bool,
+        head_fields: list[tuple[bytes, bytes]],
+        fields: int,
     ) -> None:
         """The response ended cleanly: the connection may serve another exchange unless the
         response, stray bytes or our own ``Connection: close`` (``asked_close``) forbid it,
@@ -221,8 +228,8 @@ class HTTP11Connection:
         reusable = parser.keep_alive and not asked_close and not parser.unused_data
         if reusable:
             delay = self._keepalive_expiry
-            if response_fields(fields) & KEEP_ALIVE_FIELD:
-                value = b", ".join([v for n, v in fields if n.lower() == b"keep-alive"])
+            if fields & KEEP_ALIVE_FIELD:
+                value = b", ".join([v for n, v in head_fields if n.lower() == b"keep-alive"])
                 delay = expiry_delay(delay, keep_alive_timeout(value))
             if delay <= 0:
                 reusable = False
@@ -263,7 +270,7 @@ class HTTP11Body:
     failed or was given up (then it cannot)."""
 
     __slots__ = ("_conn", "_parser", "_pieces", "_ended", "done", "_timeout", "_asked_close",
-                 "_fields")
+                 "_head_fields", "_fields")
 
     def __init__(
         self,
@@ -272,7 +279,8 @@ class HTTP11Body:
         pieces: list[bytes],
         timeout: float | None,
         asked_close: bool,
-        fields: list[tuple[bytes, bytes]],
+        head_fields: list[tuple[bytes, bytes]],
+        fields: int,
     ) -> None:
         self._conn = conn
         self._parser = parser
@@ -281,7 +289,8 @@ class HTTP11Body:
         self.done = False
         self._timeout = timeout
         self._asked_close = asked_close
-        self._fields = fields  # the head's fields, for Keep-Alive
+        self._head_fields = head_fields  # for Keep-Alive, read when the exchange ends
+        self._fields = fields  # ``response_fields`` of the head
 
     def _read_more(self) -> None:
         parser = self._parser
@@ -298,7 +307,9 @@ class HTTP11Body:
                 self._ended = True
         if self._ended and not self.done:
             self.done = True
-            self._conn._end_exchange(parser, self._asked_close, self._fields)
+            self._conn._end_exchange(
+                parser, self._asked_close, self._head_fields, self._fields
+            )
 
     def _give_up(self) -> None:
         if not self.done:
