@@ -90,6 +90,8 @@ class Headers(MutableMapping[str, str]):
     _encoding: str | None
     #: A number that changes whenever the fields do (read it, never set it): lets the owner
     #: of a value derived from them (a client's prepared requests) see it is out of date.
+    #: Bumped after each change, so a value derived while a change was under way carries
+    #: the number from before it.
     version: int
 
     def __init__(self, headers: HeaderTypes | None = None, encoding: str | None = None) -> None:
@@ -268,7 +270,6 @@ class Headers(MutableMapping[str, str]):
         """Set one field: replaces the first of that name in place and drops the others."""
         name = _encode(key, self._encoding, "name")
         val = _encode(value, self._encoding, "value")
-        self.version += 1
         lk = name.lower()
         names = self.lower_names()
         found = [i for i, n in enumerate(names) if n == lk]
@@ -280,6 +281,7 @@ class Headers(MutableMapping[str, str]):
         else:
             self._list.append((name, val))
             names.append(lk)
+        self.version += 1  # after the change: a reader that saw the old number is stale
 
     def __delitem__(self, key: str) -> None:
         lk = self._key(key)
@@ -287,10 +289,10 @@ class Headers(MutableMapping[str, str]):
         found = [i for i, n in enumerate(names) if n == lk]
         if not found:
             raise KeyError(key)
-        self.version += 1
         for i in reversed(found):
             del self._list[i]
             del names[i]
+        self.version += 1
 
     def add(self, key: str | bytes, value: str | bytes) -> None:
         """Append a field, keeping any others of the same name."""

@@ -209,7 +209,8 @@ class PoolState(Generic[C, S, W]):
 
     def _reserve_new(self, close: list[C | S]) -> bool:
         """Count a connection about to be opened, if the limit allows; to make room, the
-        oldest idle connection (of any origin) may be evicted into ``close``."""
+        oldest idle connection (of any origin) may be evicted into ``close``: an idle
+        exclusive one, or a shared one with no stream running."""
         if self.max_connections is None or self.total < self.max_connections:
             self.total += 1
             return True
@@ -217,6 +218,15 @@ class PoolState(Generic[C, S, W]):
         for stack in self.idle.values():
             if stack and (oldest is None or stack[0].expires_at < oldest.expires_at):
                 oldest = stack[0]
+        unused: S | None = None
+        for shared, taken in self.streams.items():
+            if taken == 0 and (unused is None or shared.expires_at < unused.expires_at):
+                unused = shared
+        if unused is not None and (oldest is None or unused.expires_at <= oldest.expires_at):
+            self._drop_shared(unused)  # it no longer counts...
+            self.total += 1  # ...and the new connection does
+            close.append(unused)
+            return True
         if oldest is None:
             return False
         self.idle[oldest.origin].remove(oldest)

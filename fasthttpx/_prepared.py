@@ -52,10 +52,12 @@ class PreparedRequest:
 
 
 def prepare(
-    method: str, url: URL, client_headers: Headers, generation: int
+    method: str, url: URL, client_headers: Headers, generation: int, headers_version: int
 ) -> PreparedRequest:
     """Build the request for ``method`` (upper case) and ``url`` (joined, with the client's
-    params) the general way, and format its head once."""
+    params) the general way, and format its head once. ``generation`` and
+    ``headers_version`` are the values the caller read *before* reading the configuration
+    (a change made meanwhile then leaves the entry out of date, never wrongly valid)."""
     template = Request(method, url, headers=client_headers).headers
     head: bytes | None
     try:
@@ -65,7 +67,7 @@ def prepare(
     except (LocalProtocolError, UnicodeEncodeError):
         head, asks_close = None, False  # refused at send time, as for any request
     return PreparedRequest(
-        method, url, template, head, asks_close, generation, client_headers.version
+        method, url, template, head, asks_close, generation, headers_version
     )
 
 
@@ -101,7 +103,9 @@ class PreparedRequests:
         entries = self._entries
         key = (entry.method, url)
         if key not in entries and len(entries) >= self._max_entries:
-            del entries[next(iter(entries))]
+            # Tolerant: another thread (a sync client shared by threads) may have dropped
+            # the same oldest entry, or emptied the map, since the test above.
+            entries.pop(next(iter(entries), key), None)
         entries[key] = entry
 
     def __len__(self) -> int:

@@ -266,22 +266,29 @@ class Client:
     ) -> Request:
         """Build a ``Request`` with the client's defaults merged in, without sending it.
 
-        A body-less request for a URL string with no per-request options comes from the
-        client's prepared requests: built the general way the first time, then remembered."""
+        A body-less request for a URL string with no per-request options (and no client
+        cookies, which go in its headers as HTTPX puts them) comes from the client's prepared
+        requests: built the general way the first time, then remembered."""
         method = method.upper()
         if (
             type(url) is str and content is None and data is None and files is None
             and json is None and params is None and headers is None and cookies is None
-            and timeout is UNSET and extensions is None
+            and timeout is UNSET and extensions is None and not self._cookies
         ):
+            # The generation and the headers' version are read before what they vouch for
+            # (setters assign, then bump; edits change, then bump): an entry built while
+            # another thread changes the client is remembered as out of date, never as new.
+            prepared_requests = self._prepared
+            generation = prepared_requests.generation
             client_headers = self._headers
-            prepared = self._prepared.lookup(method, url, client_headers.version)
+            headers_version = client_headers.version
+            prepared = prepared_requests.lookup(method, url, headers_version)
             if prepared is None:
                 joined = self._merge_url(url)
                 if self._params:
                     joined = joined.copy_merge_params(self._params)
-                prepared = prepare(method, joined, client_headers, self._prepared.generation)
-                self._prepared.remember(url, prepared)
+                prepared = prepare(method, joined, client_headers, generation, headers_version)
+                prepared_requests.remember(url, prepared)
             return Request.prepared_without_body(prepared, {"timeout": self._timeout_dict})
         merged_url = self._merge_url(url)
         if self._params or params is not None:
@@ -345,6 +352,12 @@ class Client:
         ):
             response = self._transport.handle_request(request)
             response.default_encoding = self._default_encoding
+            if "set-cookie" in response.headers:  # the jar is empty, not closed (as HTTPX)
+                try:
+                    self._cookies.extract_cookies(response)
+                except BaseException:
+                    response.close()
+                    raise
         else:
             response = self._send_handling_auth(request, auth_obj, follow, [])
         if not stream:
@@ -371,6 +384,9 @@ class Client:
                 next_request = flow.send(response)
             except StopIteration:
                 return response
+            except BaseException:
+                response.close()  # the flow failed on it: give its connection back
+                raise
             response.read()
             response.close()
             response.history = list(history)
@@ -433,36 +449,44 @@ class Client:
         extensions: dict[str, Any] | None = None,
         stream: bool = False,
     ) -> Response:
-        """Build and send a request. With ``stream=True`` the body is left unread."""
-        request = self.build_request(
-            method, url, content=content, data=data, files=files, json=json, params=params,
-            headers=headers, cookies=cookies, timeout=timeout, extensions=extensions,
-        )
-        return self.send(request, stream=stream, auth=auth,
-                               follow_redirects=follow_redirects)
+        """Build and send a request. With ``stream=True`` the body is left unread.
+
+        Returns the coroutine of ``send()`` (awaited by the caller: one frame less on every
+        request and every resume than an ``def`` around it); an error in building the
+        request is raised when that is awaited, as from an ``def``."""
+        try:
+            request = self.build_request(
+                method, url, content=content, data=data, files=files, json=json,
+                params=params, headers=headers, cookies=cookies, timeout=timeout,
+                extensions=extensions,
+            )
+        except Exception as exc:
+            return _raise_when_awaited(exc)
+        return self.send(request, stream=stream, auth=auth, follow_redirects=follow_redirects)
 
     def get(self, url: Any, **kwargs: Any) -> Response:
-        """``GET url``; keywords as for ``request()``. (The verb helpers return the coroutine
-        of ``request()`` rather than awaiting it: the same call, one frame less.)"""
-        return self.request("GET", url, **kwargs)
+        """``GET url``; keywords as for ``request()``. (The verb helpers return what
+        ``request()`` returns rather than awaiting it, and call it without ``**{}`` when
+        there are no keywords: the same call, cheaper.)"""
+        return self.request("GET", url, **kwargs) if kwargs else self.request("GET", url)
 
     def options(self, url: Any, **kwargs: Any) -> Response:
-        return self.request("OPTIONS", url, **kwargs)
+        return self.request("OPTIONS", url, **kwargs) if kwargs else self.request("OPTIONS", url)
 
     def head(self, url: Any, **kwargs: Any) -> Response:
-        return self.request("HEAD", url, **kwargs)
+        return self.request("HEAD", url, **kwargs) if kwargs else self.request("HEAD", url)
 
     def post(self, url: Any, **kwargs: Any) -> Response:
-        return self.request("POST", url, **kwargs)
+        return self.request("POST", url, **kwargs) if kwargs else self.request("POST", url)
 
     def put(self, url: Any, **kwargs: Any) -> Response:
-        return self.request("PUT", url, **kwargs)
+        return self.request("PUT", url, **kwargs) if kwargs else self.request("PUT", url)
 
     def patch(self, url: Any, **kwargs: Any) -> Response:
-        return self.request("PATCH", url, **kwargs)
+        return self.request("PATCH", url, **kwargs) if kwargs else self.request("PATCH", url)
 
     def delete(self, url: Any, **kwargs: Any) -> Response:
-        return self.request("DELETE", url, **kwargs)
+        return self.request("DELETE", url, **kwargs) if kwargs else self.request("DELETE", url)
 
     @contextmanager
     def stream(self, method: str, url: Any, **kwargs: Any) -> Iterator[Response]:
@@ -495,3 +519,9 @@ class Client:
 
     def __exit__(self, *args: object) -> None:
         self.close()
+
+
+def _raise_when_awaited(exc: Exception) -> Response:
+    """Re-raise ``request()``'s error where the caller takes the response: for the async
+    client on ``await``, as a coroutine function would."""
+    raise exc

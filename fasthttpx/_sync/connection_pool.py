@@ -231,6 +231,8 @@ class ConnectionPool:
         pool_timeout = timeouts.get("pool")
         deadline = None if pool_timeout is None else time.monotonic() + pool_timeout
         while True:
+            if self._closed:  # closed while this request waited (``close_all`` woke it)
+                raise RuntimeError("the client has been closed")
             with self._lock:  # nothing awaits inside: a plain critical section
                 action = state.checkout(origin, time.monotonic(), fresh)
             conn, waiter = action.conn, action.waiter
@@ -276,11 +278,17 @@ class ConnectionPool:
                 state.connect_failed(origin, opening)
             raise
         with self._lock:
-            if type(conn) is HTTP2Connection:
+            closed = state.closed
+            if closed:  # closed while connecting: the pool would never close this one
+                state.connect_failed(origin, opening)
+            elif type(conn) is HTTP2Connection:
                 state.connected_shared(origin, conn, opening)
             else:
                 assert type(conn) is HTTP11Connection
                 state.connected(origin, conn, opening)
+        if closed:
+            conn.close()
+            raise RuntimeError("the client has been closed")
         return conn
 
     def _connect(self, origin: Origin, timeouts: Timeouts) -> Connection:

@@ -165,8 +165,14 @@ class Response(BaseResponse):
         self.is_closed = True
         self._elapsed_seconds = time.perf_counter() - self._started
         self._num_bytes_downloaded = len(raw)
-        decoder = self._decoder() if raw else None
-        self._content = decoder.decode(raw) + decoder.flush() if decoder else raw
+        headers = self.headers
+        if raw and (
+            self._content_coded or headers is not self._coding_known_for or headers.version
+        ):
+            decoder = self._decoder()  # coded, or the headers are not the parser's any more
+            if decoder is not None:
+                raw = decoder.decode(raw) + decoder.flush()
+        self._content = raw
         return True
 
     def _set_content(self, raw: bytes) -> None:

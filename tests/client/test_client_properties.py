@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -87,3 +88,19 @@ def test_params_and_auth(client_class: Any) -> None:
 def test_trust_env(client_class: Any) -> None:
     assert client_class().trust_env is True
     assert client_class(trust_env=False).trust_env is False
+
+
+def test_request_errors_are_raised_on_await() -> None:
+    """``AsyncClient.request()`` returns an awaitable; like a coroutine function it raises a
+    request-building error when awaited, not when called (nothing left un-awaited)."""
+
+    async def main() -> None:
+        async with fasthttpx.AsyncClient() as client:
+            pending = client.get(42)  # type: ignore[arg-type]
+            with pytest.raises(TypeError, match="Invalid type for url"):
+                await pending
+            pending = client.request("GET", "http://[::1/")
+            with pytest.raises(fasthttpx.InvalidURL):
+                await pending
+
+    asyncio.run(main())
