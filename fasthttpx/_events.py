@@ -8,9 +8,18 @@ their case; values have surrounding whitespace removed).
 
 from __future__ import annotations
 
-__all__ = ["InformationalResponse", "ResponseHead", "Data", "EndOfMessage", "Event"]
+__all__ = ["InformationalResponse", "ResponseHead", "Data", "EndOfMessage", "Event",
+           "KEEP_ALIVE_FIELD", "CONTENT_ENCODING_FIELD", "SET_COOKIE_FIELD"]
 
 HeaderList = list[tuple[bytes, bytes]]
+
+#: ``response_fields()`` flags (both parser twins): which of the fields a client looks at
+#: after every response are present: Keep-Alive (when the server drops an idle connection),
+#: Content-Encoding (whether the body needs a decoder), Set-Cookie (whether the cookie jar
+#: has work to do).
+KEEP_ALIVE_FIELD = 1
+CONTENT_ENCODING_FIELD = 2
+SET_COOKIE_FIELD = 4
 
 
 class _HeadBase:

@@ -17,8 +17,7 @@ if TYPE_CHECKING:
 __all__ = [
     "IDEMPOTENT_METHODS", "request_head", "serialize_request_head",
     "build_request_head", "fields_ask_close", "frame_chunk",
-    "LAST_CHUNK", "keep_alive_timeout", "has_close_token", "expiry_delay", "response_fields",
-    "KEEP_ALIVE_FIELD", "CONTENT_ENCODING_FIELD",
+    "LAST_CHUNK", "keep_alive_timeout", "has_close_token", "expiry_delay",
 ]
 
 # RFC 9110 §9.2.2: methods whose repetition has the same effect as one request; these may
@@ -99,27 +98,6 @@ def _describe_bad_head(method: bytes, target: bytes, fields: bytes, count: int) 
             name = line.partition(b":")[0].decode("latin-1")
             return f"invalid character (CR, LF or NUL) in request header {name!r}"
     return "invalid request head"
-
-
-#: ``response_fields`` flags: the response has a Keep-Alive field, a Content-Encoding field.
-KEEP_ALIVE_FIELD = 1
-CONTENT_ENCODING_FIELD = 2
-
-
-def response_fields(fields: list[tuple[bytes, bytes]]) -> int:
-    """Which of the two fields read after every response are present, in one pass over the
-    names: ``KEEP_ALIVE_FIELD`` (when the server will drop an idle connection) and
-    ``CONTENT_ENCODING_FIELD`` (whether the body needs a decoder). Only names of the right
-    length are lower-cased, so the usual response allocates nothing here."""
-    found = 0
-    for name, _ in fields:
-        size = len(name)
-        if size == 10:
-            if name.lower() == b"keep-alive":
-                found |= KEEP_ALIVE_FIELD
-        elif size == 16 and name.lower() == b"content-encoding":
-            found |= CONTENT_ENCODING_FIELD
-    return found
 
 
 def frame_chunk(data: bytes) -> bytes:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-__all__ = ["IMPLEMENTATION", "ResponseParser", "ChunkedDecoder", "extensions_disabled"]
+__all__ = ["IMPLEMENTATION", "ResponseParser", "ChunkedDecoder", "response_fields",
+           "extensions_disabled"]
 
 
 def extensions_disabled(value: str | None) -> bool:
@@ -23,21 +24,21 @@ def extensions_disabled(value: str | None) -> bool:
 
 if TYPE_CHECKING:
     from ._chunked_py import ChunkedDecoder
-    from ._parser_py import ResponseParser
+    from ._parser_py import ResponseParser, response_fields
 
     IMPLEMENTATION: str
 elif extensions_disabled(os.environ.get("FASTHTTPX_NO_EXTENSIONS")):
     from ._chunked_py import ChunkedDecoder
-    from ._parser_py import ResponseParser
+    from ._parser_py import ResponseParser, response_fields
 
     IMPLEMENTATION = "python"
 else:
     try:
         from ._chunked import ChunkedDecoder
-        from ._parser import ResponseParser
+        from ._parser import ResponseParser, response_fields
     except ImportError:
         from ._chunked_py import ChunkedDecoder
-        from ._parser_py import ResponseParser
+        from ._parser_py import ResponseParser, response_fields
 
         IMPLEMENTATION = "python"
     else:

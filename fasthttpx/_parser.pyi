@@ -55,3 +55,6 @@ class ResponseParser:
     def failed(self) -> bool: ...
     @property
     def bytes_received(self) -> int: ...
+
+def response_fields(fields: list[tuple[bytes, bytes]]) -> int:
+    """Flags (``_events.KEEP_ALIVE_FIELD``...) of the fields a client reads per response."""

@@ -44,7 +44,15 @@ from libc.string cimport memchr
 
 from ._chunked cimport _DONE as _CHUNKED_DONE, ChunkedDecoder, parse_field_line, scan_field_line
 
-from ._events import Data, EndOfMessage, InformationalResponse, ResponseHead
+from ._events import (
+    CONTENT_ENCODING_FIELD,
+    KEEP_ALIVE_FIELD,
+    SET_COOKIE_FIELD,
+    Data,
+    EndOfMessage,
+    InformationalResponse,
+    ResponseHead,
+)
 from ._exceptions import RemoteProtocolError
 
 
@@ -52,7 +60,7 @@ cdef extern from "Python.h":
     PyObject* PyTuple_GET_ITEM(object tuple, Py_ssize_t index)  # borrowed, unchecked
 
 
-__all__ = ["ResponseParser"]
+__all__ = ["ResponseParser", "response_fields"]
 
 # States (the same numbers in `_parser_py.py`).
 cdef enum:
@@ -650,3 +658,33 @@ cdef long long _parse_content_length(const unsigned char* v, Py_ssize_t end,
         length = n
         a = _item_end(v, end, b) + 1
     return length
+
+
+cdef int _KEEP_ALIVE_FIELD = KEEP_ALIVE_FIELD
+cdef int _CONTENT_ENCODING_FIELD = CONTENT_ENCODING_FIELD
+cdef int _SET_COOKIE_FIELD = SET_COOKIE_FIELD
+
+
+def response_fields(list fields):
+    """Which of Keep-Alive, Content-Encoding and Set-Cookie are among ``fields`` (a head's
+    ``(name, value)`` pairs), as ``_events`` flags, in one pass over the names: only names
+    of the right length are compared, case-insensitively (RFC 9110 §5.1)."""
+    cdef int found = 0
+    cdef object name
+    cdef Py_ssize_t size
+    cdef const unsigned char* s
+    for name, _ in fields:
+        if type(name) is not bytes:
+            raise TypeError(f"field names must be bytes, not {type(name).__name__}")
+        size = PyBytes_GET_SIZE(name)
+        if size == 10:
+            s = <const unsigned char*>PyBytes_AS_STRING(name)
+            if _lower_equals(s, b"keep-alive", 10):
+                found |= _KEEP_ALIVE_FIELD
+            elif _lower_equals(s, b"set-cookie", 10):
+                found |= _SET_COOKIE_FIELD
+        elif size == 16:
+            s = <const unsigned char*>PyBytes_AS_STRING(name)
+            if _lower_equals(s, b"content-encoding", 16):
+                found |= _CONTENT_ENCODING_FIELD
+    return found

@@ -41,10 +41,19 @@ from ._chunked_py import (
     _argument_type_error,
     parse_field_line,
 )
-from ._events import Data, EndOfMessage, Event, InformationalResponse, ResponseHead
+from ._events import (
+    CONTENT_ENCODING_FIELD,
+    KEEP_ALIVE_FIELD,
+    SET_COOKIE_FIELD,
+    Data,
+    EndOfMessage,
+    Event,
+    InformationalResponse,
+    ResponseHead,
+)
 from ._exceptions import RemoteProtocolError
 
-__all__ = ["ResponseParser"]
+__all__ = ["ResponseParser", "response_fields"]
 
 # States (the same numbers in `_parser.pyx`).
 _HEAD = 0
@@ -446,3 +455,23 @@ def _parse_content_length(value: bytes, previous: int) -> int:
             raise RemoteProtocolError("conflicting Content-Length")
         length = n
     return length
+
+
+def response_fields(fields: list[tuple[bytes, bytes]]) -> int:
+    """Which of Keep-Alive, Content-Encoding and Set-Cookie are among ``fields`` (a head's
+    ``(name, value)`` pairs), as ``_events`` flags, in one pass over the names: only names
+    of the right length are compared, case-insensitively (RFC 9110 §5.1)."""
+    found = 0
+    for name, _ in fields:
+        if type(name) is not bytes:
+            raise TypeError(f"field names must be bytes, not {type(name).__name__}")
+        size = len(name)
+        if size == 10:
+            lowered = name.lower()
+            if lowered == b"keep-alive":
+                found |= KEEP_ALIVE_FIELD
+            elif lowered == b"set-cookie":
+                found |= SET_COOKIE_FIELD
+        elif size == 16 and name.lower() == b"content-encoding":
+            found |= CONTENT_ENCODING_FIELD
+    return found

@@ -28,11 +28,12 @@ IMPL_MODULES = {
 
 @dataclass(frozen=True)
 class Impl:
-    """One implementation of the core: its name and its two classes."""
+    """One implementation of the core: its name, its two classes and the field scan."""
 
     name: str
     ResponseParser: Any
     ChunkedDecoder: Any
+    response_fields: Any
 
 
 def load_impl(name: str) -> Impl:
@@ -40,7 +41,7 @@ def load_impl(name: str) -> Impl:
     parser_module, chunked_module = IMPL_MODULES[name]
     parser = importlib.import_module(parser_module)
     chunked = importlib.import_module(chunked_module)
-    return Impl(name, parser.ResponseParser, chunked.ChunkedDecoder)
+    return Impl(name, parser.ResponseParser, chunked.ChunkedDecoder, parser.response_fields)
 
 
 @pytest.fixture(params=list(IMPL_MODULES), ids=list(IMPL_MODULES))

@@ -29,6 +29,7 @@ from typing import cast
 
 from .._exceptions import ReadError, ReadTimeout, TransportError, WriteError
 from .._http2_state import H2Stream, HTTP2State, renew
+from .._implementation import response_fields
 from .._models import Headers, Request, RequestBody
 from .._status_codes import codes
 from ..concurrency.base import AsyncBackend, AsyncEvent, AsyncNetworkStream
@@ -147,6 +148,7 @@ class AsyncHTTP2Connection:
             "HTTP/2",
             codes.get_reason_phrase(stream.status),
             started,
+            response_fields(stream.headers),
         )
 
     async def _open_stream(

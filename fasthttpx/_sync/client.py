@@ -289,7 +289,10 @@ class Client:
                     joined = joined.copy_merge_params(self._params)
                 prepared = prepare(method, joined, client_headers, generation, headers_version)
                 prepared_requests.remember(url, prepared)
-            return Request.prepared_without_body(prepared, {"timeout": self._timeout_dict})
+            # Each request its own timeout dict: a hook may change it for that request only.
+            return Request.prepared_without_body(
+                prepared, {"timeout": self._timeout_dict.copy()}
+            )
         merged_url = self._merge_url(url)
         if self._params or params is not None:
             merged_params = self._params.merge(params) if self._params else QueryParams(params)
@@ -307,7 +310,7 @@ class Client:
         extensions = dict(extensions) if extensions else {}
         if "timeout" not in extensions:
             if timeout is UNSET:
-                extensions["timeout"] = self._timeout_dict
+                extensions["timeout"] = self._timeout_dict.copy()
             else:
                 extensions["timeout"] = Timeout(timeout).as_dict()
         return Request(
@@ -352,7 +355,7 @@ class Client:
         ):
             response = self._transport.handle_request(request)
             response.default_encoding = self._default_encoding
-            if "set-cookie" in response.headers:  # the jar is empty, not closed (as HTTPX)
+            if response.sets_cookies():  # an empty jar still takes cookies (as HTTPX)
                 try:
                     self._cookies.extract_cookies(response)
                 except BaseException:

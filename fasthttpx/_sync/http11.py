@@ -20,20 +20,17 @@ from collections import abc
 from collections.abc import Iterator
 from typing import TypeAlias, cast
 
-from .._events import Data, EndOfMessage, InformationalResponse, ResponseHead
+from .._events import KEEP_ALIVE_FIELD, Data, EndOfMessage, InformationalResponse, ResponseHead
 from .._exceptions import ReadError, WriteError
 from .._http11_state import (
-    CONTENT_ENCODING_FIELD,
-    KEEP_ALIVE_FIELD,
     LAST_CHUNK,
     expiry_delay,
     frame_chunk,
     keep_alive_timeout,
     request_head,
-    response_fields,
     serialize_request_head,
 )
-from .._implementation import ResponseParser
+from .._implementation import ResponseParser, response_fields
 from .._models import Headers, Request, RequestBody
 from .._proxy import Route, absolute_form
 from ..concurrency.base import NetworkStream
@@ -192,7 +189,7 @@ class HTTP11Connection:
             "HTTP/1.0" if response_head.http_version == b"1.0" else "HTTP/1.1",
             _REASONS.get(response_head.reason) or response_head.reason.decode("latin-1"),
             started,
-            bool(fields & CONTENT_ENCODING_FIELD),
+            fields,
         )
 
     def _send_body(

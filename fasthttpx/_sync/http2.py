@@ -30,6 +30,7 @@ from typing import cast
 
 from .._exceptions import ReadError, ReadTimeout, TransportError, WriteError
 from .._http2_state import H2Stream, HTTP2State, renew
+from .._implementation import response_fields
 from .._models import Headers, Request, RequestBody
 from .._status_codes import codes
 from ..concurrency.base import Backend, Event, NetworkStream
@@ -148,6 +149,7 @@ class HTTP2Connection:
             "HTTP/2",
             codes.get_reason_phrase(stream.status),
             started,
+            response_fields(stream.headers),
         )
 
     def _open_stream(

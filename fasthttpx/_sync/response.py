@@ -21,7 +21,9 @@ from .._decoders import (
     TextDecoder,
     decoder_for_headers,
 )
+from .._events import CONTENT_ENCODING_FIELD, SET_COOKIE_FIELD
 from .._exceptions import ResponseClosed, StreamConsumed
+from .._implementation import response_fields
 from .._models import BaseResponse, Headers, Request
 
 __all__ = ["Response", "BodyStream", "CompleteBody", "close_iterator"]
@@ -41,10 +43,10 @@ class BodyStream(Protocol):
 class Response(BaseResponse):
     """A response whose body comes from an async stream."""
 
-    #: ``from_wire``'s headers and whether they have a Content-Encoding field, as the
-    #: connection found while parsing; trusted while those headers are unchanged (version 0).
-    _coding_known_for: Headers | None = None
-    _content_coded = False
+    #: ``from_wire``'s headers and their ``response_fields`` flags, as the connection found
+    #: them while parsing; trusted while those headers are unchanged (version 0).
+    _fields_known_for: Headers | None = None
+    _wire_fields = 0
 
     def __init__(
         self,
@@ -84,18 +86,18 @@ class Response(BaseResponse):
         http_version: str,
         reason_phrase: str,
         started: float,
-        content_coded: bool | None = None,
+        fields: int | None = None,
     ) -> Response:
         """The constructor the connections use: only what a parsed head gives, set directly
         (the general ``__init__`` also encodes bodies and checks types, per request).
-        ``content_coded``: whether ``headers`` (fresh from the parser) have a
-        Content-Encoding field, when the connection already knows."""
+        ``fields``: ``response_fields(headers)`` for headers fresh from the parser, when the
+        connection already worked them out."""
         self = cls.__new__(cls)
         self.status_code = status_code
         self.headers = headers
-        if content_coded is not None:
-            self._coding_known_for = headers
-            self._content_coded = content_coded
+        if fields is not None:
+            self._fields_known_for = headers
+            self._wire_fields = fields
         self._request = request
         self.http_version = http_version
         self.reason_phrase = reason_phrase
@@ -116,14 +118,22 @@ class Response(BaseResponse):
         """What undoes the body's Content-Encoding, decided from the headers as they are when
         the body is decoded (once per response); None when there is nothing to undo."""
         headers = self.headers
-        if headers is self._coding_known_for and headers.version == 0:
-            coded = self._content_coded  # as the connection saw them: unchanged since
-        else:
-            coded = "content-encoding" in headers
-        if not coded:
+        if not self._field_flags() & CONTENT_ENCODING_FIELD:
             return None
         decoder = decoder_for_headers(headers)
         return None if isinstance(decoder, IdentityDecoder) else decoder
+
+    def _field_flags(self) -> int:
+        """``response_fields`` of the headers as they are now: the connection's finding
+        while the headers are the ones it parsed, unchanged; else worked out again."""
+        headers = self.headers
+        if headers is self._fields_known_for and not headers.version:
+            return self._wire_fields
+        return response_fields(headers.raw)
+
+    def sets_cookies(self) -> bool:
+        """Whether the response has a Set-Cookie field: the client's jar has work to do."""
+        return bool(self._field_flags() & SET_COOKIE_FIELD)
 
     def _claim_stream(self) -> BodyStream:
         if self.is_stream_consumed:
@@ -167,7 +177,9 @@ class Response(BaseResponse):
         self._num_bytes_downloaded = len(raw)
         headers = self.headers
         if raw and (
-            self._content_coded or headers is not self._coding_known_for or headers.version
+            self._wire_fields & CONTENT_ENCODING_FIELD
+            or headers is not self._fields_known_for
+            or headers.version
         ):
             decoder = self._decoder()  # coded, or the headers are not the parser's any more
             if decoder is not None:

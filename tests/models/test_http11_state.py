@@ -1,19 +1,19 @@
-"""The sans-I/O HTTP/1.1 rules the connection asks per exchange: the remembered request
-head and whether it asks to close, the response fields read after every response, the
-Keep-Alive timeout and the idle expiry."""
+"""The sans-I/O HTTP/1.1 rules the connection asks per exchange: the request head and
+whether it asks to close, the response fields read after every response (a scan both parser
+twins provide), the Keep-Alive timeout and the idle expiry."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
 from fasthttpx import Headers, LocalProtocolError
+from fasthttpx._events import CONTENT_ENCODING_FIELD, KEEP_ALIVE_FIELD, SET_COOKIE_FIELD
 from fasthttpx._http11_state import (
-    CONTENT_ENCODING_FIELD,
-    KEEP_ALIVE_FIELD,
     expiry_delay,
     fields_ask_close,
     keep_alive_timeout,
-    response_fields,
     serialize_request_head,
 )
 
@@ -31,10 +31,20 @@ from fasthttpx._http11_state import (
         # Same lengths, other names: not these fields.
         ([(b"Keep-Alivf", b"x"), (b"Content-Encodinx", b"y"), (b"X-Something", b"z")], 0),
         ([(b"Transfer-Encoding", b"chunked")], 0),
+        ([(b"Set-Cookie", b"a=1"), (b"SET-COOKIE", b"b=2")], SET_COOKIE_FIELD),
+        ([(b"set-cookie", b"a=1"), (b"Content-encoding", b"gzip"), (b"Keep-alive", b"x")],
+         SET_COOKIE_FIELD | CONTENT_ENCODING_FIELD | KEEP_ALIVE_FIELD),
+        ([(b"Set-Cookie2", b"x"), (b"Set-Cooki", b"y")], 0),
+        ([(b"", b""), (b"\xffeep-alive", b"x")], 0),
     ],
 )
-def test_response_fields(fields: list[tuple[bytes, bytes]], expected: int) -> None:
-    assert response_fields(fields) == expected
+def test_response_fields(impl: Any, fields: list[tuple[bytes, bytes]], expected: int) -> None:
+    assert impl.response_fields(fields) == expected
+
+
+def test_response_fields_refuses_what_is_not_bytes(impl: Any) -> None:
+    with pytest.raises(TypeError, match="^field names must be bytes, not str$"):
+        impl.response_fields([("Keep-Alive", b"x")])
 
 
 def test_serialized_head_says_whether_it_asks_to_close() -> None:
