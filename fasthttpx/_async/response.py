@@ -131,8 +131,12 @@ class AsyncResponse(BaseResponse):
         return response_fields(headers.raw)
 
     def sets_cookies(self) -> bool:
-        """Whether the response has a Set-Cookie field: the client's jar has work to do."""
-        return bool(self._field_flags() & SET_COOKIE_FIELD)
+        """Whether the response has a Set-Cookie field: the client's jar has work to do.
+        (``_field_flags`` written out: this runs for every response.)"""
+        headers = self.headers
+        if headers is self._fields_known_for and not headers.version:
+            return bool(self._wire_fields & SET_COOKIE_FIELD)
+        return "set-cookie" in headers
 
     def _claim_stream(self) -> AsyncBodyStream:
         if self.is_stream_consumed:

@@ -338,8 +338,8 @@ class Client:
         """Send a built request; with ``stream=True`` return as soon as the head arrived.
 
         The one door every request goes through. Nothing to do between request and response
-        (no auth, redirects to follow, hooks or cookies): straight to the transport; else
-        through ``_send_handling_auth``."""
+        (no auth, no redirects to follow, no hooks): straight to the transport; else through
+        ``_send_handling_auth``."""
         if self.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
         follow = self.follow_redirects if follow_redirects is UNSET else follow_redirects
@@ -351,8 +351,9 @@ class Client:
             and not follow
             and not self._event_hooks["request"]
             and not self._event_hooks["response"]
-            and not self._cookies
         ):
+            # The client's cookies are in the request already (``build_request``, as HTTPX);
+            # the jar takes what the response sets.
             response = self._transport.handle_request(request)
             response.default_encoding = self._default_encoding
             if response.sets_cookies():  # an empty jar still takes cookies (as HTTPX)
