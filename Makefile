@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-compiled test-python lint demo bench bench-parser bench-client soak clean build-ext wheel wheel-test
+.PHONY: venv test test-compiled test-python lint demo bench bench-parser bench-client soak clean build-ext wheel wheel-test httpx-compat
 
 $(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ bench-parser: $(VENV)/.bench-installed build-ext
 
 bench-client: $(VENV)/.bench-installed build-ext
 	$(PY) benchmarks/bench_client.py
+
+# HTTPX 0.28.1's own test suite run with `httpx` bound to fasthttpx (issue 13); downloads the
+# sdist and installs its test requirements. Not part of `make test`.
+httpx-compat: venv build-ext
+	$(PY) scripts/httpx_compat.py $(PYTEST_ARGS)
 
 soak: venv build-ext
 	$(PY) -m pytest -m slow $(PYTEST_ARGS)

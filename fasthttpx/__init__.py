@@ -8,7 +8,7 @@ the compiled parser (``"cython"``) or its pure-Python twin (``"python"``) is run
 from ._api import delete, get, head, options, parallel, patch, post, put, request, stream
 from ._async.client import AsyncClient
 from ._async.response import AsyncResponse
-from ._auth import Auth, BasicAuth, DigestAuth, FunctionAuth
+from ._auth import Auth, BasicAuth, DigestAuth, FunctionAuth, NetRCAuth
 from ._config import Limits, Proxy, Timeout, create_ssl_context
 from ._cookies import Cookies
 from ._exceptions import (
@@ -42,7 +42,7 @@ from ._exceptions import (
     WriteError,
     WriteTimeout,
 )
-from ._implementation import IMPLEMENTATION as __implementation__
+from ._implementation import IMPLEMENTATION as __implementation__  # noqa: F401 (not in __all__)
 from ._models import Headers, Request
 from ._status_codes import codes
 from ._streams import AsyncByteStream, ByteStream, SyncByteStream
@@ -60,18 +60,23 @@ from ._transports import (
 from ._urls import URL, QueryParams
 from ._version import __version__
 
+__title__ = "fasthttpx"
+__description__ = "A fast HTTP client with an HTTPX-style API and a compiled HTTP/1.1 core."
+
+# As HTTPX's: every public name, sorted case-insensitively (`concurrency` is the backends'
+# subpackage, bound here by the imports above). `__implementation__` is an attribute only.
 __all__ = [
-    "__implementation__", "__version__", "AsyncBaseTransport", "AsyncClient", "AsyncResponse",
-    "BaseTransport", "MockTransport", "Auth", "BasicAuth", "Client", "CloseError", "ConnectError",
-    "ConnectTimeout", "CookieConflict", "Cookies", "DecodingError", "DigestAuth", "FunctionAuth",
-    "HTTPError", "HTTPStatusError", "Headers", "InvalidURL", "Limits", "LocalProtocolError",
-    "NetworkError", "PoolTimeout", "ProtocolError", "Proxy", "ProxyError", "QueryParams",
-    "ReadError",
-    "ReadTimeout", "RemoteProtocolError", "Request", "RequestError", "RequestNotRead", "Response",
-    "ResponseClosed", "ResponseNotRead", "StreamClosed", "StreamConsumed", "StreamError",
-    "Timeout", "TimeoutException", "TooManyRedirects", "TransportError", "URL",
-    "UnsupportedProtocol", "WriteError", "WriteTimeout", "codes", "create_ssl_context", "delete",
-    "get", "head", "options", "parallel", "patch", "post", "put", "request", "stream",
-    "ASGITransport", "AsyncByteStream", "AsyncHTTPTransport", "ByteStream", "HTTPTransport",
-    "SyncByteStream", "WSGITransport",
+    "__description__", "__title__", "__version__", "ASGITransport", "AsyncBaseTransport",
+    "AsyncByteStream", "AsyncClient", "AsyncHTTPTransport", "AsyncResponse", "Auth",
+    "BaseTransport", "BasicAuth", "ByteStream", "Client", "CloseError", "codes", "concurrency",
+    "ConnectError", "ConnectTimeout", "CookieConflict", "Cookies", "create_ssl_context",
+    "DecodingError", "delete", "DigestAuth", "FunctionAuth", "get", "head", "Headers", "HTTPError",
+    "HTTPStatusError", "HTTPTransport", "InvalidURL", "Limits", "LocalProtocolError",
+    "MockTransport", "NetRCAuth", "NetworkError", "options", "parallel", "patch", "PoolTimeout",
+    "post",
+    "ProtocolError", "Proxy", "ProxyError", "put", "QueryParams", "ReadError", "ReadTimeout",
+    "RemoteProtocolError", "request", "Request", "RequestError", "RequestNotRead", "Response",
+    "ResponseClosed", "ResponseNotRead", "stream", "StreamClosed", "StreamConsumed", "StreamError",
+    "SyncByteStream", "Timeout", "TimeoutException", "TooManyRedirects", "TransportError",
+    "UnsupportedProtocol", "URL", "WriteError", "WriteTimeout", "WSGITransport",
 ]

@@ -48,7 +48,8 @@ class Timeout:
 
     ``Timeout(5.0)``; ``Timeout(5.0, connect=1.0)``; ``Timeout(None)``;
     ``Timeout((connect, read, write, pool))``; ``Timeout(other_timeout)``;
-    ``Timeout(connect=.., read=.., write=.., pool=..)`` with all four given.
+    ``Timeout(connect=.., read=.., write=.., pool=..)`` with all four given (as HTTPX, a
+    phase without a value and without a default is a ``ValueError``).
     """
 
     __slots__ = ("connect", "read", "write", "pool")
@@ -82,9 +83,13 @@ class Timeout:
         default: float | None
         if isinstance(timeout, UnsetType):
             if any(x is UNSET for x in (connect, read, write, pool)):
-                default = 5.0  # DEFAULT_TIMEOUT's value for the phases not given
-            else:
-                default = None
+                # As HTTPX: a phase left out needs a default to fall back on.
+                raise ValueError(
+                    "Timeout must either include a default, or set all four parameters "
+                    "explicitly: Timeout(5.0, connect=...) or Timeout(connect=..., read=..., "
+                    "write=..., pool=...)."
+                )
+            default = None
         else:
             default = timeout
         self.connect = default if isinstance(connect, UnsetType) else connect
@@ -126,7 +131,8 @@ class Limits:
     """Connection pool limits (None = unlimited / never expire).
 
     ``max_connections``: open connections in all; ``max_keepalive_connections``: idle ones kept
-    for reuse; ``keepalive_expiry``: seconds an idle connection is kept.
+    for reuse; ``keepalive_expiry``: seconds an idle connection is kept. As HTTPX, ``Limits()``
+    is unlimited; the clients' default is ``DEFAULT_LIMITS`` (100 connections, 20 idle).
     """
 
     __slots__ = ("max_connections", "max_keepalive_connections", "keepalive_expiry")
@@ -134,8 +140,8 @@ class Limits:
     def __init__(
         self,
         *,
-        max_connections: int | None = 100,
-        max_keepalive_connections: int | None = 20,
+        max_connections: int | None = None,
+        max_keepalive_connections: int | None = None,
         keepalive_expiry: float | None = 5.0,
     ) -> None:
         if max_connections is not None and max_connections < 1:
@@ -167,8 +173,10 @@ class Limits:
         )
 
 
+#: The clients' defaults, as HTTPX's: 5 s for every phase; at most 100 connections, 20 of them
+#: kept idle (a bound on sockets and file descriptors one client may hold).
 DEFAULT_TIMEOUT = Timeout(5.0)
-DEFAULT_LIMITS = Limits()
+DEFAULT_LIMITS = Limits(max_connections=100, max_keepalive_connections=20)
 #: Redirects followed before ``TooManyRedirects`` (as HTTPX and browsers' order of magnitude).
 DEFAULT_MAX_REDIRECTS = 20
 

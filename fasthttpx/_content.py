@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from ._exceptions import StreamConsumed
 from ._multipart import DEFAULT_CHUNK_SIZE, MultipartStream, remaining_length
+from ._streams import AsyncByteStream, SyncByteStream
 from ._urls import primitive_str
 
 __all__ = [
@@ -24,8 +25,9 @@ __all__ = [
 ]
 
 
-class IteratorByteStream:
-    """A sync body from an iterable or a binary file; a one-shot iterator refuses a 2nd pass."""
+class IteratorByteStream(SyncByteStream):
+    """A sync body from an iterable or a binary file; a one-shot iterator refuses a 2nd pass.
+    A ``SyncByteStream``, as HTTPX's request streams are."""
 
     __slots__ = ("_stream", "_one_shot", "_consumed", "chunk_size")
 
@@ -54,8 +56,8 @@ class IteratorByteStream:
             yield from self._stream
 
 
-class AsyncIteratorByteStream:
-    """An async body from an async iterable; it can be sent once."""
+class AsyncIteratorByteStream(AsyncByteStream):
+    """An async body from an async iterable; it can be sent once (an ``AsyncByteStream``)."""
 
     __slots__ = ("_stream", "_consumed")
 
@@ -148,7 +150,12 @@ def encode_response(
 ) -> tuple[dict[str, str], bytes]:
     """Headers and body for a Response built in memory (tests, mock transports)."""
     if content is not None:
-        body = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+        if isinstance(content, str):
+            body = content.encode("utf-8")
+        elif isinstance(content, (bytes, bytearray, memoryview)):
+            body = bytes(content)
+        else:  # ``bytes(123)`` would be 123 zero bytes
+            raise TypeError(f"Unexpected type for 'content', {type(content)!r}")
         return ({"Content-Length": str(len(body))} if body else {}), body
     if text is not None:
         body = text.encode("utf-8")

@@ -371,6 +371,10 @@ def _boundary_from_content_type(headers: Headers) -> bytes | None:
     return b.encode("latin-1") if b else None
 
 
+#: The stream of a request built without a body: an empty ``ByteStream`` (still ``bytes``).
+_EMPTY_BODY = ByteStream(b"")
+
+
 class Request:
     """An HTTP request, ready for a transport: method, URL, headers and encoded body."""
 
@@ -393,7 +397,8 @@ class Request:
             method.decode("ascii").upper() if isinstance(method, bytes) else method.upper()
         )
         u = url if isinstance(url, URL) else URL(url)
-        self.url: URL = u if params is None else u.copy_merge_params(params)
+        # As HTTPX 0.28: ``params`` replace the URL's query (the client merges its own).
+        self.url: URL = u if params is None else u.copy_with(params=params)
         self.headers: Headers = Headers(headers)
         self.extensions: dict[str, Any] = {} if extensions is None else extensions
         self._content: bytes | None = None
@@ -404,8 +409,8 @@ class Request:
             Cookies(cookies).set_cookie_header(self)
 
         if stream is None and content is None and data is None and files is None and json is None:
-            # No body: the common GET.
-            self.stream = b""
+            # No body: the common GET. As HTTPX, its stream iterates sync and async.
+            self.stream = _EMPTY_BODY
             self._content = b""
             body_headers = {}
         elif stream is None:
@@ -427,6 +432,8 @@ class Request:
             self.stream = body
             if type(body) is bytes:
                 self._content = body
+                if not body:
+                    self.stream = _EMPTY_BODY  # ``data={}``: no body, as when none is given
         else:
             body_headers = {}
             self.stream = stream
@@ -603,6 +610,10 @@ class BaseResponse:
     default_encoding: str | Callable[[bytes], str | None] = "utf-8"
     #: The redirect a client did not follow (``follow_redirects=False``), ready to send.
     next_request: Request | None = None
+    #: ``extensions`` as given to ``__init__``; a response off the wire leaves it None (or
+    #: empty) and ``extensions`` fills in what HTTPX's transports report, when first asked.
+    _extensions: dict[str, Any] | None = None
+    _extensions_given = False
 
     def __init__(
         self,
@@ -629,7 +640,8 @@ class BaseResponse:
         )
         self.history: list[Any] = [] if history is None else history
         self.default_encoding = default_encoding
-        self.extensions: dict[str, Any] = {} if extensions is None else extensions
+        self._extensions = {} if extensions is None else extensions
+        self._extensions_given = True
         self.is_closed = False
         self._content: bytes | None = None
         self._text: str | None = None
@@ -669,6 +681,24 @@ class BaseResponse:
     @property
     def url(self) -> URL:
         return self.request.url
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        """As HTTPX: what the transport reports. A response read off the wire has
+        ``http_version`` and ``reason_phrase`` (bytes, as on the status line); one built with
+        ``Response(...)`` has what it was given. Worked out on first access, not per request."""
+        extensions = self._extensions
+        if extensions is None:
+            extensions = self._extensions = {}
+        if not self._extensions_given:
+            self._extensions_given = True
+            extensions.setdefault("http_version", self.http_version.encode("ascii"))
+            extensions.setdefault("reason_phrase", self.reason_phrase.encode("latin-1"))
+        return extensions
+
+    @extensions.setter
+    def extensions(self, value: dict[str, Any]) -> None:
+        self._extensions = value
 
     @property
     def elapsed(self) -> datetime.timedelta:

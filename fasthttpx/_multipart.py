@@ -1,12 +1,12 @@
 """multipart/form-data request bodies (RFC 7578), streamed from the parts given.
 
-Each part is a head (``Content-Disposition: form-data; name=...`` and, for files, a filename
-and Content-Type) and a body. Bytes and str parts are rendered once; file objects are read in
-pieces of ``chunk_size`` each time the body is sent, from the position they had when the stream
-was built (so a redirect or retry can send it again). When every part's size is known the
-total is computed and sent as Content-Length, otherwise the body goes chunked. Names and
-filenames are escaped as HTML5 forms do (RFC 7578 §4.2 defers to it): ``"`` → ``%22``,
-``\\`` doubled, control characters percent-encoded.
+Each part is a head (``Content-Disposition: form-data; name=...`` and, for files, a filename,
+the part's own headers and a Content-Type) and a body. Bytes and str parts are rendered once;
+file objects are read in pieces of ``chunk_size`` each time the body is sent, a seekable one
+from its start as HTTPX does (so a redirect, a retry or a second post sends it again). When
+every part's size is known the total is computed and sent as Content-Length, otherwise the body
+goes chunked. Names and filenames are escaped as HTML5 forms do (RFC 7578 §4.2 defers to it):
+``"`` → ``%22``, ``\\`` doubled, control characters percent-encoded.
 """
 
 from __future__ import annotations
@@ -72,6 +72,24 @@ def remaining_length(f: Any) -> int | None:
         return None
 
 
+def _seekable(f: Any) -> bool:
+    try:
+        return bool(f.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _total_length(f: Any) -> int | None:
+    """The whole size of a seekable file object (its position is kept)."""
+    try:
+        pos = f.tell()
+        end = f.seek(0, os.SEEK_END)
+        f.seek(pos)
+        return int(end)
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
 class FileField:
     """A file upload: bytes, str, or a binary file object, with optional name/type/headers."""
 
@@ -106,21 +124,20 @@ class FileField:
         head = [b"Content-Disposition: form-data; " + _param("name", name)]
         if filename is not None:
             head[0] += b"; " + _param("filename", filename)
-        has_ct = any(k.lower() == "content-type" for k in headers)
-        if content_type is not None and not has_ct:
-            head.append(f"Content-Type: {content_type}".encode("latin-1"))
         for k, v in headers.items():
             head.append(f"{k}: {v}".encode("latin-1"))
+        # As HTTPX: the part's own headers first, then the Content-Type unless they had one.
+        if content_type is not None and not any(k.lower() == "content-type" for k in headers):
+            head.append(f"Content-Type: {content_type}".encode("latin-1"))
         self.head = b"\r\n".join(head) + b"\r\n\r\n"
         if isinstance(fileobj, bytes):
             self.start = 0
             self.size: int | None = len(fileobj)
         else:
-            try:
-                self.start = fileobj.tell()
-            except (AttributeError, OSError):
-                self.start = -1
-            self.size = remaining_length(fileobj)
+            # As HTTPX, a seekable file is sent whole, from its start, however far it has been
+            # read or written: the same file object posted twice sends the same body.
+            self.start = 0 if _seekable(fileobj) else -1
+            self.size = _total_length(fileobj) if self.start == 0 else None
 
     def length(self) -> int | None:
         return None if self.size is None else len(self.head) + self.size

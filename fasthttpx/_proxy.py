@@ -22,9 +22,16 @@ with a port before one without, a longer host before a shorter one, ``https://``
   absolute-form target and the proxy's headers (``Proxy-Authorization``, RFC 9110 §11.7.1);
   connections to the proxy are pooled under ``Route.key``, one key per proxy, shared by all
   ``http://`` origins;
+* an ``https://`` proxy URL means TLS with the proxy itself (verified like origins, with the
+  client's ``verify=``), under either kind of route;
 * ``https://`` targets go through a **tunnel** (RFC 9110 §9.3.6): ``CONNECT host:port`` in
   authority-form (RFC 9112 §3.2.3), then TLS with the target inside it; such connections are
   pooled under the target's origin.
+* ``socks5://`` and ``socks5h://`` proxies (RFC 1928, with RFC 1929 username/password) carry
+  every target through a tunnel opened by the SOCKS handshake (``Socks5Handshake``, over
+  the sans-I/O ``socksio``: ``pip install fasthttpx[socks]``); ``socks5h`` lets the proxy
+  resolve the host name, ``socks5`` resolves it here and sends the address. Such tunnels are
+  pooled under the target's origin, like CONNECT tunnels.
 
 The pool asks once per origin and caches the answer; a client without proxies never asks.
 """
@@ -35,14 +42,16 @@ import base64
 import ipaddress
 import os
 from collections.abc import Container, Mapping
+from typing import Any
 
 from ._config import Proxy, ProxyTypes
+from ._exceptions import ProxyError
 from ._urls import URL
 
 __all__ = [
     "ProxyRouter", "Route", "NoProxyRule", "environment_proxies", "parse_no_proxy",
     "build_router", "basic_proxy_authorization", "absolute_form", "build_connect_head",
-    "FORWARD_SCHEME",
+    "FORWARD_SCHEME", "SOCKS_SCHEMES", "Socks5Handshake", "load_socksio",
 ]
 
 Origin = tuple[str, bytes, int]
@@ -52,6 +61,12 @@ Origin = tuple[str, bytes, int]
 FORWARD_SCHEME = "proxy+http"
 
 _FORBIDDEN = (b"\r", b"\n", b"\0")
+
+#: Proxy URL schemes spoken with the SOCKS5 handshake rather than HTTP.
+SOCKS_SCHEMES = ("socks5", "socks5h")
+
+#: The port of a SOCKS proxy URL that names none (RFC 1928 §3: "conventionally ... 1080").
+DEFAULT_SOCKS_PORT = 1080
 
 
 def basic_proxy_authorization(username: bytes, password: bytes) -> bytes:
@@ -109,8 +124,8 @@ class Route:
     for a tunnel, ``connect_head``, the CONNECT request to send.
     """
 
-    __slots__ = ("proxy", "tunnel", "key", "target", "proxy_host", "proxy_port", "fields",
-                 "field_names", "count", "connect_head")
+    __slots__ = ("proxy", "tunnel", "socks", "key", "target", "proxy_host", "proxy_port",
+                 "fields", "field_names", "count", "connect_head")
 
     def __init__(self, proxy: Proxy, target: Origin) -> None:
         self.proxy = proxy
@@ -118,12 +133,14 @@ class Route:
         scheme, host, port = target
         proxy_origin = proxy.url.origin
         self.proxy_host = proxy_origin[1].decode("ascii")
-        self.proxy_port = proxy_origin[2]
-        fields = _proxy_fields(proxy)
-        self.tunnel = scheme == "https"
+        #: A SOCKS proxy: every target through a tunnel its handshake opens.
+        self.socks = proxy.url.scheme in SOCKS_SCHEMES
+        self.proxy_port = proxy_origin[2] or (DEFAULT_SOCKS_PORT if self.socks else 0)
+        fields = [] if self.socks else _proxy_fields(proxy)
+        self.tunnel = scheme == "https" or self.socks
         if self.tunnel:
             self.key = target
-            self.connect_head = build_connect_head(host, port, fields)
+            self.connect_head = b"" if self.socks else build_connect_head(host, port, fields)
             self.fields = b""
             self.field_names: tuple[str, ...] = ()
             self.count = 0
@@ -146,7 +163,7 @@ class Route:
         return _header_lines(fields), len(fields)
 
     def __repr__(self) -> str:
-        how = "tunnel" if self.tunnel else "forward"
+        how = "socks" if self.socks else "tunnel" if self.tunnel else "forward"
         return f"<Route {how} via {self.proxy.url} to {self.target!r}>"
 
 
@@ -334,15 +351,23 @@ class ProxyRouter:
         return f"ProxyRouter({self.entries!r})"
 
 
+def load_socksio() -> Any:
+    """The ``socksio`` module; an ImportError naming the extra when it is missing."""
+    try:
+        import socksio
+    except ImportError as exc:
+        raise ImportError(
+            "SOCKS proxies need the 'socksio' package: pip install fasthttpx[socks]"
+        ) from exc
+    return socksio
+
+
 def _check_usable(proxy: Proxy) -> None:
     scheme = proxy.url.scheme
-    if scheme == "https":
-        raise NotImplementedError(
-            f"HTTPS proxies (TLS to the proxy itself) are not supported yet: {proxy.url}; "
-            "use an http:// proxy URL (https:// requests are still tunnelled with CONNECT "
-            "and encrypted end to end)"
-        )
-    if scheme != "http":
+    if scheme in SOCKS_SCHEMES:
+        load_socksio()
+        return
+    if scheme not in ("http", "https"):
         raise NotImplementedError(f"{scheme} proxies are not supported: {proxy.url}")
 
 
@@ -363,3 +388,153 @@ def build_router(
         return None
     entries = environment_proxies(environ)
     return ProxyRouter(entries) if entries else None
+
+
+class Socks5Handshake:
+    """The client's side of a SOCKS5 handshake (RFC 1928), framed here, encoded by
+    ``socksio``; no I/O. The shell sends ``start()``, then feeds ``receive(data)`` what it
+    reads and sends what that returns, until ``done``; a refusal, an unknown answer or a
+    close (``receive(b"")``) is a ``ProxyError`` naming ``step``.
+
+    Steps: ``"greeting"`` (the authentication methods we offer: none, or username/password
+    when the proxy URL has credentials, RFC 1929), ``"authentication"``, ``"connect"`` (the
+    CONNECT command with the target: a domain name, or for ``socks5://`` the address the
+    caller resolved). socksio parses whole messages only, so each answer is framed here by
+    its length (RFC 1928 §3 and §6: the reply's length follows from its address type).
+    """
+
+    def __init__(
+        self,
+        proxy_url: URL,
+        target: tuple[str, int],
+        credentials: tuple[bytes, bytes] | None,
+    ) -> None:
+        self._socksio = load_socksio()
+        self._proxy_url = proxy_url
+        self._target = target
+        self._credentials = credentials
+        self._conn = self._socksio.SOCKS5Connection()
+        self._buffer = b""
+        self.step = "greeting"
+        self.done = False
+
+    def _error(self, message: str) -> Exception:
+        return ProxyError(f"SOCKS5 proxy {self._proxy_url}, {self.step} step: {message}")
+
+    def start(self) -> bytes:
+        """The greeting: the authentication methods offered."""
+        methods = [self._socksio.SOCKS5AuthMethod.NO_AUTH_REQUIRED]
+        if self._credentials is not None:
+            methods.append(self._socksio.SOCKS5AuthMethod.USERNAME_PASSWORD)
+        self._conn.send(self._socksio.SOCKS5AuthMethodsRequest(methods))
+        data: bytes = self._conn.data_to_send()
+        return data
+
+    def _command(self) -> bytes:
+        self.step = "connect"
+        host, port = self._target
+        try:
+            request = self._socksio.SOCKS5CommandRequest.from_address(
+                self._socksio.SOCKS5Command.CONNECT, (host, port)
+            )
+        except (self._socksio.SOCKSError, ValueError) as exc:
+            raise self._error(f"cannot encode the target {host}:{port}: {exc}") from exc
+        self._conn.send(request)
+        data: bytes = self._conn.data_to_send()
+        return data
+
+    def _take(self, size: int) -> bytes | None:
+        if len(self._buffer) < size:
+            return None
+        message, self._buffer = self._buffer[:size], self._buffer[size:]
+        return message
+
+    def _reply_size(self) -> int | None:
+        """The length of the CONNECT reply (RFC 1928 §6), once enough of it arrived."""
+        buffer = self._buffer
+        if len(buffer) < 5:
+            return None
+        if buffer[0] != 5:
+            raise self._error(f"not a SOCKS5 reply: {buffer[:5]!r}")
+        address_type = buffer[3]
+        if address_type == 1:
+            return 10
+        if address_type == 4:
+            return 22
+        if address_type == 3:
+            return 7 + buffer[4]
+        raise self._error(f"unknown address type {address_type} in the reply")
+
+    def receive(self, data: bytes) -> bytes:
+        """Bytes received (``b""``: the proxy closed); returns what to send next."""
+        if not data:
+            raise self._error("the proxy closed the connection")
+        if self.done:
+            raise self._error("bytes after the proxy's reply")
+        self._buffer += data
+        socksio = self._socksio
+        if self.step == "greeting":
+            message = self._take(2)
+            if message is None:
+                return b""
+            if message[0] != 5:
+                raise self._error(f"not a SOCKS5 answer: {message!r}")
+            if message[1:] == b"\xff":
+                raise self._error("the proxy accepted none of the authentication "
+                                  "methods offered" + (" (credentials are needed?)"
+                                                       if self._credentials is None else ""))
+            try:
+                reply = self._conn.receive_data(message)
+            except socksio.SOCKSError as exc:
+                raise self._error(f"unexpected answer {message!r}") from exc
+            method = reply.method
+            if method == socksio.SOCKS5AuthMethod.USERNAME_PASSWORD:
+                if self._credentials is None:
+                    raise self._error("the proxy asks for a username and password, "
+                                      "and the proxy URL has none")
+                self.step = "authentication"
+                username, password = self._credentials
+                if len(username) > 255 or len(password) > 255:
+                    raise self._error("username and password are limited to 255 bytes "
+                                      "each (RFC 1929 §2)")
+                self._conn.send(socksio.SOCKS5UsernamePasswordRequest(username, password))
+                return self._send_checked()
+            if method != socksio.SOCKS5AuthMethod.NO_AUTH_REQUIRED:
+                raise self._error(f"the proxy chose a method not offered: {method.name}")
+            return self._command() + self._more()
+        if self.step == "authentication":
+            message = self._take(2)
+            if message is None:
+                return b""
+            reply = self._conn.receive_data(message)
+            if not reply.success:
+                raise self._error("the proxy rejected the username and password")
+            return self._command() + self._more()
+        size = self._reply_size()
+        if size is None:
+            return b""
+        message = self._take(size)
+        if message is None:
+            return b""
+        try:
+            reply = self._conn.receive_data(message)
+        except socksio.SOCKSError as exc:
+            raise self._error(f"malformed reply {message!r}") from exc
+        if reply.reply_code != socksio.SOCKS5ReplyCode.SUCCEEDED:
+            host, port = self._target
+            reason = reply.reply_code.name.replace("_", " ").lower()
+            raise self._error(f"the proxy refused to connect to {host}:{port}: {reason}")
+        if self._buffer:
+            raise self._error("bytes after the proxy's reply")
+        self.done = True
+        return b""
+
+    def _send_checked(self) -> bytes:
+        data: bytes = self._conn.data_to_send()
+        return data + self._more()
+
+    def _more(self) -> bytes:
+        """An early answer already buffered is an error: the proxy must wait for us."""
+        if self._buffer:
+            raise self._error(f"unexpected bytes before our request: {self._buffer[:16]!r}")
+        return b""

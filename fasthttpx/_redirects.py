@@ -68,9 +68,7 @@ def _redirect_url(request: Request, response: BaseResponse) -> URL:
     if request.url.fragment and not url.fragment:
         url = url.copy_with(fragment=request.url.fragment)
     if url.scheme not in SUPPORTED_SCHEMES:
-        raise UnsupportedProtocol(
-            f"Request URL has an unsupported protocol '{url.scheme}://'.", request=request
-        )
+        raise UnsupportedProtocol(f"Scheme {url.scheme!r} not supported.", request=request)
     return url
 
 

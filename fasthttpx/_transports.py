@@ -41,6 +41,7 @@ from collections.abc import (
     Iterable,
     Iterator,
     MutableMapping,
+    Sequence,
 )
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
@@ -56,7 +57,7 @@ from ._streams import AsyncMemoryBody
 from ._sync.connection_pool import ConnectionPool
 from ._sync.response import Response
 from .concurrency.asyncio import default_backend
-from .concurrency.base import AsyncBackend, AsyncEvent, Backend
+from .concurrency.base import AsyncBackend, AsyncEvent, Backend, SocketOption
 from .concurrency.sync import SyncBackend
 
 if TYPE_CHECKING:
@@ -178,13 +179,6 @@ class _LazySSLContext:
         return self._context
 
 
-def _check_unsupported(uds: str | None, socket_options: object) -> None:
-    if uds is not None:
-        raise NotImplementedError("uds= (Unix domain sockets) is not supported by fasthttpx")
-    if socket_options is not None:
-        raise NotImplementedError("socket_options= is not supported by fasthttpx")
-
-
 def _retry_count(retries: int) -> int:
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise TypeError(f"retries must be an int >= 0 (connect retries), not {retries!r}")
@@ -194,7 +188,12 @@ def _retry_count(retries: int) -> int:
 class HTTPTransport(ConnectionPool, BaseTransport):
     """The connection pool as a transport, with HTTPX's arguments:
     ``Client(transport=HTTPTransport(retries=2, http2=True))``. See the module docstring for
-    ``retries``; ``uds`` and ``socket_options`` are not supported (NotImplementedError)."""
+    ``retries``. ``proxy``: a URL or ``Proxy`` that carries every request of this transport
+    (as in ``mounts={"https://": HTTPTransport(proxy=...)}``). ``uds``: connect to this Unix
+    domain socket instead of the URL's host (which still gives ``Host`` and, for https://,
+    the TLS server name); not with ``proxy``. ``local_address``: the IP address to connect
+    from. ``socket_options``: ``(level, option, value)`` tuples set on every new socket once
+    connected (``[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]``)."""
 
     def __init__(
         self,
@@ -208,13 +207,12 @@ class HTTPTransport(ConnectionPool, BaseTransport):
         uds: str | None = None,
         local_address: str | None = None,
         retries: int = 0,
-        socket_options: Any = None,
+        socket_options: Sequence[SocketOption] | None = None,
         *,
         retry_stale: bool = True,
         http1_parser_limits: dict[str, int] | None = None,
         backend: Backend | None = None,
     ) -> None:
-        _check_unsupported(uds, socket_options)
         self.retries = _retry_count(retries)
         super().__init__(
             backend=backend if backend is not None else SyncBackend(),
@@ -226,6 +224,10 @@ class HTTPTransport(ConnectionPool, BaseTransport):
             local_address=local_address,
             parser_options=http1_parser_limits,
             proxy=build_router(proxy, False) if proxy is not None else None,
+            uds=uds,
+            socket_options=socket_options,
+            proxy_ssl_context=_LazySSLContext(verify, cert, trust_env, True, False)
+            if proxy is not None else None,
         )
 
     def handle_request(self, request: Request) -> Response:
@@ -261,13 +263,12 @@ class AsyncHTTPTransport(AsyncConnectionPool, AsyncBaseTransport):
         uds: str | None = None,
         local_address: str | None = None,
         retries: int = 0,
-        socket_options: Any = None,
+        socket_options: Sequence[SocketOption] | None = None,
         *,
         retry_stale: bool = True,
         http1_parser_limits: dict[str, int] | None = None,
         backend: AsyncBackend | None = None,
     ) -> None:
-        _check_unsupported(uds, socket_options)
         self.retries = _retry_count(retries)
         if backend is None:
             backend = default_backend()
@@ -281,6 +282,10 @@ class AsyncHTTPTransport(AsyncConnectionPool, AsyncBaseTransport):
             local_address=local_address,
             parser_options=http1_parser_limits,
             proxy=build_router(proxy, False) if proxy is not None else None,
+            uds=uds,
+            socket_options=socket_options,
+            proxy_ssl_context=_LazySSLContext(verify, cert, trust_env, True, False)
+            if proxy is not None else None,
         )
 
     async def handle_async_request(self, request: Request) -> AsyncResponse:

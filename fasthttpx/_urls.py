@@ -11,7 +11,8 @@ regex over the whole string), each component is then normalised:
   valid ``%XX`` escapes alone (§2.1, §2.4). A single-character-class regex finds what needs
   encoding (linear time, no backtracking); clean components are returned as they are;
 * non-ASCII hosts become IDNA A-labels with ``idna`` (UTS #46 mapping); IPv4 and IPv6 literals
-  are validated (§3.2.2).
+  are validated (§3.2.2); other characters a reg-name cannot hold are percent-encoded, as HTTPX
+  does (control characters are ``InvalidURL``).
 
 The parsed form is the seven encoded components; everything else is derived lazily and cached
 on the instance (a ``URL`` is immutable). Nothing is cached globally.
@@ -118,11 +119,12 @@ def _encode_host(host: str) -> str:
                     if int(p) > 255 or (len(p) > 1 and p[0] == "0"):
                         raise InvalidURL(f"Invalid IPv4 address: {host!r}")
                 return host
-        m = _HOST_BAD_RE.search(host)
-        if m is not None:
-            # HTTPX percent-encodes such a host; a name that cannot resolve is refused here.
-            raise InvalidURL(f"Invalid character {m.group()!r} in URL host {host!r}")
         host = host.lower()
+        if _HOST_BAD_RE.search(host) is not None:
+            # As HTTPX: a reg-name character outside unreserved / sub-delims is percent-encoded
+            # (§3.2.2), e.g. "exam le.com" -> "exam%20le.com"; control characters are refused.
+            _check_control(host, "URL host")
+            host = _HOST_BAD_RE.sub(_encode_char, host)
         if "xn--" in host:
             try:
                 idna.decode(host)

@@ -31,6 +31,7 @@ RENAMES = {
     "AsyncTransportType": "TransportType",
     "AsyncResponse": "Response",
     "AsyncConnectionPool": "ConnectionPool",
+    "AsyncHTTPTransport": "HTTPTransport",
     "AsyncHTTP11Connection": "HTTP11Connection",
     "AsyncHTTP11Body": "HTTP11Body",
     "AsyncHTTP2Connection": "HTTP2Connection",
@@ -62,6 +63,8 @@ RENAMES = {
     "aiter_text": "iter_text",
     "aiter_lines": "iter_lines",
     "handle_async_request": "handle_request",
+    "async_auth_flow": "sync_auth_flow",
+    "asend": "send",
     "_async": "_sync",
 }
 

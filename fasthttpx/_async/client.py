@@ -10,11 +10,11 @@ URL string from the client's prepared requests (``_prepared.py``: the one per-cl
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
-from .._auth import Auth, AuthTypes, build_auth
+from .._auth import Auth, AuthTypes, build_auth, check_body_replayable
 from .._config import (
     DEFAULT_LIMITS,
     DEFAULT_MAX_REDIRECTS,
@@ -34,6 +34,7 @@ from .._cookies import Cookies, CookieTypes
 from .._decoders import accept_encoding_value
 from .._exceptions import TooManyRedirects
 from .._models import Headers, HeaderTypes, Request
+from .._mounts import Mounts
 from .._prepared import PreparedRequests, prepare
 from .._proxy import build_router
 from .._redirects import build_redirect_request
@@ -93,6 +94,7 @@ class AsyncClient:
         event_hooks: Mapping[str, list[Callable[..., Any]]] | None = None,
         trust_env: bool = True,
         transport: AsyncTransportType | None = None,
+        mounts: Mapping[str, AsyncTransportType | None] | None = None,
         default_encoding: str = "utf-8",
         retries: bool = True,
         http1_parser_limits: dict[str, int] | None = None,
@@ -118,6 +120,7 @@ class AsyncClient:
         self._backend: AsyncBackend = backend if backend is not None else default_backend()
         self._ssl_context_args = (verify, cert, trust_env, http2, http1)
         self._ssl_context: Any = None
+        self._proxy_ssl_context: Any = None
         if transport is None:
             transport = AsyncConnectionPool(
                 backend=self._backend,
@@ -128,9 +131,17 @@ class AsyncClient:
                 retries=retries,
                 parser_options=http1_parser_limits,
                 proxy=proxy_router,
+                # An https:// proxy speaks HTTP/1.1 (CONNECT, forwarding): never offer it h2.
+                proxy_ssl_context=self._get_proxy_ssl_context if http2 else None,
             )
         self._transport: AsyncTransportType = transport
+        #: ``mounts=``: None (the common case, one test per request) or the patterns.
+        self._mounts: Mounts[AsyncTransportType] | None = (
+            Mounts(mounts.items()) if mounts else None
+        )
         self._limits = limits
+        #: Unopened until the first request or ``async with`` (as HTTPX), then open, closed.
+        self._opened = False
         self.is_closed = False
 
     # -- configuration -------------------------------------------------------------------
@@ -143,6 +154,16 @@ class AsyncClient:
                 verify=verify, cert=cert, trust_env=trust_env, http2=http2, http1=http1
             )
         return self._ssl_context
+
+    def _get_proxy_ssl_context(self) -> Any:
+        """The TLS context for an https:// proxy when the client offers HTTP/2 to servers:
+        the same verification, ALPN offering HTTP/1.1 only. Built on first use."""
+        if self._proxy_ssl_context is None:
+            verify, cert, trust_env, _, _ = self._ssl_context_args
+            self._proxy_ssl_context = create_ssl_context(
+                verify=verify, cert=cert, trust_env=trust_env, http2=False, http1=True
+            )
+        return self._proxy_ssl_context
 
     @staticmethod
     def _enforce_trailing_slash(url: URL) -> URL:
@@ -233,6 +254,12 @@ class AsyncClient:
     @property
     def transport(self) -> AsyncTransportType:
         return self._transport
+
+    def _transport_for_url(self, url: URL) -> AsyncTransportType:
+        """The transport ``mounts=`` gives ``url``, else the client's own."""
+        if self._mounts is None:
+            return self._transport
+        return self._mounts.transport_for(url, self._transport)
 
     def _merge_url(self, url: URL | str) -> URL:
         """``url`` joined to ``base_url`` (RFC 3986 §5.2 would drop the base path: HTTPX's
@@ -339,8 +366,16 @@ class AsyncClient:
         The one door every request goes through. Nothing to do between request and response
         (no auth, no redirects to follow, no hooks): straight to the transport; else through
         ``_send_handling_auth``."""
-        if self.is_closed:
-            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        if not self._opened:
+            if self.is_closed:
+                raise RuntimeError("Cannot send a request, as the client has been closed.")
+            self._opened = True
+        body = request.stream
+        if type(body) is not bytes and not isinstance(body, AsyncIterable):
+            raise RuntimeError(
+                f"Attempted to send a request whose body {type(self).__name__} cannot read: "
+                f"{type(body).__name__} is not {AsyncIterable.__name__}."
+            )
         follow = self.follow_redirects if follow_redirects is UNSET else follow_redirects
         auth_obj = self._auth if auth is UNSET else build_auth(auth)
         if auth_obj is None and request.url.has_userinfo:
@@ -353,7 +388,9 @@ class AsyncClient:
         ):
             # The client's cookies are in the request already (``build_request``, as HTTPX);
             # the jar takes what the response sets.
-            response = await self._transport.handle_async_request(request)
+            transport = self._transport if self._mounts is None else \
+                self._transport_for_url(request.url)
+            response = await transport.handle_async_request(request)
             response.default_encoding = self._default_encoding
             if response.sets_cookies():  # an empty jar still takes cookies (as HTTPX)
                 try:
@@ -377,24 +414,29 @@ class AsyncClient:
     ) -> AsyncResponse:
         if auth is None:
             return await self._send_handling_redirects(request, follow, history)
-        flow = auth.auth_flow(request)
-        request = next(flow)
-        while True:
-            response = await self._send_handling_redirects(request, follow, history)
-            if auth.requires_response_body:
-                await response.read()
-            try:
-                next_request = flow.send(response)
-            except StopIteration:
-                return response
-            except BaseException:
-                await response.close()  # the flow failed on it: give its connection back
-                raise
-            await response.read()
-            await response.close()
-            response.history = list(history)
-            history = history + [response]
-            request = next_request
+        # As HTTPX: AsyncClient drives ``Auth.async_auth_flow``, Client ``sync_auth_flow``;
+        # each reads the request body and the responses first when the Auth needs them.
+        flow = auth.async_auth_flow(request)
+        try:
+            request = await flow.__anext__()
+            while True:
+                response = await self._send_handling_redirects(request, follow, history)
+                try:
+                    try:
+                        next_request = await flow.asend(response)
+                    except StopAsyncIteration:
+                        return response
+                    check_body_replayable(next_request, request)
+                    await response.read()
+                except BaseException:
+                    await response.close()  # the flow failed on it: give its connection back
+                    raise
+                await response.close()
+                response.history = list(history)
+                history = history + [response]
+                request = next_request
+        finally:
+            await flow.aclose()
 
     async def _send_handling_redirects(
         self, request: Request, follow: bool, history: list[AsyncResponse]
@@ -411,7 +453,7 @@ class AsyncClient:
                     await result
             if self._cookies:
                 self._cookies.set_cookie_header(request)
-            response = await self._transport.handle_async_request(request)
+            response = await self._transport_for_url(request.url).handle_async_request(request)
             response.default_encoding = self._default_encoding
             response.history = list(history)
             try:
@@ -513,15 +555,41 @@ class AsyncClient:
         """Close every connection of the pool."""
         if not self.is_closed:
             self.is_closed = True
+            self._opened = False
             self._prepared.invalidate()  # default headers may hold secrets: drop them now
             await self._transport.aclose()
+            for transport in self._mounted_transports():
+                await transport.aclose()
+
+    def _mounted_transports(self) -> list[AsyncTransportType]:
+        return [] if self._mounts is None else self._mounts.transports()
 
     async def __aenter__(self) -> AsyncClient:
+        if self.is_closed:
+            raise RuntimeError("Cannot reopen a client instance, once it has been closed.")
+        if self._opened:
+            raise RuntimeError("Cannot open a client instance more than once.")
         self._backend.check_running()
+        self._opened = True
+        # A transport used as a context manager is entered with its client (as HTTPX).
+        for transport in [self._transport, *self._mounted_transports()]:
+            enter = getattr(transport, "__aenter__", None)
+            if enter is not None:
+                await enter()
         return self
 
     async def __aexit__(self, *args: object) -> None:
-        await self.aclose()
+        if self.is_closed:
+            return
+        self.is_closed = True
+        self._opened = False
+        self._prepared.invalidate()
+        for transport in [self._transport, *self._mounted_transports()]:
+            leave = getattr(transport, "__aexit__", None)
+            if leave is not None:
+                await leave(*args)
+            else:
+                await transport.aclose()
 
 
 async def _raise_when_awaited(exc: Exception) -> AsyncResponse:

@@ -24,15 +24,20 @@ looked up once and cached (``route_cache_size`` origins, then the cache starts o
 gives the pool key the request is sent under: ``http://`` requests share the connections to
 their forward proxy (keyed by the proxy), ``https://`` requests get tunnels through
 ``CONNECT`` (``tunnel.py``) keyed by their own origin, so a tunnel is reused for its origin
-only.
+only. SOCKS5 proxies (``socks.py``) tunnel every origin that way; an ``https://`` proxy adds
+TLS with the proxy underneath either kind of route.
+
+Connection options, paid for only when given: ``uds`` sends every direct connection to a
+Unix domain socket (the URL still names the host), ``local_address`` binds the client side,
+``socket_options`` are set on each new socket (these two on proxy connections too).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, Protocol, cast
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from .._config import Limits
 from .._exceptions import (
@@ -46,10 +51,11 @@ from .._http11_state import IDEMPOTENT_METHODS
 from .._models import Request
 from .._pool_state import Origin, PoolState
 from .._proxy import FORWARD_SCHEME, ProxyRouter, Route
-from ..concurrency.base import AsyncBackend, AsyncEvent
+from ..concurrency.base import AsyncBackend, AsyncEvent, AsyncNetworkStream, SocketOption
 from .http2 import AsyncHTTP2Connection
 from .http11 import AsyncHTTP11Connection, StaleConnection, Timeouts
 from .response import AsyncBodyStream, AsyncResponse, close_iterator
+from .socks import open_socks_tunnel
 from .tunnel import connect_proxy, open_tunnel
 
 if TYPE_CHECKING:
@@ -89,6 +95,9 @@ class AsyncConnectionPool:
         http2_options: dict[str, int] | None = None,
         proxy: ProxyRouter | None = None,
         route_cache_size: int = DEFAULT_ROUTE_CACHE_SIZE,
+        uds: str | None = None,
+        socket_options: Sequence[SocketOption] | None = None,
+        proxy_ssl_context: Callable[[], ssl.SSLContext] | ssl.SSLContext | None = None,
     ) -> None:
         self._backend = backend
         #: Seconds an idle connection stays reusable, handed to each connection.
@@ -105,6 +114,27 @@ class AsyncConnectionPool:
         self._http2 = http2
         self._retries = retries
         self._local_address = local_address
+        #: ``uds``: every direct connection goes to this Unix socket (the URL still names
+        #: the host, for ``Host`` and TLS); ``socket_options`` reach the backend only when
+        #: given, as a keyword in ``_connect_options`` (see ``AsyncBackend.connect_tcp``).
+        if uds is not None and proxy is not None:
+            raise ValueError(
+                "uds= and proxy= cannot be combined: a request goes either to the Unix "
+                "socket or to the proxy"
+            )
+        self._uds = uds
+        self._connect_options: dict[str, Any] = {"local_address": local_address}
+        self._socket_options: dict[str, Any] = {}
+        if socket_options:
+            options = list(socket_options)
+            for option in options:
+                if not isinstance(option, tuple) or len(option) not in (3, 4):
+                    raise TypeError(
+                        "socket_options must be (level, option, value) or "
+                        f"(level, option, None, length) tuples, not {option!r}"
+                    )
+            self._socket_options = {"socket_options": options}
+            self._connect_options.update(self._socket_options)
         # None: the parser's own defaults (the same limits), constructed without keywords.
         if parser_options:
             unknown = set(parser_options) - set(DEFAULT_PARSER_OPTIONS)
@@ -123,6 +153,8 @@ class AsyncConnectionPool:
         self._route_keys: dict[Origin, Origin] = {}
         self._route_cache_size = route_cache_size
         self._forward_routes: dict[Origin, Route] = {}
+        #: TLS with an https:// proxy: this context (ALPN http/1.1 only), else the pool's.
+        self._proxy_ssl_context = proxy_ssl_context
 
     @property
     def connection_count(self) -> int:
@@ -299,25 +331,33 @@ class AsyncConnectionPool:
             if origin[0] == FORWARD_SCHEME:
                 forward = self._forward_routes[origin]
                 stream = await connect_proxy(
-                    self._backend, forward, timeouts, self._local_address
+                    self._backend, forward, timeouts, self._connect_options,
+                    self._proxy_context(forward),
                 )
                 return AsyncHTTP11Connection(
                     stream, origin, self._parser_options, self._keepalive_expiry, forward
                 )
-            if origin[0] == "https":
-                route = self._proxies.route(origin)
+            route = self._proxies.route(origin)  # https:// or any target of a SOCKS proxy
         scheme, host, port = origin
         ssl_context = None
         if scheme == "https":
             ssl_context = self._ssl_context() if callable(self._ssl_context) \
                 else self._ssl_context
         host_str = host.decode("ascii")
-        if route is not None:
+        if route is not None and route.socks:
+            stream = await open_socks_tunnel(
+                self._backend, route, host_str, port, timeouts, self._connect_options
+            )
+            if ssl_context is not None:
+                stream = await _start_tls(stream, ssl_context, host_str, timeouts)
+        elif route is not None:
             assert ssl_context is not None  # only https:// origins are tunnelled
             stream = await open_tunnel(
-                self._backend, route, ssl_context, host_str, timeouts, self._local_address,
-                self._parser_options,
+                self._backend, route, ssl_context, host_str, timeouts, self._connect_options,
+                self._parser_options, self._proxy_context(route),
             )
+        elif self._uds is not None:
+            stream = await self._connect_uds(self._uds, ssl_context, host_str, timeouts)
         else:
             stream = await self._backend.connect_tcp(
                 host_str,
@@ -325,7 +365,7 @@ class AsyncConnectionPool:
                 timeout=timeouts.get("connect"),
                 ssl_context=ssl_context,
                 server_hostname=host_str if ssl_context is not None else None,
-                local_address=self._local_address,
+                **self._connect_options,
             )
         if self._http2:
             if ssl_context is not None:
@@ -354,6 +394,30 @@ class AsyncConnectionPool:
         return AsyncHTTP11Connection(
             stream, origin, self._parser_options, self._keepalive_expiry
         )
+
+    def _proxy_context(self, route: Route) -> ssl.SSLContext | None:
+        """The TLS context for ``route``'s proxy: None unless its URL is https://."""
+        if route.proxy.url.scheme != "https":
+            return None
+        context = self._proxy_ssl_context
+        if context is None:
+            context = self._ssl_context
+        context = context() if callable(context) else context
+        assert context is not None, "a pool with an https:// proxy has a TLS context"
+        return context
+
+    async def _connect_uds(
+        self, path: str, ssl_context: ssl.SSLContext | None, host: str, timeouts: Timeouts
+    ) -> AsyncNetworkStream:
+        """A stream to the Unix socket ``path``; for ``https://``, TLS with ``host`` inside
+        it (the server's certificate must still name the URL's host)."""
+        timeout = timeouts.get("connect")
+        stream = await self._backend.connect_unix_socket(
+            path, timeout=timeout, **self._socket_options
+        )
+        if ssl_context is None:
+            return stream
+        return await _start_tls(stream, ssl_context, host, timeouts)
 
     def _give_back(self, conn: Connection) -> bool:
         """The lease on ``conn`` is over (its response body ended or was given up). Returns
@@ -466,6 +530,18 @@ class AsyncLeasedBody:
             conn = self._conn
             if not self._pool._give_back(conn):
                 await conn.aclose()
+
+
+async def _start_tls(
+    stream: AsyncNetworkStream, ssl_context: ssl.SSLContext, host: str, timeouts: Timeouts
+) -> AsyncNetworkStream:
+    """TLS with ``host`` on a stream opened some other way (Unix socket, SOCKS tunnel);
+    the stream is closed if the handshake fails."""
+    try:
+        return await stream.start_tls(ssl_context, host, timeouts.get("connect"))
+    except BaseException:
+        await stream.aclose()
+        raise
 
 
 async def _close_all(conns: list[Connection]) -> None:

@@ -33,7 +33,7 @@ from .._implementation import ResponseParser, response_fields
 from .._models import Headers, Request, RequestBody
 from .._proxy import Route, absolute_form
 from ..concurrency.base import AsyncNetworkStream
-from .response import AsyncResponse, CompleteBody
+from .response import AsyncResponse, CompleteBody, close_iterator
 
 __all__ = ["AsyncHTTP11Connection", "AsyncHTTP11Body", "StaleConnection", "Timeouts"]
 
@@ -119,7 +119,11 @@ class AsyncHTTP11Connection:
         body = request.stream
         write_error: WriteError | None = None
         try:
-            if isinstance(body, bytes):
+            # A body read into memory (``ByteStream``, a ``bytes``) keeps the framing its
+            # headers announce: chunked unless it has a Content-Length.
+            if type(body) is bytes or (
+                isinstance(body, bytes) and "transfer-encoding" not in request.headers
+            ):
                 if len(body) <= WRITE_COALESCE_LIMIT:
                     await stream.write(head + body if body else head, timeouts["write"])
                 else:
@@ -196,11 +200,15 @@ class AsyncHTTP11Connection:
     ) -> None:
         chunked = "content-length" not in request.headers
         if hasattr(body, "__aiter__"):
-            async for piece in cast("abc.AsyncIterable[bytes]", body):
-                if piece:
-                    await self._stream.write(
-                        frame_chunk(piece) if chunked else piece, write_timeout
-                    )
+            pieces = cast("abc.AsyncIterable[bytes]", body).__aiter__()
+            try:
+                async for piece in pieces:
+                    if piece:
+                        await self._stream.write(
+                            frame_chunk(piece) if chunked else piece, write_timeout
+                        )
+            finally:  # a failed write leaves the body's generator closed, not to the GC
+                await close_iterator(pieces)
         else:
             for piece in cast("abc.Iterable[bytes]", body):  # bytes bodies are written whole
                 if piece:

@@ -34,7 +34,7 @@ from .._models import Headers, Request, RequestBody
 from .._status_codes import codes
 from ..concurrency.base import AsyncBackend, AsyncEvent, AsyncNetworkStream
 from .http11 import StaleConnection, Timeouts
-from .response import AsyncResponse
+from .response import AsyncResponse, close_iterator
 
 __all__ = ["AsyncHTTP2Connection", "AsyncHTTP2Body"]
 
@@ -183,8 +183,12 @@ class AsyncHTTP2Connection:
         if isinstance(body, bytes):
             await self._send_piece(stream, body, timeouts)
         elif hasattr(body, "__aiter__"):
-            async for piece in cast("abc.AsyncIterable[bytes]", pieces):
-                await self._send_piece(stream, piece, timeouts)
+            iterator = cast("abc.AsyncIterable[bytes]", pieces).__aiter__()
+            try:
+                async for piece in iterator:
+                    await self._send_piece(stream, piece, timeouts)
+            finally:  # a failed send leaves the body's generator closed, not to the GC
+                await close_iterator(iterator)
         else:
             for piece in cast("abc.Iterable[bytes]", pieces):
                 await self._send_piece(stream, piece, timeouts)

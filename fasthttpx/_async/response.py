@@ -100,8 +100,7 @@ class AsyncResponse(BaseResponse):
         self._request = request
         self.http_version = http_version
         self.reason_phrase = reason_phrase
-        self.history = []
-        self.extensions = {}
+        self.history = []  # ``extensions``: made on first access (the class default is None)
         self._body_stream = stream
         self.is_stream_consumed = False
         self._started = started

@@ -1,5 +1,10 @@
 """Reaching an origin through an HTTP proxy: TCP to the proxy, and ``CONNECT`` tunnels.
 
+To an ``https://`` proxy the connection itself is TLS (server name: the proxy's host,
+ALPN ``http/1.1``: the proxy is spoken to in HTTP/1.1); a tunnel to an ``https://`` origin
+then runs a second TLS session inside the first one (the backend's ``start_tls`` on a
+stream that already speaks TLS).
+
 Apart from the pool because it is a protocol exchange of its own (one request, one answer,
 then TLS inside the stream) that the pool only calls: it returns a network stream to the
 origin, and the pool puts a connection on top of it like on any other stream.
@@ -7,7 +12,8 @@ origin, and the pool puts a connection on top of it like on any other stream.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from .._events import ResponseHead
 from .._exceptions import ConnectError, ProxyError
@@ -23,18 +29,36 @@ __all__ = ["connect_proxy", "open_tunnel"]
 
 
 async def connect_proxy(
-    backend: AsyncBackend, route: Route, timeouts: Timeouts, local_address: str | None
+    backend: AsyncBackend,
+    route: Route,
+    timeouts: Timeouts,
+    options: Mapping[str, Any],
+    proxy_ssl_context: ssl.SSLContext | None = None,
 ) -> AsyncNetworkStream:
-    """TCP to the proxy; a failure names the proxy."""
+    """TCP to the proxy (``options``: the pool's ``local_address``, ``socket_options``),
+    and TLS with it when its URL is ``https://`` (``proxy_ssl_context``); a failure names
+    the proxy."""
+    https = proxy_ssl_context is not None
     try:
-        return await backend.connect_tcp(
+        stream = await backend.connect_tcp(
             route.proxy_host,
             route.proxy_port,
             timeout=timeouts.get("connect"),
-            local_address=local_address,
+            ssl_context=proxy_ssl_context,
+            server_hostname=route.proxy_host if https else None,
+            **options,
         )
     except ConnectError as exc:
         raise ConnectError(f"cannot connect to the proxy {route.proxy.url}: {exc}") from exc
+    if https:
+        protocol = stream.get_extra_info("alpn_protocol")
+        if protocol not in (None, "http/1.1"):
+            await stream.aclose()
+            raise ProxyError(
+                f"the proxy {route.proxy.url} chose {protocol!r} by ALPN; proxies are "
+                "spoken to in HTTP/1.1"
+            )
+    return stream
 
 
 async def open_tunnel(
@@ -43,13 +67,14 @@ async def open_tunnel(
     ssl_context: ssl.SSLContext,
     host: str,
     timeouts: Timeouts,
-    local_address: str | None,
+    options: Mapping[str, Any],
     parser_options: dict[str, int] | None,
+    proxy_ssl_context: ssl.SSLContext | None = None,
 ) -> AsyncNetworkStream:
     """CONNECT through the proxy (RFC 9110 §9.3.6), then TLS with the target inside the
     tunnel. A 2xx answer to CONNECT has no body (RFC 9112 §6.3); anything else is a
     ``ProxyError`` and the connection is closed."""
-    stream = await connect_proxy(backend, route, timeouts, local_address)
+    stream = await connect_proxy(backend, route, timeouts, options, proxy_ssl_context)
     try:
         await stream.write(route.connect_head, timeouts.get("write"))
         parser = ResponseParser(b"CONNECT", **parser_options) if parser_options \

@@ -11,11 +11,11 @@ URL string from the client's prepared requests (``_prepared.py``: the one per-cl
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Callable, Mapping
+from collections.abc import Iterable, Iterator, Callable, Mapping
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from .._auth import Auth, AuthTypes, build_auth
+from .._auth import Auth, AuthTypes, build_auth, check_body_replayable
 from .._config import (
     DEFAULT_LIMITS,
     DEFAULT_MAX_REDIRECTS,
@@ -35,6 +35,7 @@ from .._cookies import Cookies, CookieTypes
 from .._decoders import accept_encoding_value
 from .._exceptions import TooManyRedirects
 from .._models import Headers, HeaderTypes, Request
+from .._mounts import Mounts
 from .._prepared import PreparedRequests, prepare
 from .._proxy import build_router
 from .._redirects import build_redirect_request
@@ -94,6 +95,7 @@ class Client:
         event_hooks: Mapping[str, list[Callable[..., Any]]] | None = None,
         trust_env: bool = True,
         transport: TransportType | None = None,
+        mounts: Mapping[str, TransportType | None] | None = None,
         default_encoding: str = "utf-8",
         retries: bool = True,
         http1_parser_limits: dict[str, int] | None = None,
@@ -119,6 +121,7 @@ class Client:
         self._backend: Backend = backend if backend is not None else default_backend()
         self._ssl_context_args = (verify, cert, trust_env, http2, http1)
         self._ssl_context: Any = None
+        self._proxy_ssl_context: Any = None
         if transport is None:
             transport = ConnectionPool(
                 backend=self._backend,
@@ -129,9 +132,17 @@ class Client:
                 retries=retries,
                 parser_options=http1_parser_limits,
                 proxy=proxy_router,
+                # An https:// proxy speaks HTTP/1.1 (CONNECT, forwarding): never offer it h2.
+                proxy_ssl_context=self._get_proxy_ssl_context if http2 else None,
             )
         self._transport: TransportType = transport
+        #: ``mounts=``: None (the common case, one test per request) or the patterns.
+        self._mounts: Mounts[TransportType] | None = (
+            Mounts(mounts.items()) if mounts else None
+        )
         self._limits = limits
+        #: Unopened until the first request or ``async with`` (as HTTPX), then open, closed.
+        self._opened = False
         self.is_closed = False
 
     # -- configuration -------------------------------------------------------------------
@@ -144,6 +155,16 @@ class Client:
                 verify=verify, cert=cert, trust_env=trust_env, http2=http2, http1=http1
             )
         return self._ssl_context
+
+    def _get_proxy_ssl_context(self) -> Any:
+        """The TLS context for an https:// proxy when the client offers HTTP/2 to servers:
+        the same verification, ALPN offering HTTP/1.1 only. Built on first use."""
+        if self._proxy_ssl_context is None:
+            verify, cert, trust_env, _, _ = self._ssl_context_args
+            self._proxy_ssl_context = create_ssl_context(
+                verify=verify, cert=cert, trust_env=trust_env, http2=False, http1=True
+            )
+        return self._proxy_ssl_context
 
     @staticmethod
     def _enforce_trailing_slash(url: URL) -> URL:
@@ -234,6 +255,12 @@ class Client:
     @property
     def transport(self) -> TransportType:
         return self._transport
+
+    def _transport_for_url(self, url: URL) -> TransportType:
+        """The transport ``mounts=`` gives ``url``, else the client's own."""
+        if self._mounts is None:
+            return self._transport
+        return self._mounts.transport_for(url, self._transport)
 
     def _merge_url(self, url: URL | str) -> URL:
         """``url`` joined to ``base_url`` (RFC 3986 §5.2 would drop the base path: HTTPX's
@@ -340,8 +367,16 @@ class Client:
         The one door every request goes through. Nothing to do between request and response
         (no auth, no redirects to follow, no hooks): straight to the transport; else through
         ``_send_handling_auth``."""
-        if self.is_closed:
-            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        if not self._opened:
+            if self.is_closed:
+                raise RuntimeError("Cannot send a request, as the client has been closed.")
+            self._opened = True
+        body = request.stream
+        if type(body) is not bytes and not isinstance(body, Iterable):
+            raise RuntimeError(
+                f"Attempted to send a request whose body {type(self).__name__} cannot read: "
+                f"{type(body).__name__} is not {Iterable.__name__}."
+            )
         follow = self.follow_redirects if follow_redirects is UNSET else follow_redirects
         auth_obj = self._auth if auth is UNSET else build_auth(auth)
         if auth_obj is None and request.url.has_userinfo:
@@ -354,7 +389,9 @@ class Client:
         ):
             # The client's cookies are in the request already (``build_request``, as HTTPX);
             # the jar takes what the response sets.
-            response = self._transport.handle_request(request)
+            transport = self._transport if self._mounts is None else \
+                self._transport_for_url(request.url)
+            response = transport.handle_request(request)
             response.default_encoding = self._default_encoding
             if response.sets_cookies():  # an empty jar still takes cookies (as HTTPX)
                 try:
@@ -378,24 +415,29 @@ class Client:
     ) -> Response:
         if auth is None:
             return self._send_handling_redirects(request, follow, history)
-        flow = auth.auth_flow(request)
-        request = next(flow)
-        while True:
-            response = self._send_handling_redirects(request, follow, history)
-            if auth.requires_response_body:
-                response.read()
-            try:
-                next_request = flow.send(response)
-            except StopIteration:
-                return response
-            except BaseException:
-                response.close()  # the flow failed on it: give its connection back
-                raise
-            response.read()
-            response.close()
-            response.history = list(history)
-            history = history + [response]
-            request = next_request
+        # As HTTPX: AsyncClient drives ``Auth.async_auth_flow``, Client ``sync_auth_flow``;
+        # each reads the request body and the responses first when the Auth needs them.
+        flow = auth.sync_auth_flow(request)
+        try:
+            request = flow.__next__()
+            while True:
+                response = self._send_handling_redirects(request, follow, history)
+                try:
+                    try:
+                        next_request = flow.send(response)
+                    except StopIteration:
+                        return response
+                    check_body_replayable(next_request, request)
+                    response.read()
+                except BaseException:
+                    response.close()  # the flow failed on it: give its connection back
+                    raise
+                response.close()
+                response.history = list(history)
+                history = history + [response]
+                request = next_request
+        finally:
+            flow.close()
 
     def _send_handling_redirects(
         self, request: Request, follow: bool, history: list[Response]
@@ -412,7 +454,7 @@ class Client:
                     result
             if self._cookies:
                 self._cookies.set_cookie_header(request)
-            response = self._transport.handle_request(request)
+            response = self._transport_for_url(request.url).handle_request(request)
             response.default_encoding = self._default_encoding
             response.history = list(history)
             try:
@@ -514,15 +556,41 @@ class Client:
         """Close every connection of the pool."""
         if not self.is_closed:
             self.is_closed = True
+            self._opened = False
             self._prepared.invalidate()  # default headers may hold secrets: drop them now
             self._transport.close()
+            for transport in self._mounted_transports():
+                transport.close()
+
+    def _mounted_transports(self) -> list[TransportType]:
+        return [] if self._mounts is None else self._mounts.transports()
 
     def __enter__(self) -> Client:
+        if self.is_closed:
+            raise RuntimeError("Cannot reopen a client instance, once it has been closed.")
+        if self._opened:
+            raise RuntimeError("Cannot open a client instance more than once.")
         self._backend.check_running()
+        self._opened = True
+        # A transport used as a context manager is entered with its client (as HTTPX).
+        for transport in [self._transport, *self._mounted_transports()]:
+            enter = getattr(transport, "__enter__", None)
+            if enter is not None:
+                enter()
         return self
 
     def __exit__(self, *args: object) -> None:
-        self.close()
+        if self.is_closed:
+            return
+        self.is_closed = True
+        self._opened = False
+        self._prepared.invalidate()
+        for transport in [self._transport, *self._mounted_transports()]:
+            leave = getattr(transport, "__exit__", None)
+            if leave is not None:
+                leave(*args)
+            else:
+                transport.close()
 
 
 def _raise_when_awaited(exc: Exception) -> Response:

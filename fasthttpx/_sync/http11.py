@@ -34,7 +34,7 @@ from .._implementation import ResponseParser, response_fields
 from .._models import Headers, Request, RequestBody
 from .._proxy import Route, absolute_form
 from ..concurrency.base import NetworkStream
-from .response import Response, CompleteBody
+from .response import Response, CompleteBody, close_iterator
 
 __all__ = ["HTTP11Connection", "HTTP11Body", "StaleConnection", "Timeouts"]
 
@@ -120,7 +120,11 @@ class HTTP11Connection:
         body = request.stream
         write_error: WriteError | None = None
         try:
-            if isinstance(body, bytes):
+            # A body read into memory (``ByteStream``, a ``bytes``) keeps the framing its
+            # headers announce: chunked unless it has a Content-Length.
+            if type(body) is bytes or (
+                isinstance(body, bytes) and "transfer-encoding" not in request.headers
+            ):
                 if len(body) <= WRITE_COALESCE_LIMIT:
                     stream.write(head + body if body else head, timeouts["write"])
                 else:
@@ -197,11 +201,15 @@ class HTTP11Connection:
     ) -> None:
         chunked = "content-length" not in request.headers
         if hasattr(body, "__iter__"):
-            for piece in cast("abc.Iterable[bytes]", body):
-                if piece:
-                    self._stream.write(
-                        frame_chunk(piece) if chunked else piece, write_timeout
-                    )
+            pieces = cast("abc.Iterable[bytes]", body).__iter__()
+            try:
+                for piece in pieces:
+                    if piece:
+                        self._stream.write(
+                            frame_chunk(piece) if chunked else piece, write_timeout
+                        )
+            finally:  # a failed write leaves the body's generator closed, not to the GC
+                close_iterator(pieces)
         else:
             for piece in cast("abc.Iterable[bytes]", body):  # bytes bodies are written whole
                 if piece:

@@ -35,7 +35,7 @@ from .._models import Headers, Request, RequestBody
 from .._status_codes import codes
 from ..concurrency.base import Backend, Event, NetworkStream
 from .http11 import StaleConnection, Timeouts
-from .response import Response
+from .response import Response, close_iterator
 
 __all__ = ["HTTP2Connection", "HTTP2Body"]
 
@@ -184,8 +184,12 @@ class HTTP2Connection:
         if isinstance(body, bytes):
             self._send_piece(stream, body, timeouts)
         elif hasattr(body, "__iter__"):
-            for piece in cast("abc.Iterable[bytes]", pieces):
-                self._send_piece(stream, piece, timeouts)
+            iterator = cast("abc.Iterable[bytes]", pieces).__iter__()
+            try:
+                for piece in iterator:
+                    self._send_piece(stream, piece, timeouts)
+            finally:  # a failed send leaves the body's generator closed, not to the GC
+                close_iterator(iterator)
         else:
             for piece in cast("abc.Iterable[bytes]", pieces):
                 self._send_piece(stream, piece, timeouts)

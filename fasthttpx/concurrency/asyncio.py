@@ -19,20 +19,22 @@ import ssl
 import threading
 import time
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from .._exceptions import (
+    ConnectError,
     ConnectTimeout,
     ReadError,
     ReadTimeout,
     WriteError,
     WriteTimeout,
 )
-from ._errors import connect_error
+from ._errors import apply_socket_options, connect_error, unix_connect_error
+from ._layered import AsyncTLSLayer
 from ._poll import readable_check
 from ._tls import WRITE_PIECE, TLSSession
-from .base import AsyncBackend, AsyncLock
+from .base import AsyncBackend, AsyncLock, SocketOption
 
 __all__ = ["AsyncioBackend", "AsyncioStream", "default_backend"]
 
@@ -410,12 +412,13 @@ class AsyncioStream:
     async def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None, timeout: float | None,
         port: int = 0,
-    ) -> AsyncioStream:
+    ) -> AsyncioStream | AsyncTLSLayer:
         """Run the TLS handshake on this connection; later reads and writes are encrypted.
-        Failures raise ``ConnectError`` (``ConnectTimeout`` past ``timeout``)."""
+        Failures raise ``ConnectError`` (``ConnectTimeout`` past ``timeout``). On a stream
+        that already speaks TLS (to an https:// proxy), the new session runs inside it."""
         protocol = self._protocol
         if protocol.tls is not None:
-            raise RuntimeError("TLS is already running on this connection")
+            return await AsyncTLSLayer.open(self, ssl_context, server_hostname, timeout)
         try:
             tls = TLSSession(ssl_context, server_hostname)
         except (ssl.SSLError, ValueError) as exc:
@@ -565,6 +568,7 @@ class AsyncioBackend:
         ssl_context: ssl.SSLContext | None = None,
         server_hostname: str | None = None,
         local_address: str | None = None,
+        socket_options: Sequence[SocketOption] | None = None,
     ) -> AsyncioStream:
         loop = asyncio.get_running_loop()
         local = (local_address, 0) if local_address else None
@@ -588,10 +592,50 @@ class AsyncioBackend:
             except OSError:  # pragma: no cover - not a TCP socket
                 pass
         stream = AsyncioStream(transport, protocol)
+        if socket_options:
+            _set_options(stream, transport, socket_options, f"{host}:{port}")
         if ssl_context is not None:
             remaining = None if timeout is None else max(0.0, timeout - (loop.time() - started))
             await stream.start_tls(ssl_context, server_hostname or host, remaining, port)
         return stream
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        *,
+        timeout: float | None,
+        socket_options: Sequence[SocketOption] | None = None,
+    ) -> AsyncioStream:
+        loop = asyncio.get_running_loop()
+        try:
+            transport, protocol = await asyncio.wait_for(
+                loop.create_unix_connection(lambda: _StreamProtocol(loop), path), timeout
+            )
+        except asyncio.TimeoutError as exc:
+            raise ConnectTimeout(
+                f"connecting to the Unix socket {path!r} took longer than {timeout} s"
+            ) from exc
+        except OSError as exc:
+            raise unix_connect_error(exc, path) from exc
+        stream = AsyncioStream(transport, protocol)
+        if socket_options:
+            _set_options(stream, transport, socket_options, f"the Unix socket {path!r}")
+        return stream
+
+    async def resolve(self, host: str, port: int, *, timeout: float | None) -> str:
+        loop = asyncio.get_running_loop()
+        try:
+            infos = await asyncio.wait_for(
+                loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout
+            )
+        except asyncio.TimeoutError as exc:
+            raise ConnectTimeout(f"resolving {host} took longer than {timeout} s") from exc
+        except OSError as exc:
+            raise connect_error(exc, host, port) from exc
+        if not infos:  # pragma: no cover - getaddrinfo raises instead
+            raise ConnectError(f"cannot connect to {host}:{port}: no address")
+        address = str(infos[0][4][0])
+        return address
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
@@ -617,6 +661,22 @@ class AsyncioBackend:
                 "this AsyncClient uses the asyncio backend, but no asyncio event loop is "
                 "running (inside trio, pass backend=TrioBackend())"
             ) from None
+
+
+def _set_options(
+    stream: AsyncioStream, transport: asyncio.BaseTransport,
+    options: Sequence[SocketOption], where: str,
+) -> None:
+    """``socket_options`` on a new connection's socket; the connection is dropped if one
+    is refused."""
+    sock = transport.get_extra_info("socket")
+    try:
+        if sock is None:  # pragma: no cover - every socket transport exposes it
+            raise ConnectError(f"no socket to set options on for {where}")
+        apply_socket_options(sock, options, where)
+    except BaseException:
+        stream.close_now()
+        raise
 
 
 def default_backend() -> AsyncBackend:

@@ -13,13 +13,22 @@ native error chained as ``__cause__``. Timeouts are in seconds; ``None`` means w
 from __future__ import annotations
 
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 __all__ = [
-    "AsyncNetworkStream", "AsyncLock", "AsyncEvent", "AsyncTaskGroup", "AsyncBackend",
-    "NetworkStream", "Lock", "Event", "TaskGroup", "Backend",
+    "SocketOption", "AsyncNetworkStream", "AsyncLock", "AsyncEvent", "AsyncTaskGroup",
+    "AsyncBackend", "NetworkStream", "Lock", "Event", "TaskGroup", "Backend",
 ]
+
+
+#: One ``socket.setsockopt`` call, as HTTPX takes them: ``(level, option, value)`` with an int
+#: or bytes value, or ``(level, option, None, length)``. Backends apply them right after the
+#: connection is established (so options that only matter before ``connect``, such as the
+#: receive buffer's effect on window scaling, are best set system-wide).
+SocketOption = (
+    tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
+)
 
 
 class AsyncNetworkStream(Protocol):
@@ -51,7 +60,8 @@ class AsyncNetworkStream(Protocol):
         stray byte or a close, and the connection must not be reused. Must be cheap."""
 
     def get_extra_info(self, name: str) -> Any:
-        """``"ssl_object"``, ``"peername"``, ``"sockname"``, ``"alpn_protocol"``, or None."""
+        """``"ssl_object"``, ``"peername"``, ``"sockname"``, ``"alpn_protocol"``,
+        ``"socket"`` (the connected socket, for ``getsockopt``), or None."""
 
 
 class AsyncLock(Protocol):
@@ -100,9 +110,28 @@ class AsyncBackend(Protocol):
         ssl_context: ssl.SSLContext | None = None,
         server_hostname: str | None = None,
         local_address: str | None = None,
+        socket_options: Sequence[SocketOption] | None = None,
     ) -> AsyncNetworkStream:
         """Open a TCP connection (and the TLS handshake when ``ssl_context`` is given);
-        raises ``ConnectTimeout`` or ``ConnectError``."""
+        raises ``ConnectTimeout`` or ``ConnectError``. ``local_address``: the IP address to
+        bind to before connecting (port chosen by the system); ``socket_options``: set on
+        the socket once connected. The pool passes ``socket_options`` only when it has some,
+        so a backend written without that keyword keeps working for the others."""
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        *,
+        timeout: float | None,
+        socket_options: Sequence[SocketOption] | None = None,
+    ) -> AsyncNetworkStream:
+        """Open a stream to the Unix domain socket at ``path`` (``uds=``); TLS, if any, is
+        started by the caller with ``start_tls``. Raises ``ConnectTimeout`` or
+        ``ConnectError`` naming the path."""
+
+    async def resolve(self, host: str, port: int, *, timeout: float | None) -> str:
+        """The first address ``getaddrinfo`` gives for ``host`` (for a ``socks5://`` proxy,
+        which is sent an address, not a name). Raises ``ConnectError``/``ConnectTimeout``."""
 
     async def sleep(self, seconds: float) -> None: ...
     def create_lock(self) -> AsyncLock: ...
@@ -152,7 +181,16 @@ class Backend(Protocol):
         ssl_context: ssl.SSLContext | None = None,
         server_hostname: str | None = None,
         local_address: str | None = None,
+        socket_options: Sequence[SocketOption] | None = None,
     ) -> NetworkStream: ...
+    def connect_unix_socket(
+        self,
+        path: str,
+        *,
+        timeout: float | None,
+        socket_options: Sequence[SocketOption] | None = None,
+    ) -> NetworkStream: ...
+    def resolve(self, host: str, port: int, *, timeout: float | None) -> str: ...
     def sleep(self, seconds: float) -> None: ...
     def create_lock(self) -> Lock: ...
     def create_event(self) -> Event: ...

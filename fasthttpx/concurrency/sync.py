@@ -16,15 +16,16 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from .._config import UNSET, UnsetType
 from .._exceptions import ConnectTimeout, ReadError, ReadTimeout, WriteError, WriteTimeout
-from ._errors import connect_error
+from ._errors import apply_socket_options, connect_error, unix_connect_error
+from ._layered import TLSLayer
 from ._poll import readable_check
-from .base import Backend
+from .base import Backend, SocketOption
 
 __all__ = ["SyncBackend", "SyncStream", "default_backend"]
 
@@ -107,6 +108,15 @@ class SyncStream:
                 pass
 
     def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None, timeout: float | None
+    ) -> SyncStream | TLSLayer:
+        """TLS on this socket; on one that already speaks TLS (to an https:// proxy), the
+        new session runs inside it (``TLSLayer``)."""
+        if isinstance(self._sock, ssl.SSLSocket):
+            return TLSLayer.open(self, ssl_context, server_hostname, timeout)
+        return self._wrap_tls(ssl_context, server_hostname, timeout)
+
+    def _wrap_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None, timeout: float | None
     ) -> SyncStream:
         if self._kernel:  # TLS sockets use Python's own timeouts
@@ -195,6 +205,7 @@ class SyncBackend:
         ssl_context: ssl.SSLContext | None = None,
         server_hostname: str | None = None,
         local_address: str | None = None,
+        socket_options: Sequence[SocketOption] | None = None,
     ) -> SyncStream:
         source = (local_address, 0) if local_address else None
         try:
@@ -208,14 +219,59 @@ class SyncBackend:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:  # pragma: no cover - not a TCP socket
             pass
+        if socket_options:
+            try:
+                apply_socket_options(sock, socket_options, f"{host}:{port}")
+            except BaseException:
+                sock.close()
+                raise
         stream = SyncStream(sock)
         if ssl_context is None:
             return stream
         try:
-            return stream.start_tls(ssl_context, server_hostname or host, timeout)
+            return stream._wrap_tls(ssl_context, server_hostname or host, timeout)
         except BaseException:
             stream.close()
             raise
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        *,
+        timeout: float | None,
+        socket_options: Sequence[SocketOption] | None = None,
+    ) -> SyncStream:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(path)
+        except TimeoutError as exc:
+            sock.close()
+            raise ConnectTimeout(
+                f"connecting to the Unix socket {path!r} took longer than {timeout} s"
+            ) from exc
+        except OSError as exc:
+            sock.close()
+            raise unix_connect_error(exc, path) from exc
+        except BaseException:
+            sock.close()
+            raise
+        if socket_options:
+            try:
+                apply_socket_options(sock, socket_options, f"the Unix socket {path!r}")
+            except BaseException:
+                sock.close()
+                raise
+        return SyncStream(sock)
+
+    def resolve(self, host: str, port: int, *, timeout: float | None) -> str:
+        """As ``AsyncBackend.resolve``; the system resolver takes no timeout."""
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            raise connect_error(exc, host, port) from exc
+        address = str(infos[0][4][0])
+        return address
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)

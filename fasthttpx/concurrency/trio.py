@@ -37,7 +37,9 @@ from .._exceptions import (
     WriteError,
     WriteTimeout,
 )
-from ._errors import connect_error
+from ._errors import apply_socket_options, connect_error, unix_connect_error
+from ._layered import AsyncTLSLayer
+from .base import SocketOption
 
 if sys.version_info < (3, 11):  # pragma: no cover - trio depends on the backport there
     from exceptiongroup import BaseExceptionGroup
@@ -78,6 +80,19 @@ def _connect_failure(exc: BaseException, host: str, port: int) -> Exception:
         # plain reason, ``connect_error`` names host and port itself.
         reason = OSError(errno, os.strerror(errno))
     return connect_error(reason, host, port)
+
+
+async def _set_options(
+    stream: TrioStream, options: Sequence[SocketOption], where: str
+) -> None:
+    """``socket_options`` on a new connection's socket; the connection is dropped if one
+    is refused."""
+    try:
+        apply_socket_options(stream.get_extra_info("socket"), options, where)
+    except BaseException:
+        with trio.CancelScope(shield=True):
+            await stream.aclose()
+        raise
 
 
 class TrioStream:
@@ -158,8 +173,12 @@ class TrioStream:
 
     async def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None, timeout: float | None
-    ) -> TrioStream:
-        """Wrap the TCP stream in TLS and shake hands within ``timeout``; returns ``self``."""
+    ) -> TrioStream | AsyncTLSLayer:
+        """Wrap the TCP stream in TLS and shake hands within ``timeout``; returns ``self``.
+        On a stream that already speaks TLS (to an https:// proxy), the new session runs
+        inside it (``AsyncTLSLayer``)."""
+        if self._stream is not self._socket_stream and not self._closed:
+            return await AsyncTLSLayer.open(self, ssl_context, server_hostname, timeout)
         await self._start_tls(ssl_context, server_hostname, timeout, server_hostname or "?", 0)
         return self
 
@@ -352,6 +371,7 @@ class TrioBackend:
         ssl_context: ssl.SSLContext | None = None,
         server_hostname: str | None = None,
         local_address: str | None = None,
+        socket_options: Sequence[SocketOption] | None = None,
     ) -> TrioStream:
         """Connect, and shake hands if ``ssl_context`` is given; ``timeout`` covers both."""
         stream: TrioStream | None = None
@@ -364,6 +384,8 @@ class TrioBackend:
             except OSError as exc:
                 raise _connect_failure(exc, host, port) from exc
             stream = TrioStream(tcp)
+            if socket_options:
+                await _set_options(stream, socket_options, f"{host}:{port}")
             if ssl_context is not None:
                 try:
                     await stream._start_tls(ssl_context, server_hostname or host, None, host, port)
@@ -378,6 +400,37 @@ class TrioBackend:
             raise ConnectTimeout(f"connecting to {host}:{port} took longer than {timeout} s")
         assert stream is not None
         return stream
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        *,
+        timeout: float | None,
+        socket_options: Sequence[SocketOption] | None = None,
+    ) -> TrioStream:
+        with trio.move_on_after(math.inf if timeout is None else timeout) as scope:
+            try:
+                unix = await trio.open_unix_socket(path)
+            except OSError as exc:
+                raise unix_connect_error(exc, path) from exc
+            stream = TrioStream(unix)
+            if socket_options:
+                await _set_options(stream, socket_options, f"the Unix socket {path!r}")
+            return stream
+        assert scope.cancelled_caught
+        raise ConnectTimeout(
+            f"connecting to the Unix socket {path!r} took longer than {timeout} s"
+        )
+
+    async def resolve(self, host: str, port: int, *, timeout: float | None) -> str:
+        with trio.move_on_after(math.inf if timeout is None else timeout):
+            try:
+                infos = await trio.socket.getaddrinfo(host, port, type=trio.socket.SOCK_STREAM)
+            except OSError as exc:
+                raise connect_error(exc, host, port) from exc
+            address = str(infos[0][4][0])
+            return address
+        raise ConnectTimeout(f"resolving {host} took longer than {timeout} s")
 
     async def sleep(self, seconds: float) -> None:
         await trio.sleep(seconds)

@@ -297,7 +297,7 @@ def test_connection_refused_is_one_line_and_exit_1() -> None:
     [
         ("htp://example.com/", "unsupported scheme 'htp'"),
         ("http://", "invalid URL 'http://': no host"),
-        ("http://exa mple.com/", "invalid URL 'http://exa mple.com/'"),
+        ("http://[::1/", "invalid URL 'http://[::1/'"),
     ],
 )
 def test_bad_url_is_one_line_and_exit_1(url: str, expected: str) -> None:

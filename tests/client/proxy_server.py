@@ -15,12 +15,15 @@ received), ``proxy_authorizations`` (the Proxy-Authorization value of each reque
   then bytes are relayed both ways until either side closes; otherwise the connection is
   closed after the answer, e.g. 407 with ``Proxy-Authenticate``); 502 when the target
   cannot be reached.
+* ``ssl_context=`` (a server context) makes it an ``https://`` proxy: TLS from the client to
+  the proxy, with forwarding or CONNECT inside it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from types import TracebackType
 from urllib.parse import urlsplit
 
@@ -33,8 +36,16 @@ READ_LIMIT = 256 * 1024
 class ProxyServer:
     """Use as a context manager; ``url`` is ``http://127.0.0.1:port``."""
 
-    def __init__(self, *, connect_status: int = 200, stop_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        *,
+        connect_status: int = 200,
+        stop_timeout: float = 5.0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.connect_status = connect_status
+        #: With a server TLS context the proxy itself speaks TLS: ``url`` is https://.
+        self.ssl_context = ssl_context
         self.stop_timeout = stop_timeout
         self.port = 0
         self.connections = 0
@@ -47,10 +58,14 @@ class ProxyServer:
         self._server: asyncio.AbstractServer | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
+        #: Every connection's writer: a TLS connection may still be shutting down (waiting
+        #: for a close_notify the client never sends) after its handler returned.
+        self._all_writers: list[asyncio.StreamWriter] = []
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def start(self) -> ProxyServer:
         self._thread.start()
@@ -63,13 +78,14 @@ class ProxyServer:
 
     async def _start(self) -> None:
         self._server = await asyncio.start_server(
-            self._on_connection, "127.0.0.1", 0, limit=READ_LIMIT
+            self._on_connection, "127.0.0.1", 0, limit=READ_LIMIT, ssl=self.ssl_context
         )
         self.port = self._server.sockets[0].getsockname()[1]
 
     def _on_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         self._writers.add(writer)
+        self._all_writers.append(writer)
         task = asyncio.get_running_loop().create_task(self._serve(reader, writer))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -170,8 +186,9 @@ class ProxyServer:
             task.cancel()
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=self.stop_timeout)
-        for writer in list(self._writers):
+        for writer in [*self._writers, *self._all_writers]:
             writer.transport.abort()
+        await asyncio.sleep(0.01)  # let the aborted transports close their sockets
         if self._server is not None:
             await self._server.wait_closed()
         self._server = None

@@ -104,3 +104,25 @@ def test_request_errors_are_raised_on_await() -> None:
                 await pending
 
     asyncio.run(main())
+
+
+def test_a_body_of_the_wrong_kind_is_refused() -> None:
+    """The async client cannot read a plain iterator without blocking its loop, and the sync
+    client cannot read an async one: both refuse, as HTTPX does, before anything is sent."""
+    answer = fasthttpx.MockTransport(lambda request: fasthttpx.Response(200))
+
+    async def async_pieces() -> Any:
+        yield b"async"
+
+    with fasthttpx.Client(transport=answer) as client:
+        pieces = async_pieces()
+        with pytest.raises(RuntimeError, match="body Client cannot read: .* not Iterable"):
+            client.post("http://example.com/", content=pieces)
+
+    async def main() -> None:
+        async with fasthttpx.AsyncClient(transport=answer) as client:
+            with pytest.raises(RuntimeError, match="AsyncClient cannot read: .* AsyncIterable"):
+                await client.post("http://example.com/", content=iter([b"sync"]))
+            await pieces.aclose()
+
+    asyncio.run(main())

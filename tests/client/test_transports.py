@@ -290,10 +290,10 @@ def test_http_transport_connect_retries(monkeypatch: pytest.MonkeyPatch) -> None
 def test_http_transport_arguments() -> None:
     with pytest.raises(TypeError):
         fasthttpx.HTTPTransport(retries=True)
-    with pytest.raises(NotImplementedError):
-        fasthttpx.HTTPTransport(uds="/tmp/socket")
-    with pytest.raises(NotImplementedError):
-        fasthttpx.AsyncHTTPTransport(socket_options=[])
+    # uds= and socket_options= are supported: tests/client/_async/test_transports_uds.py
+    fasthttpx.HTTPTransport(uds="/tmp/socket").close()
+    with pytest.raises(TypeError):
+        fasthttpx.HTTPTransport(socket_options=[(1, 2)])  # type: ignore[list-item]
 
 
 # -- MockTransport details ----------------------------------------------------------------

@@ -21,6 +21,7 @@ hypercorn with nothing else installed. Routes (all methods unless noted):
 ``/cookies``                              JSON ``{"cookies": {...}}`` from the Cookie header
 ``/slow-body?chunks=&size=&delay=``       Content-Length body sent in pieces with pauses
 ``/basic-auth/{user}/{pass}``             200 if Basic credentials match, else 401
+``/digest-auth/{qop}/{user}/{pass}/{alg}``  Digest (RFC 7616) check, see :func:`_digest_auth`
 ``/charset/{name}?declare=1``             :func:`charset_text` encoded in that charset
 ``/large/{mib}?chunked=0``                mib MiB streamed in 64 KiB pieces
 ========================================  ================================================
@@ -34,12 +35,15 @@ import asyncio
 import base64
 import binascii
 import gzip
+import hashlib
 import json
 import random
+import secrets
 import zlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
+from urllib.request import parse_http_list, parse_keqv_list
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -437,6 +441,124 @@ async def _basic_auth(scope: Scope, receive: Receive, send: Send, args: list[str
         )
 
 
+#: Digest nonces this app issued: nonce -> [authenticated uses, highest nc seen].
+_DIGEST_NONCES: dict[str, list[int]] = {}
+_DIGEST_OPAQUE = "kit-opaque"
+_DIGEST_HASHES = {
+    "MD5": "md5", "SHA": "sha1", "SHA-256": "sha256", "SHA-512": "sha512",
+    "SHA-512-256": "sha512_256",
+}
+
+
+def _digest_check(
+    scope: Scope, header: bytes, user: str, password: str, qop: str, algorithm: str,
+    userhash: bool, stale_after: int | None,
+) -> tuple[str | None, bool, dict[str, Any]]:
+    """(failure reason or None, whether the nonce was stale, what the check saw)."""
+    scheme, _, rest = header.decode("latin-1").partition(" ")
+    if scheme.lower() != "digest":
+        return "no digest credentials", False, {}
+    params = parse_keqv_list(parse_http_list(rest))
+    nonce = params.get("nonce", "")
+    state = _DIGEST_NONCES.get(nonce)
+    if state is None:
+        return "unknown nonce", False, {}
+    if stale_after is not None and state[0] >= stale_after:
+        return "stale nonce", True, {}
+
+    def h(data: str) -> str:
+        name = _DIGEST_HASHES[algorithm.upper().removesuffix("-SESS")]
+        return hashlib.new(name, data.encode("utf-8")).hexdigest()
+
+    target = scope["raw_path"].decode("latin-1")
+    if scope["query_string"]:
+        target += "?" + scope["query_string"].decode("latin-1")
+    expected_user = h(f"{user}:kit") if userhash else user
+    if params.get("username") != expected_user or params.get("realm") != "kit":
+        return "wrong user or realm", False, {}
+    if params.get("uri") != target or params.get("opaque") != _DIGEST_OPAQUE:
+        return "wrong uri or opaque", False, {}
+    if params.get("algorithm", "MD5").upper() != algorithm.upper():
+        return "wrong algorithm", False, {}
+    ha1 = h(f"{user}:kit:{password}")
+    cnonce = params.get("cnonce", "")
+    if algorithm.upper().endswith("-SESS"):
+        ha1 = h(f"{ha1}:{nonce}:{cnonce}")
+    ha2 = h(f"{scope['method']}:{target}")
+    nc: int | None = None
+    if qop == "none":
+        if "qop" in params:
+            return "qop sent to an RFC 2069 challenge", False, {}
+        expected = h(f"{ha1}:{nonce}:{ha2}")
+    else:
+        if params.get("qop") != "auth" or not cnonce:
+            return "qop=auth and cnonce expected", False, {}
+        try:
+            nc = int(params.get("nc", ""), 16)
+        except ValueError:
+            return "bad nc", False, {}
+        if nc <= state[1]:  # RFC 7616 §3.4: a replayed nc
+            return "nc not increasing", False, {}
+        expected = h(f"{ha1}:{nonce}:{params['nc']}:{cnonce}:auth:{ha2}")
+    if params.get("response") != expected:
+        return "wrong response", False, {}
+    state[0] += 1
+    if nc is not None:
+        state[1] = nc
+    return None, False, {"nonce": nonce, "nc": nc, "cnonce": cnonce}
+
+
+async def _digest_auth(scope: Scope, receive: Receive, send: Send, args: list[str]) -> None:
+    """``/digest-auth/{qop}/{user}/{pass}/{algorithm}``: HTTP Digest (RFC 7616) done by hand.
+
+    ``qop`` is ``auth``, ``auth-int``, ``auth,auth-int`` or ``none`` (RFC 2069); ``algorithm``
+    defaults to MD5. A 401 carries a fresh nonce, realm "kit" and an opaque value; with qop the
+    nc of each nonce must go up (replays are refused). ``?stale_after=n``: a nonce serves n
+    requests, then is refused with ``stale=true`` and a new nonce. ``?userhash=1``: the
+    challenge asks for a hashed username. ``?nextnonce=1``: a success names the next nonce in
+    ``Authentication-Info`` (RFC 7616 §3.5). 200 JSON: user, nonce, nc (None without qop),
+    the request body's length.
+    """
+    body = await _read_body(receive)
+    if len(args) not in (3, 4):
+        await _respond(send, 404, b"Not Found")
+        return
+    qop, user, password = args[0], unquote(args[1]), unquote(args[2])
+    algorithm = args[3] if len(args) == 4 else "MD5"
+    query = dict(_query(scope))
+    stale_after = _int(query["stale_after"]) if "stale_after" in query else None
+    userhash = query.get("userhash") == "1"
+    header = _header(scope, b"authorization") or b""
+    reason, stale, seen = _digest_check(
+        scope, header, user, password, qop, algorithm, userhash, stale_after
+    )
+    if reason is None:
+        headers: HeaderList = []
+        if query.get("nextnonce") == "1":
+            nextnonce = secrets.token_hex(16)
+            _DIGEST_NONCES[nextnonce] = [0, 0]
+            headers.append((b"authentication-info", f'nextnonce="{nextnonce}"'.encode()))
+        await _respond_json(
+            send, {"authenticated": True, "user": user, "body_length": len(body), **seen},
+            headers=headers,
+        )
+        return
+    nonce = secrets.token_hex(16)
+    _DIGEST_NONCES[nonce] = [0, 0]
+    challenge = f'Digest realm="kit", nonce="{nonce}", opaque="{_DIGEST_OPAQUE}"'
+    challenge += f", algorithm={algorithm}"
+    if qop != "none":
+        challenge += f', qop="{qop.replace(",", ", ")}"'
+    if userhash:
+        challenge += ", userhash=true"
+    if stale:
+        challenge += ", stale=true"
+    await _respond_json(
+        send, {"authenticated": False, "reason": reason}, status=401,
+        headers=[(b"www-authenticate", challenge.encode())],
+    )
+
+
 async def _charset(scope: Scope, receive: Receive, send: Send, args: list[str]) -> None:
     await _read_body(receive)
     if not args:
@@ -489,6 +611,7 @@ _ROUTES: dict[str, Route] = {
     "cookies": _cookies,
     "slow-body": _slow_body,
     "basic-auth": _basic_auth,
+    "digest-auth": _digest_auth,
     "charset": _charset,
     "large": _large,
 }

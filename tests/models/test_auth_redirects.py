@@ -155,7 +155,7 @@ def test_authorization_stripped_on_origin_change() -> None:
 
 def test_invalid_and_unsupported_location() -> None:
     with pytest.raises(RemoteProtocolError):
-        _redirect("GET", 302, "http://exa mple.com/")
+        _redirect("GET", 302, "http://[::1/")
     with pytest.raises(UnsupportedProtocol):
         _redirect("GET", 302, "ftp://example.com/")
 

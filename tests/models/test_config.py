@@ -21,7 +21,7 @@ from fasthttpx._status_codes import codes
 
 
 def test_timeout_forms() -> None:
-    assert Timeout() == Timeout(5.0) == DEFAULT_TIMEOUT
+    assert Timeout(5.0) == DEFAULT_TIMEOUT
     assert Timeout(None).as_dict() == {"connect": None, "read": None, "write": None, "pool": None}
     t = Timeout(5.0, connect=1.0)
     assert (t.connect, t.read, t.write, t.pool) == (1.0, 5.0, 5.0, 5.0)
@@ -29,7 +29,7 @@ def test_timeout_forms() -> None:
     assert Timeout((1, 2, 3, 4)).as_dict() == {"connect": 1, "read": 2, "write": 3, "pool": 4}
     assert Timeout((1, 2)).as_dict() == {"connect": 1, "read": 2, "write": None, "pool": None}
     assert Timeout(connect=1, read=2, write=3, pool=None).pool is None
-    assert Timeout(connect=1).read == 5.0
+    assert Timeout(1.0, connect=2).read == 1.0
     assert repr(Timeout(3.0)) == "Timeout(timeout=3.0)"
     assert repr(t) == "Timeout(connect=1.0, read=5.0, write=5.0, pool=5.0)"
     assert Timeout(1) != Timeout(2) and Timeout(1) != 1
@@ -41,13 +41,26 @@ def test_timeout_forms() -> None:
         Timeout(t, connect=1)
 
 
+@pytest.mark.parametrize(
+    "kwargs", [{}, {"pool": 60.0}, {"connect": 1.0}, {"connect": 1, "read": 2, "write": 3}]
+)
+def test_timeout_without_default_needs_all_four(kwargs: dict[str, float]) -> None:
+    # As HTTPX: a phase with neither a value nor a default to fall back on is an error.
+    with pytest.raises(ValueError, match="default"):
+        Timeout(**kwargs)
+
+
 def test_limits() -> None:
     assert DEFAULT_LIMITS == Limits(max_connections=100, max_keepalive_connections=20,
                                     keepalive_expiry=5.0)
-    assert repr(Limits()) == (
+    assert repr(DEFAULT_LIMITS) == (
         "Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)"
     )
-    assert Limits(max_connections=None).max_connections is None
+    # As HTTPX, the class itself defaults to no limits; the clients use DEFAULT_LIMITS.
+    assert repr(Limits(max_connections=7)) == (
+        "Limits(max_connections=7, max_keepalive_connections=None, keepalive_expiry=5.0)"
+    )
+    assert Limits() == Limits(max_connections=None, max_keepalive_connections=None)
     assert Limits(max_connections=1) != Limits()
     for bad in ({"max_connections": 0}, {"max_keepalive_connections": -1},
                 {"keepalive_expiry": -0.5}):

@@ -76,7 +76,6 @@ def test_ipv6() -> None:
     [
         "http://example.com:abc/",
         "http://example.com:99999/",
-        "http://exa mple.com/",
         "http://example.com\r\n/",
         "http://exa\x00mple.com/",
         "http://[::g]/",
@@ -187,3 +186,29 @@ def test_queryparams() -> None:
         q["a"] = "x"
     with pytest.raises(RuntimeError):
         q.update({})
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("https://exam le.com/", "exam%20le.com"),
+        ("https://EXAM le.com/", "exam%20le.com"),
+        ("https://a^b.com/", "a%5Eb.com"),
+        ("https://exam%20le.com/", "exam%20le.com"),  # an escape is kept as it is
+    ],
+)
+def test_odd_host_is_percent_encoded(url: str, host: str) -> None:
+    # As HTTPX: a reg-name character outside unreserved / sub-delims is percent-encoded...
+    u = URL(url)
+    assert u.host == host
+    assert str(u) == f"https://{host}/"
+    assert URL("https://example.com/").copy_with(host=url[8:-1]).host == host
+
+
+@pytest.mark.parametrize("host", ["exa\x00mple.com", "exa\x7fmple.com", "a\tb"])
+def test_host_with_control_character_is_invalid(host: str) -> None:
+    # ... but a control character is an error, as in the rest of the URL.
+    with pytest.raises(InvalidURL, match="non-printable"):
+        URL(f"http://{host}/")
+    with pytest.raises(InvalidURL, match="non-printable"):
+        URL("http://example.com/").copy_with(host=host)

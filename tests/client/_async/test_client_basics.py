@@ -359,7 +359,7 @@ async def test_early_answer_to_an_upload_is_the_response(
     ))
     chunk = b"x" * 65536
 
-    def pieces() -> Any:
+    async def pieces() -> Any:
         for _ in range(512):
             yield chunk
 

@@ -71,4 +71,4 @@ async def test_unsupported_scheme_and_bad_url(backend: Any) -> None:
         with pytest.raises(fasthttpx.UnsupportedProtocol):
             await client.get("ftp://example.test/")
         with pytest.raises(fasthttpx.InvalidURL):
-            await client.get("http://exa mple.test/")
+            await client.get("http://[::1/")

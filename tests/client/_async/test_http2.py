@@ -116,7 +116,7 @@ async def test_big_upload_flow_control(
     body = large_block() * (16 * mib)
     expected = f"{len(body)} {hashlib.sha256(body).hexdigest()}"
 
-    def pieces() -> Any:
+    async def pieces() -> Any:
         for start in range(0, len(body), 1 << 20):
             yield body[start:start + (1 << 20)]
 

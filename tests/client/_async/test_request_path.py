@@ -194,3 +194,21 @@ async def test_methods_are_upper_case_at_the_edge(backend: Any, method: str) -> 
     async with fasthttpx.AsyncClient(backend=backend) as client:
         request = client.build_request(method, "http://example.org/")
     assert request.method == "GET"
+
+
+async def test_a_body_read_into_memory_keeps_its_chunked_framing(
+    backend: Any, app_server: Any
+) -> None:
+    """A streamed body read before sending (as auth flows that need the body do) is sent
+    with the framing its headers announce, not as bare bytes under ``chunked``."""
+
+    async def pieces() -> Any:
+        yield b"abc"
+        yield b"def"
+
+    async with fasthttpx.AsyncClient(backend=backend, timeout=5) as client:
+        request = client.build_request("POST", app_server.url + "/echo", content=pieces())
+        assert request.headers["transfer-encoding"] == "chunked"
+        await request.aread()
+        response = await client.send(request)
+    assert response.json()["body"] == "abcdef"

@@ -72,4 +72,4 @@ def test_unsupported_scheme_and_bad_url(backend: Any) -> None:
         with pytest.raises(fasthttpx.UnsupportedProtocol):
             client.get("ftp://example.test/")
         with pytest.raises(fasthttpx.InvalidURL):
-            client.get("http://exa mple.test/")
+            client.get("http://[::1/")

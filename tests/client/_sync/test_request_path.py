@@ -195,3 +195,21 @@ def test_methods_are_upper_case_at_the_edge(backend: Any, method: str) -> None:
     with fasthttpx.Client(backend=backend) as client:
         request = client.build_request(method, "http://example.org/")
     assert request.method == "GET"
+
+
+def test_a_body_read_into_memory_keeps_its_chunked_framing(
+    backend: Any, app_server: Any
+) -> None:
+    """A streamed body read before sending (as auth flows that need the body do) is sent
+    with the framing its headers announce, not as bare bytes under ``chunked``."""
+
+    def pieces() -> Any:
+        yield b"abc"
+        yield b"def"
+
+    with fasthttpx.Client(backend=backend, timeout=5) as client:
+        request = client.build_request("POST", app_server.url + "/echo", content=pieces())
+        assert request.headers["transfer-encoding"] == "chunked"
+        request.read()
+        response = client.send(request)
+    assert response.json()["body"] == "abcdef"

@@ -1,0 +1,229 @@
+"""TLS inside a stream that already speaks TLS: an ``https://`` proxy's CONNECT tunnel.
+
+To an ``https://`` proxy the client speaks TLS; a tunnel through it to an ``https://`` origin
+carries a second TLS session, end to end with the origin, whose records travel as the first
+session's plaintext. The socket-level TLS of each backend (asyncio's protocol, trio's
+``SSLStream`` over the socket, ``ssl.SSLSocket``) wraps a socket only, so the inner session
+is this layer: ``TLSSession`` (memory BIOs, no I/O) between the caller and the outer stream's
+``read``/``write``. It costs nothing unless an https:// proxy tunnels an https:// request.
+
+``AsyncTLSLayer`` serves the async backends and ``TLSLayer`` the blocking one: the same
+steps in the same order, one with ``await``. Errors: a failed handshake is ``ConnectError``
+(``ConnectTimeout`` when the outer stream timed out), corrupt records ``ReadError``/
+``WriteError``; the peer's close_notify and a close without it both end the stream (as the
+backends' own TLS does).
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+from .._exceptions import (
+    ConnectError,
+    ConnectTimeout,
+    ReadError,
+    ReadTimeout,
+    WriteError,
+    WriteTimeout,
+)
+from ._errors import connect_error
+from ._tls import TLSSession
+from .base import AsyncNetworkStream, NetworkStream
+
+__all__ = ["AsyncTLSLayer", "TLSLayer"]
+
+#: Bytes asked of the outer stream at a time, and the most one ``read`` returns.
+LAYER_READ_SIZE = 64 << 10
+
+
+def _new_session(
+    ssl_context: ssl.SSLContext, server_hostname: str | None
+) -> TLSSession:
+    try:
+        return TLSSession(ssl_context, server_hostname)
+    except (ssl.SSLError, ValueError) as exc:
+        raise connect_error(exc, server_hostname or "?", 0) from exc
+
+
+def _extra_info(tls: TLSSession, name: str) -> Any:
+    ssl_object = tls.ssl_object
+    if name == "ssl_object":
+        return ssl_object
+    if name == "alpn_protocol":
+        return ssl_object.selected_alpn_protocol()
+    if name == "peercert":
+        return ssl_object.getpeercert()
+    if name == "cipher":
+        return ssl_object.cipher()
+    return _MISSING
+
+
+_MISSING = object()
+
+
+class AsyncTLSLayer:
+    """A TLS session over an ``AsyncNetworkStream``; build it with ``open``."""
+
+    __slots__ = ("_inner", "_tls", "_buffer")
+
+    def __init__(self, inner: AsyncNetworkStream, tls: TLSSession) -> None:
+        self._inner = inner
+        self._tls = tls
+        self._buffer = memoryview(bytearray(LAYER_READ_SIZE))
+
+    @classmethod
+    async def open(
+        cls, inner: AsyncNetworkStream, ssl_context: ssl.SSLContext,
+        server_hostname: str | None, timeout: float | None,
+    ) -> AsyncTLSLayer:
+        """Shake hands with the peer at the far end of ``inner`` (RFC 8446 §2)."""
+        tls = _new_session(ssl_context, server_hostname)
+        name = server_hostname or "?"
+        try:
+            while True:
+                done = tls.advance_handshake()
+                output = tls.pending_output()
+                if output:
+                    await inner.write(output, timeout)
+                if done:
+                    return cls(inner, tls)
+                data = await inner.read(LAYER_READ_SIZE, timeout)
+                if not data:
+                    raise ConnectError(
+                        f"TLS handshake with {name} failed: the connection closed"
+                    )
+                tls.incoming.write(data)
+        except (ReadTimeout, WriteTimeout) as exc:
+            raise ConnectTimeout(f"TLS handshake with {name} took longer than {timeout} s") \
+                from exc
+        except (ReadError, WriteError) as exc:
+            raise ConnectError(f"TLS handshake with {name} failed: {exc}") from exc
+        except (ssl.SSLError, ssl.CertificateError) as exc:
+            raise connect_error(exc, name, 0) from exc
+
+    async def read(self, max_bytes: int, timeout: float | None) -> bytes:
+        tls = self._tls
+        buffer = self._buffer
+        while True:
+            try:
+                count = tls.decrypt_into(buffer)
+                output = tls.resume_writes() if tls.backlog else tls.pending_output()
+            except ssl.SSLError as exc:
+                raise ReadError(f"TLS failure while receiving: {exc}") from exc
+            if output:
+                await self._inner.write(output, timeout)
+            if count:
+                return buffer[:count].tobytes()
+            if tls.peer_closed:
+                return b""
+            data = await self._inner.read(LAYER_READ_SIZE, timeout)
+            if not data:
+                return b""
+            tls.incoming.write(data)
+
+    async def write(self, data: bytes, timeout: float | None) -> None:
+        try:
+            output = self._tls.encrypt(data)
+        except ssl.SSLError as exc:
+            raise WriteError(f"TLS failure while sending: {exc}") from exc
+        if output:
+            await self._inner.write(output, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None, timeout: float | None
+    ) -> AsyncNetworkStream:
+        return await AsyncTLSLayer.open(self, ssl_context, server_hostname, timeout)
+
+    def is_readable_or_closed(self) -> bool:
+        return self._tls.has_pending() or self._inner.is_readable_or_closed()
+
+    def get_extra_info(self, name: str) -> Any:
+        value = _extra_info(self._tls, name)
+        return self._inner.get_extra_info(name) if value is _MISSING else value
+
+
+class TLSLayer:
+    """``AsyncTLSLayer`` for blocking streams."""
+
+    __slots__ = ("_inner", "_tls", "_buffer")
+
+    def __init__(self, inner: NetworkStream, tls: TLSSession) -> None:
+        self._inner = inner
+        self._tls = tls
+        self._buffer = memoryview(bytearray(LAYER_READ_SIZE))
+
+    @classmethod
+    def open(
+        cls, inner: NetworkStream, ssl_context: ssl.SSLContext,
+        server_hostname: str | None, timeout: float | None,
+    ) -> TLSLayer:
+        tls = _new_session(ssl_context, server_hostname)
+        name = server_hostname or "?"
+        try:
+            while True:
+                done = tls.advance_handshake()
+                output = tls.pending_output()
+                if output:
+                    inner.write(output, timeout)
+                if done:
+                    return cls(inner, tls)
+                data = inner.read(LAYER_READ_SIZE, timeout)
+                if not data:
+                    raise ConnectError(
+                        f"TLS handshake with {name} failed: the connection closed"
+                    )
+                tls.incoming.write(data)
+        except (ReadTimeout, WriteTimeout) as exc:
+            raise ConnectTimeout(f"TLS handshake with {name} took longer than {timeout} s") \
+                from exc
+        except (ReadError, WriteError) as exc:
+            raise ConnectError(f"TLS handshake with {name} failed: {exc}") from exc
+        except (ssl.SSLError, ssl.CertificateError) as exc:
+            raise connect_error(exc, name, 0) from exc
+
+    def read(self, max_bytes: int, timeout: float | None) -> bytes:
+        tls = self._tls
+        buffer = self._buffer
+        while True:
+            try:
+                count = tls.decrypt_into(buffer)
+                output = tls.resume_writes() if tls.backlog else tls.pending_output()
+            except ssl.SSLError as exc:
+                raise ReadError(f"TLS failure while receiving: {exc}") from exc
+            if output:
+                self._inner.write(output, timeout)
+            if count:
+                return buffer[:count].tobytes()
+            if tls.peer_closed:
+                return b""
+            data = self._inner.read(LAYER_READ_SIZE, timeout)
+            if not data:
+                return b""
+            tls.incoming.write(data)
+
+    def write(self, data: bytes, timeout: float | None) -> None:
+        try:
+            output = self._tls.encrypt(data)
+        except ssl.SSLError as exc:
+            raise WriteError(f"TLS failure while sending: {exc}") from exc
+        if output:
+            self._inner.write(output, timeout)
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None, timeout: float | None
+    ) -> NetworkStream:
+        return TLSLayer.open(self, ssl_context, server_hostname, timeout)
+
+    def is_readable_or_closed(self) -> bool:
+        return self._tls.has_pending() or self._inner.is_readable_or_closed()
+
+    def get_extra_info(self, name: str) -> Any:
+        value = _extra_info(self._tls, name)
+        return self._inner.get_extra_info(name) if value is _MISSING else value

@@ -1,0 +1,197 @@
+"""``make httpx-compat``: run HTTPX 0.28.1's own test suite against fasthttpx.
+
+Why: issue 13 wants ``import fasthttpx as httpx`` to run httpx programs, and the best oracle
+for "behaves like HTTPX" is HTTPX's own tests. This script downloads the httpx sdist from the
+package index into a temporary folder (``pip download --no-deps --no-binary :all:``), keeps
+only its ``tests/`` folder (never its ``httpx/`` package), installs into this interpreter's
+environment the few packages those tests import that are missing, writes a root
+``conftest.py`` that binds ``sys.modules["httpx"]`` to fasthttpx before any test module
+imports it, and runs pytest on the suite minus the excluded files (internals we do not
+mirror, and the httpx command line). It prints the pass count, the percentage and a per-file
+summary. Nothing is copied into this repository.
+
+Usage: ``python scripts/httpx_compat.py [--sdist PATH] [--keep] [--failures] [-- PYTEST_ARGS]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from pathlib import Path
+
+HTTPX_VERSION = "0.28.1"
+REPO = Path(__file__).resolve().parent.parent
+
+# Test files the oracle leaves out: httpx internals (`httpx._utils`), the WHATWG URL-parsing
+# corpus of httpx's own parser, and the `httpx` command line.
+EXCLUDED = ("tests/test_utils.py", "tests/models/test_whatwg.py", "tests/test_main.py")
+
+# What the httpx tests (and their conftest) import: import name -> requirement. chardet is
+# pinned as httpx's own CI pins it: its autodetection tests expect chardet 5's guesses (7.x
+# answers "iso8859-15" where 5.2 says "ISO-8859-1").
+TEST_REQUIREMENTS = {
+    "anyio": "anyio",
+    "brotli": "brotli",
+    "certifi": "certifi",
+    "chardet": "chardet==5.2.0",
+    "cryptography": "cryptography",
+    "httpcore": "httpcore",
+    "sniffio": "sniffio",
+    "trio": "trio",
+    "trustme": "trustme",
+    "uvicorn": "uvicorn",
+    "zstandard": "zstandard",
+}
+
+
+CONFTEST = '''\
+"""Written by scripts/httpx_compat.py: the httpx tests import fasthttpx as `httpx`."""
+import sys
+
+import fasthttpx
+
+sys.modules["httpx"] = fasthttpx
+'''
+
+# HTTPX's own pytest settings (from its pyproject.toml), plus a per-test timeout so a hang
+# fails one test instead of the run.
+PYTEST_INI = """\
+[pytest]
+addopts = -rN -p no:cacheprovider
+timeout = 60
+filterwarnings =
+    error
+    ignore: You seem to already have a custom sys.excepthook handler installed:RuntimeWarning
+    ignore: trio.MultiError is deprecated since Trio 0.22.0:trio.TrioDeprecationWarning
+markers =
+    copied_from(source, changes=None): copied from somewhere else
+    network: requires a network connection
+"""
+
+
+def download_sdist(dest: Path) -> Path:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
+         "-d", str(dest), f"httpx=={HTTPX_VERSION}"],
+        check=True,
+    )
+    (sdist,) = dest.glob(f"httpx-{HTTPX_VERSION}.tar.gz")
+    return sdist
+
+
+def extract_tests(sdist: Path, dest: Path) -> Path:
+    """Unpack only ``tests/`` of the sdist into ``dest/tests``."""
+    prefix = f"httpx-{HTTPX_VERSION}/tests/"
+    with tarfile.open(sdist) as tar:
+        members = [m for m in tar.getmembers() if m.name.startswith(prefix)]
+        for member in members:
+            member.name = member.name[len(f"httpx-{HTTPX_VERSION}/"):]
+        tar.extractall(dest, members=members, filter="data")
+    return dest / "tests"
+
+
+def _satisfied(name: str, requirement: str) -> bool:
+    if importlib.util.find_spec(name) is None:
+        return False
+    _, _, pinned = requirement.partition("==")
+    if not pinned:
+        return True
+    try:
+        return importlib.metadata.version(requirement.partition("==")[0]) == pinned
+    except importlib.metadata.PackageNotFoundError:
+        return False
+
+
+def install_missing() -> None:
+    missing = [req for name, req in TEST_REQUIREMENTS.items() if not _satisfied(name, req)]
+    if missing:
+        print(f"installing test requirements: {' '.join(missing)}", flush=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=True)
+
+
+def summarise(junit: Path) -> int:
+    per_file: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    failures: list[str] = []
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        classname = case.get("classname", "")
+        # "tests.models.test_url" or "tests.models.test_url.TestClass" -> a file path
+        parts = classname.split(".")
+        while parts and not parts[-1].startswith("test_") and len(parts) > 1:
+            parts.pop()
+        path = "/".join(parts) + ".py"
+        if case.find("skipped") is not None:
+            outcome = "skipped"
+        elif case.find("failure") is not None or case.find("error") is not None:
+            outcome = "failed"
+            failures.append(f"{path}::{case.get('name')}")
+        else:
+            outcome = "passed"
+        per_file[path][outcome] += 1
+    total = {k: sum(c[k] for c in per_file.values()) for k in ("passed", "failed", "skipped")}
+    print(f"\n{'file':<44} {'pass':>5} {'fail':>5} {'skip':>5}")
+    for path in sorted(per_file):
+        c = per_file[path]
+        print(f"{path:<44} {c['passed']:>5} {c['failed']:>5} {c['skipped']:>5}")
+    run = total["passed"] + total["failed"]
+    pct = 100.0 * total["passed"] / run if run else 0.0
+    print(
+        f"\nhttpx {HTTPX_VERSION} suite on fasthttpx: {total['passed']}/{run} passed "
+        f"({pct:.1f}%), {total['skipped']} skipped"
+    )
+    return len(failures)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sdist", type=Path, help="use this httpx sdist instead of downloading")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--failures", action="store_true", help="list every failing test")
+    parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    args = parser.parse_args()
+
+    install_missing()
+    work = Path(tempfile.mkdtemp(prefix="httpx-compat-"))
+    try:
+        sdist = args.sdist if args.sdist else download_sdist(work / "dist")
+        tests = extract_tests(sdist, work)
+        (work / "conftest.py").write_text(CONFTEST)
+        (work / "pytest.ini").write_text(PYTEST_INI)
+        junit = work / "junit.xml"
+        ignores = [f"--ignore={work / path}" for path in EXCLUDED]
+        cmd = [
+            sys.executable, "-m", "pytest", str(tests), *ignores, "-q", "--tb=line",
+            f"--junitxml={junit}", f"--rootdir={work}", "-c", str(work / "pytest.ini"),
+            *args.pytest_args,
+        ]
+        env_path = str(REPO)  # fasthttpx from this checkout
+        result = subprocess.run(
+            cmd, cwd=work, env={**os.environ, "PYTHONPATH": env_path},
+            stdout=subprocess.PIPE if not args.failures else None, text=True,
+        )
+        if result.stdout is not None:
+            # The short "FAILED ..." list is long; keep only pytest's closing line.
+            tail = [line for line in result.stdout.splitlines() if line.strip()]
+            print(tail[-1] if tail else "")
+        if not junit.exists():
+            print(result.stdout or "", file=sys.stderr)
+            return 2
+        summarise(junit)
+        if args.keep:
+            print(f"kept {work}")
+        return 0
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
