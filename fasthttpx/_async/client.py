@@ -10,6 +10,7 @@ URL string from the client's prepared requests (``_prepared.py``: the one per-cl
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
@@ -49,6 +50,10 @@ from .response import AsyncResponse
 __all__ = ["AsyncClient"]
 
 USER_AGENT = f"python-fasthttpx/{__version__}"
+_PER_REQUEST_COOKIES = (
+    "Setting per-request cookies=<...> is being deprecated, because the expected behaviour "
+    "on cookie persistence is ambiguous. Set cookies directly on the client instance instead."
+)
 
 
 class AsyncTransportType(Protocol):
@@ -392,12 +397,17 @@ class AsyncClient:
                 self._transport_for_url(request.url)
             response = await transport.handle_async_request(request)
             response.default_encoding = self._default_encoding
-            if response.sets_cookies():  # an empty jar still takes cookies (as HTTPX)
-                try:
+            try:
+                if response.sets_cookies():  # an empty jar still takes cookies (as HTTPX)
                     self._cookies.extract_cookies(response)
-                except BaseException:
-                    await response.close()
-                    raise
+                if 300 <= response.status_code < 400 and response.has_redirect_location:
+                    # Not followed here: the redirect is ready to send, as HTTPX has it.
+                    response.next_request = build_redirect_request(
+                        request, response, cookies=self._cookies
+                    )
+            except BaseException:
+                await response.close()
+                raise
         else:
             response = await self._send_handling_auth(request, auth_obj, follow, [])
         if not stream:
@@ -499,6 +509,8 @@ class AsyncClient:
         Returns the coroutine of ``send()`` (awaited by the caller: one frame less on every
         request and every resume than an ``async def`` around it); an error in building the
         request is raised when that is awaited, as from an ``async def``."""
+        if cookies is not None:
+            warnings.warn(_PER_REQUEST_COOKIES, DeprecationWarning, stacklevel=2)
         try:
             request = self.build_request(
                 method, url, content=content, data=data, files=files, json=json,

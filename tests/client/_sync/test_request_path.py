@@ -213,3 +213,16 @@ def test_a_body_read_into_memory_keeps_its_chunked_framing(
         request.read()
         response = client.send(request)
     assert response.json()["body"] == "abcdef"
+
+
+def test_an_unfollowed_redirect_has_its_next_request(backend: Any, app_server: Any) -> None:
+    """Without ``follow_redirects`` the response carries the request that would follow it,
+    on the direct path as on the hooks/auth path (as HTTPX)."""
+    with fasthttpx.Client(backend=backend) as client:
+        response = client.get(app_server.url + "/redirect/1")
+        assert response.status_code == 302
+        assert response.next_request is not None
+        assert response.next_request.url == app_server.url + "/"
+        followed = client.send(response.next_request)
+        assert followed.text == "Hello, world!"
+        assert (client.get(app_server.url + "/")).next_request is None
