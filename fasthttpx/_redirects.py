@@ -82,13 +82,11 @@ def _is_https_upgrade(old: URL, new: URL) -> bool:
     )
 
 
-def build_redirect_request(
-    request: Request, response: BaseResponse, *, cookies: Any = None
-) -> Request:
-    """The request to send after ``response`` redirected ``request`` (see module docstring)."""
-    method = redirect_method(request.method, response.status_code)
-    url = _redirect_url(request, response)
-
+def redirect_headers(request: Request, url: URL, method: str) -> Headers:
+    """The headers of the request that follows ``request`` to ``url`` with ``method``:
+    ``Authorization`` dropped on a change of origin (unless an upgrade to https of the same
+    host), ``Host`` for the new origin, no ``Cookie`` (the client's jar decides), and no body
+    headers when the method changes (RFC 9110 §15.4: the new request has no content)."""
     headers = Headers(request.headers)
     if url.origin != request.url.origin:
         if not _is_https_upgrade(request.url, url):
@@ -96,13 +94,22 @@ def build_redirect_request(
         headers["Host"] = url.netloc.decode("ascii")
     if "Cookie" in headers:
         del headers["Cookie"]
-
-    stream: RequestBody
     if method != request.method:
-        # §15.4: the new request has no content, so drop what described it.
         for name in _BODY_HEADERS:
             if name in headers:
                 del headers[name]
+    return headers
+
+
+def build_redirect_request(
+    request: Request, response: BaseResponse, *, cookies: Any = None
+) -> Request:
+    """The request to send after ``response`` redirected ``request`` (see module docstring)."""
+    method = redirect_method(request.method, response.status_code)
+    url = _redirect_url(request, response)
+    headers = redirect_headers(request, url, method)
+    stream: RequestBody
+    if method != request.method:
         stream = b""
     else:
         stream = request.stream

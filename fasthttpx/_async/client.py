@@ -38,7 +38,7 @@ from .._models import Headers, HeaderTypes, Request
 from .._mounts import Mounts
 from .._prepared import PreparedRequests, prepare
 from .._proxy import build_router
-from .._redirects import build_redirect_request
+from .._redirects import build_redirect_request, redirect_headers
 from .._urls import URL, QueryParams, QueryParamTypes
 from .._version import __version__
 from ..concurrency.asyncio import default_backend
@@ -266,6 +266,11 @@ class AsyncClient:
             return self._transport
         return self._mounts.transport_for(url, self._transport)
 
+    def _redirect_headers(self, request: Request, url: URL, method: str) -> Headers:
+        """HTTPX's private name for what a redirect keeps of the headers (some tests and
+        subclasses call it): see ``_redirects.redirect_headers``."""
+        return redirect_headers(request, url, method)
+
     def _merge_url(self, url: URL | str) -> URL:
         """``url`` joined to ``base_url`` (RFC 3986 §5.2 would drop the base path: HTTPX's
         rule is to append, which users of ``base_url`` expect)."""
@@ -375,6 +380,8 @@ class AsyncClient:
             if self.is_closed:
                 raise RuntimeError("Cannot send a request, as the client has been closed.")
             self._opened = True
+        if "timeout" not in request.extensions:  # a Request built by hand: the client's
+            request.extensions["timeout"] = self._timeout_dict.copy()
         body = request.stream
         if type(body) is not bytes and not isinstance(body, AsyncIterable):
             raise RuntimeError(

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from .._config import Limits
 from .._exceptions import (
     ConnectError,
-    InvalidURL,
+    LocalProtocolError,
     PoolTimeout,
     RemoteProtocolError,
     UnsupportedProtocol,
@@ -178,7 +178,7 @@ class ConnectionPool:
                 "only 'http' and 'https' are supported"
             )
         if not origin[1]:
-            raise InvalidURL(f"request URL {str(url)!r} has no host")
+            raise LocalProtocolError(f"request URL {str(url)!r} has no host to send it to")
         timeouts: Timeouts = request.extensions.get("timeout") or _NO_TIMEOUTS
         if self._proxies:
             origin = self._route_keys.get(origin) or self._route(origin)

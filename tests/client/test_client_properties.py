@@ -126,3 +126,19 @@ def test_a_body_of_the_wrong_kind_is_refused() -> None:
             await pieces.aclose()
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize("client_class", CLIENTS)
+def test_redirect_headers_as_httpx_names_them(client_class: Any) -> None:
+    """HTTPX's private ``_redirect_headers`` (some subclasses and tests call it)."""
+    client = client_class()
+    request = fasthttpx.Request(
+        "POST", "https://example.com/", headers={"Authorization": "a", "Cookie": "c=1"},
+        content=b"body",
+    )
+    same = client._redirect_headers(request, fasthttpx.URL("https://example.com/x"), "POST")
+    assert same["Authorization"] == "a" and "Cookie" not in same
+    assert same["Content-Length"] == "4"
+    other = client._redirect_headers(request, fasthttpx.URL("https://other.test/"), "GET")
+    assert "Authorization" not in other and "Content-Length" not in other
+    assert other["Host"] == "other.test"

@@ -27,7 +27,7 @@ class FixedCnonce(DigestAuth):
         super().__init__(username, password)
         self.cnonce = cnonce
 
-    def _client_nonce(self, nonce_count: int, nonce: bytes) -> bytes:
+    def _get_client_nonce(self, nonce_count: int, nonce: bytes) -> bytes:
         return self.cnonce
 
 

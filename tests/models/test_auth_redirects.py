@@ -65,7 +65,7 @@ RFC_CNONCE = b"f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ"
 
 
 class FixedNonceDigest(DigestAuth):
-    def _client_nonce(self, nonce_count: int, nonce: bytes) -> bytes:
+    def _get_client_nonce(self, nonce_count: int, nonce: bytes) -> bytes:
         return RFC_CNONCE
 
 

@@ -17,6 +17,7 @@ from unittest import mock
 import pytest
 
 import fasthttpx
+from tests.kit.raw_server import never_respond
 
 
 def _sent_headers(response: fasthttpx.AsyncResponse) -> dict[str, str]:
@@ -225,3 +226,23 @@ async def test_an_unfollowed_redirect_has_its_next_request(backend: Any, app_ser
         followed = await client.send(response.next_request)
         assert followed.text == "Hello, world!"
         assert (await client.get(app_server.url + "/")).next_request is None
+
+
+async def test_a_request_built_by_hand_gets_the_client_timeout(
+    backend: Any, raw_server: Any
+) -> None:
+    """``client.send(Request(...))`` with no timeout of its own waits no longer than the
+    client's timeout: never forever (as HTTPX)."""
+    server = raw_server(never_respond())
+    async with fasthttpx.AsyncClient(backend=backend, timeout=0.3) as client:
+        request = fasthttpx.Request("GET", server.url + "/")
+        assert "timeout" not in request.extensions
+        with pytest.raises(fasthttpx.ReadTimeout):
+            await client.send(request)
+    assert request.extensions["timeout"]["read"] == 0.3
+
+
+async def test_a_url_without_a_host_is_refused(backend: Any) -> None:
+    async with fasthttpx.AsyncClient(backend=backend) as client:
+        with pytest.raises(fasthttpx.LocalProtocolError, match="has no host"):
+            await client.get("http://")

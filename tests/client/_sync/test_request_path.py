@@ -18,6 +18,7 @@ from unittest import mock
 import pytest
 
 import fasthttpx
+from tests.kit.raw_server import never_respond
 
 
 def _sent_headers(response: fasthttpx.Response) -> dict[str, str]:
@@ -226,3 +227,23 @@ def test_an_unfollowed_redirect_has_its_next_request(backend: Any, app_server: A
         followed = client.send(response.next_request)
         assert followed.text == "Hello, world!"
         assert (client.get(app_server.url + "/")).next_request is None
+
+
+def test_a_request_built_by_hand_gets_the_client_timeout(
+    backend: Any, raw_server: Any
+) -> None:
+    """``client.send(Request(...))`` with no timeout of its own waits no longer than the
+    client's timeout: never forever (as HTTPX)."""
+    server = raw_server(never_respond())
+    with fasthttpx.Client(backend=backend, timeout=0.3) as client:
+        request = fasthttpx.Request("GET", server.url + "/")
+        assert "timeout" not in request.extensions
+        with pytest.raises(fasthttpx.ReadTimeout):
+            client.send(request)
+    assert request.extensions["timeout"]["read"] == 0.3
+
+
+def test_a_url_without_a_host_is_refused(backend: Any) -> None:
+    with fasthttpx.Client(backend=backend) as client:
+        with pytest.raises(fasthttpx.LocalProtocolError, match="has no host"):
+            client.get("http://")
