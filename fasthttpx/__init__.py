@@ -7,7 +7,6 @@ the compiled parser (``"cython"``) or its pure-Python twin (``"python"``) is run
 
 from ._api import delete, get, head, options, parallel, patch, post, put, request, stream
 from ._async.client import AsyncClient
-from ._async.response import AsyncResponse
 from ._auth import Auth, BasicAuth, DigestAuth, FunctionAuth, NetRCAuth
 from ._config import Limits, Proxy, Timeout, create_ssl_context
 from ._cookies import Cookies
@@ -44,10 +43,10 @@ from ._exceptions import (
 )
 from ._implementation import IMPLEMENTATION as __implementation__  # noqa: F401 (not in __all__)
 from ._models import Headers, Request
+from ._response import AsyncResponse, Response
 from ._status_codes import codes
 from ._streams import AsyncByteStream, ByteStream, SyncByteStream
 from ._sync.client import Client
-from ._sync.response import Response
 from ._transports import (
     ASGITransport,
     AsyncBaseTransport,

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ._response import Response
 from ._sync.client import Client
 from ._sync.parallel import Parallel
-from ._sync.response import Response
 from ._urls import URL
 
 __all__ = [

@@ -33,13 +33,13 @@ AuthFlow = Generator["Request", "BaseResponse", None]
 
 
 class _SyncReadable(Protocol):
-    """The sync ``Response`` as ``sync_auth_flow`` uses it."""
+    """A ``Client``'s ``Response`` as ``sync_auth_flow`` uses it."""
 
     def read(self) -> bytes: ...
 
 
 class _AsyncReadable(Protocol):
-    """The ``AsyncResponse`` as ``async_auth_flow`` uses it."""
+    """An ``AsyncClient``'s ``Response`` as ``async_auth_flow`` uses it."""
 
     async def aread(self) -> bytes: ...
 

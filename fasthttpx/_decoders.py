@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ContentDecoder", "IdentityDecoder", "GZipDecoder", "DeflateDecoder", "BrotliDecoder",
     "ZStandardDecoder", "MultiDecoder", "SUPPORTED_ENCODINGS", "accept_encoding_value",
-    "decoder_for_headers", "TextDecoder", "LineDecoder",
+    "decoder_for_headers", "TextDecoder", "LineDecoder", "ByteChunker", "TextChunker",
 ]
 
 _brotli: Any
@@ -275,6 +275,55 @@ class TextDecoder:
 
     def flush(self) -> str:
         return self._decoder.decode(b"", True)
+
+
+class ByteChunker:
+    """Re-cut a stream of byte pieces into pieces of exactly ``chunk_size`` bytes (the last
+    may be shorter), whatever sizes arrive; with no ``chunk_size``, pass non-empty pieces on."""
+
+    __slots__ = ("_size", "_pending")
+
+    def __init__(self, chunk_size: int | None = None) -> None:
+        self._size = chunk_size
+        self._pending = b""
+
+    def decode(self, data: bytes) -> list[bytes]:
+        size = self._size
+        if not size:
+            return [data] if data else []
+        if self._pending:
+            data = self._pending + data
+        end = len(data) - len(data) % size
+        self._pending = data[end:]
+        return [data[start:start + size] for start in range(0, end, size)]
+
+    def flush(self) -> list[bytes]:
+        pending, self._pending = self._pending, b""
+        return [pending] if pending else []
+
+
+class TextChunker:
+    """``ByteChunker`` for text: pieces of exactly ``chunk_size`` characters."""
+
+    __slots__ = ("_size", "_pending")
+
+    def __init__(self, chunk_size: int | None = None) -> None:
+        self._size = chunk_size
+        self._pending = ""
+
+    def decode(self, text: str) -> list[str]:
+        size = self._size
+        if not size:
+            return [text] if text else []
+        if self._pending:
+            text = self._pending + text
+        end = len(text) - len(text) % size
+        self._pending = text[end:]
+        return [text[start:start + size] for start in range(0, end, size)]
+
+    def flush(self) -> list[str]:
+        pending, self._pending = self._pending, ""
+        return [pending] if pending else []
 
 
 class LineDecoder:

@@ -8,8 +8,9 @@ for case-insensitive look-ups (§5.1) are computed on the first look-up only.
 
 ``Request`` normalises what the user gave (method, URL, headers, body via ``_content``) into the
 values the transport sends; ``BaseResponse`` holds everything about a response except how its
-body is read, which the streaming ``Response``/``AsyncResponse`` subclasses supply by setting
-``_content`` (and ``_num_bytes_downloaded``).
+body is read (and the body stream's bookkeeping, which needs no I/O); ``Response``
+(``_response.py``) adds the sync and async reading paths, which set ``_content`` (and
+``_num_bytes_downloaded``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import codecs
 import datetime
 import json as jsonlib
 import re
+import time
 import warnings
 from collections.abc import (
     AsyncIterable,
@@ -36,8 +38,16 @@ from typing import Any, Protocol, Union
 
 from ._content import encode_request, encode_response
 from ._cookies import Cookies
-from ._decoders import TextDecoder, decoder_for_headers
-from ._exceptions import HTTPStatusError, RequestNotRead, ResponseNotRead
+from ._decoders import ContentDecoder, IdentityDecoder, TextDecoder, decoder_for_headers
+from ._events import CONTENT_ENCODING_FIELD, SET_COOKIE_FIELD
+from ._exceptions import (
+    HTTPStatusError,
+    RequestNotRead,
+    ResponseClosed,
+    ResponseNotRead,
+    StreamConsumed,
+)
+from ._implementation import response_fields
 from ._status_codes import codes
 from ._streams import ByteStream, UnattachedStream
 from ._urls import URL
@@ -591,11 +601,27 @@ _ERROR_TYPES = {
 }
 
 
-class BaseResponse:
-    """A response without its I/O: status, headers, and helpers over ``_content``.
+#: HTTPX's messages for a body read (or closed) through the wrong kind of method, keyed by
+#: what the reading method iterates with (the async reader asks for ``__aiter__``).
+_WRONG_KIND_READ = {
+    "__aiter__": "Attempted to call an async iterator on a sync stream.",
+    "__iter__": "Attempted to call a sync iterator on an async stream.",
+}
+_WRONG_KIND_CLOSE = {
+    "__aiter__": "Attempted to call an async close on a sync stream.",
+    "__iter__": "Attempted to call a sync close on an async stream.",
+}
 
-    Subclasses supply the body: they set ``self._content`` (bytes) once it is read and keep
-    ``self._num_bytes_downloaded`` up to date.
+
+class BaseResponse:
+    """A response without its I/O: status, headers, helpers over ``_content``, and the
+    bookkeeping of its body stream (claimed, closed, decoded) that needs no I/O.
+
+    ``fasthttpx.Response`` (``_response.py``) adds the reading paths: the sync ones and the
+    async ones, each written once (``_async/body.py``, generated ``_sync/body.py``). They set
+    ``self._content`` (bytes) once it is read and keep ``self._num_bytes_downloaded`` up to
+    date. The body stream is the connection's (or a transport's) and says by itself whether
+    it is read sync (``__iter__``), async (``__aiter__``) or both ways (in memory).
     """
 
     # Class-level defaults: a subclass building responses off the wire only sets what differs.
@@ -614,6 +640,18 @@ class BaseResponse:
     #: empty) and ``extensions`` fills in what HTTPX's transports report, when first asked.
     _extensions: dict[str, Any] | None = None
     _extensions_given = False
+    #: The body as the connection or transport hands it over (None: in memory, ``_content``).
+    _body_stream: Any = None
+    is_stream_consumed = False
+    #: ``time.perf_counter()`` when the request went out (``elapsed`` counts from it).
+    _started = 0.0
+    #: Whether ``read()``/``stream()``/``raw()``/``close()`` are awaited, when a transport
+    #: said so (``attach``); None: as the body stream says.
+    _awaited_by_transport: bool | None = None
+    #: ``from_wire``'s headers and their ``response_fields`` flags, as the connection found
+    #: them while parsing; trusted while those headers are unchanged (version 0).
+    _fields_known_for: Headers | None = None
+    _wire_fields = 0
 
     def __init__(
         self,
@@ -663,6 +701,129 @@ class BaseResponse:
                 decoder = decoder_for_headers(self.headers)
                 body = decoder.decode(body) + decoder.flush()
             self._content = body
+
+    # -- the body stream's bookkeeping (no I/O) ------------------------------------------------
+
+    def wrap_body(self, wrap: Callable[[Any], Any]) -> None:
+        """For the transport that lent the connection: put its own wrapper around the body
+        (the pool's lease, which hands the connection back when the body ends)."""
+        if self._body_stream is not None:
+            self._body_stream = wrap(self._body_stream)
+
+    def attach(self, request: Request, *, asynchronous: bool) -> None:
+        """For a transport handing this response to a client: bind it to ``request`` and say
+        whether the seed spellings (``read()``, ``stream()``, ``raw()``, ``close()``) are
+        awaited (an ``AsyncClient``'s) or plain (a ``Client``'s). Needed only for a body in
+        memory, readable both ways; a streamed body's own kind decides otherwise."""
+        self._request = request
+        self._awaited_by_transport = asynchronous
+
+    def _awaited(self) -> bool:
+        """Whether the seed spellings return awaitables: as the transport said, else as the
+        body stream of a connection says (``seed_awaited``); a response built by hand
+        follows HTTPX (plain)."""
+        awaited = self._awaited_by_transport
+        if awaited is None:
+            return getattr(self._body_stream, "seed_awaited", False)
+        return awaited
+
+    def _decoder(self) -> ContentDecoder | None:
+        """What undoes the body's Content-Encoding, decided from the headers as they are when
+        the body is decoded (once per response); None when there is nothing to undo."""
+        if not self._field_flags() & CONTENT_ENCODING_FIELD:
+            return None
+        decoder = decoder_for_headers(self.headers)
+        return None if isinstance(decoder, IdentityDecoder) else decoder
+
+    def _field_flags(self) -> int:
+        """``response_fields`` of the headers as they are now: the connection's finding
+        while the headers are the ones it parsed, unchanged; else worked out again."""
+        headers = self.headers
+        if headers is self._fields_known_for and not headers.version:
+            return self._wire_fields
+        return response_fields(headers.raw)
+
+    def sets_cookies(self) -> bool:
+        """Whether the response has a Set-Cookie field: the client's jar has work to do.
+        (``_field_flags`` written out: this runs for every response.)"""
+        headers = self.headers
+        if headers is self._fields_known_for and not headers.version:
+            return bool(self._wire_fields & SET_COOKIE_FIELD)
+        return "set-cookie" in headers
+
+    def _claim_stream(self, iterates: str) -> Any:
+        """The body stream, for one reading through ``iterates`` (``"__iter__"`` or
+        ``"__aiter__"``): HTTPX's checks in HTTPX's order (consumed, closed, kind)."""
+        if self.is_stream_consumed:
+            raise StreamConsumed()
+        stream = self._body_stream
+        if self.is_closed or stream is None:
+            raise ResponseClosed()
+        if not hasattr(stream, iterates):
+            raise RuntimeError(_WRONG_KIND_READ[iterates])
+        self.is_stream_consumed = True
+        return stream
+
+    def _stream_to_close(self, iterates: str) -> Any:
+        """The body stream for ``close``/``aclose`` (None if none or already closed), after
+        checking that it is of that method's kind."""
+        stream = self._body_stream
+        if stream is not None and not hasattr(stream, iterates):
+            raise RuntimeError(_WRONG_KIND_CLOSE[iterates])
+        if self.is_closed:
+            return None
+        self.is_closed = True
+        self._elapsed_seconds = time.perf_counter() - self._started
+        return stream
+
+    def read_if_complete(self) -> bool:
+        """Read the body without I/O, when the whole body has already arrived with the
+        head (the usual small response): True once ``.content`` is set. False when the body
+        has still to be read, or when reading would raise (consumed, closed)."""
+        if self._content is not None:
+            return True
+        stream = self._body_stream
+        if self.is_stream_consumed or self.is_closed or stream is None:
+            return False
+        raw = stream.take_complete()
+        if raw is None:
+            return False
+        self.is_stream_consumed = True
+        # The connection went back when the body ended: closed now.
+        self.is_closed = True
+        self._elapsed_seconds = time.perf_counter() - self._started
+        self._num_bytes_downloaded = len(raw)
+        headers = self.headers
+        if raw and (
+            self._wire_fields & CONTENT_ENCODING_FIELD
+            or headers is not self._fields_known_for
+            or headers.version
+        ):
+            decoder = self._decoder()  # coded, or the headers are not the parser's any more
+            if decoder is not None:
+                raw = decoder.decode(raw) + decoder.flush()
+        self._content = raw
+        return True
+
+    def _set_content(self, raw: bytes) -> None:
+        self._num_bytes_downloaded += len(raw)
+        decoder = self._decoder() if raw else None
+        self._content = decoder.decode(raw) + decoder.flush() if decoder else raw
+
+    # -- pickling (as HTTPX: the content is kept, the stream is not) --------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            name: value for name, value in self.__dict__.items()
+            if name not in ("_body_stream", "is_closed", "_extensions", "_extensions_given")
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.is_closed = True
+        self._extensions = {}
+        self._extensions_given = True
+        self._body_stream = UnattachedStream()
 
     # -- request-related ----------------------------------------------------------------------
 

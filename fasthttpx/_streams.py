@@ -19,7 +19,7 @@ from ._exceptions import StreamClosed
 
 __all__ = [
     "SyncByteStream", "AsyncByteStream", "ByteStream", "MemoryBody", "AsyncMemoryBody",
-    "UnattachedStream",
+    "UnattachedStream", "TransportBody", "AsyncTransportBody",
 ]
 
 
@@ -80,8 +80,26 @@ class UnattachedStream(SyncByteStream, AsyncByteStream):
         yield b""  # pragma: no cover
 
 
-class MemoryBody:
-    """A response body already in memory, readable once like a connection's body stream."""
+class TransportBody:
+    """Base of the body streams a sync connection or transport hands a response: the
+    response's seed spellings (``read()``, ``stream()``, ``raw()``, ``close()``) are plain."""
+
+    __slots__ = ()
+    seed_awaited = False
+
+
+class AsyncTransportBody:
+    """Base of the body streams an async connection or transport hands a response (the
+    generated sync I/O shell names ``TransportBody`` instead): the seed spellings are
+    awaited, as an ``AsyncClient``'s response's are."""
+
+    __slots__ = ()
+    seed_awaited = True
+
+
+class _InMemory:
+    """A response body already in memory, readable once like a connection's body stream
+    (its ``take_complete`` always has the whole body, so it is never read by pieces)."""
 
     __slots__ = ("_data",)
 
@@ -91,6 +109,12 @@ class MemoryBody:
     def take_complete(self) -> bytes | None:
         data, self._data = self._data, None
         return data if data is not None else b""
+
+
+class MemoryBody(_InMemory):
+    """In memory, readable both ways (sync and async), as HTTPX's ``ByteStream``."""
+
+    __slots__ = ()
 
     def read_all(self) -> bytes:
         return self.take_complete() or b""
@@ -112,10 +136,19 @@ class MemoryBody:
         self._data = None
 
 
-class AsyncMemoryBody(MemoryBody):
-    """``MemoryBody`` for an ``AsyncResponse``, whose ``read_all`` is awaited."""
+class AsyncMemoryBody(_InMemory, AsyncTransportBody):
+    """In memory, read async only: what an async transport (``ASGITransport``) hands
+    over, so that the response's seed spellings are awaited."""
 
     __slots__ = ()
 
-    async def read_all(self) -> bytes:  # type: ignore[override]
+    async def read_all(self) -> bytes:
         return self.take_complete() or b""
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        data = self.take_complete()
+        if data:
+            yield data
+
+    async def aclose(self) -> None:
+        self._data = None

@@ -43,19 +43,17 @@ from collections.abc import (
     MutableMapping,
     Sequence,
 )
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import unquote, unquote_to_bytes
 
 from ._async.connection_pool import AsyncConnectionPool
-from ._async.response import AsyncResponse
 from ._config import DEFAULT_LIMITS, CertTypes, Limits, ProxyTypes, create_ssl_context
 from ._exceptions import ConnectError, ConnectTimeout
-from ._models import BaseResponse, Request, RequestBody
+from ._models import Request, RequestBody
 from ._proxy import build_router
-from ._streams import AsyncMemoryBody
+from ._response import Response
+from ._streams import AsyncMemoryBody, TransportBody
 from ._sync.connection_pool import ConnectionPool
-from ._sync.response import Response
 from .concurrency.asyncio import default_backend
 from .concurrency.base import AsyncBackend, AsyncEvent, Backend, SocketOption
 from .concurrency.sync import SyncBackend
@@ -91,7 +89,7 @@ class BaseTransport:
 class AsyncBaseTransport:
     """What an ``AsyncClient`` needs from a transport."""
 
-    async def handle_async_request(self, request: Request) -> AsyncResponse:
+    async def handle_async_request(self, request: Request) -> Response:
         raise NotImplementedError("transports must implement handle_async_request()")
 
     async def aclose(self) -> None:
@@ -108,7 +106,7 @@ class MockTransport(BaseTransport, AsyncBaseTransport):
     """Answers every request by calling ``handler(request)``; no network at all."""
 
     def __init__(
-        self, handler: Callable[[Request], BaseResponse | Awaitable[BaseResponse]]
+        self, handler: Callable[[Request], Response | Awaitable[Response]]
     ) -> None:
         self.handler = handler
 
@@ -117,40 +115,23 @@ class MockTransport(BaseTransport, AsyncBaseTransport):
         result = self.handler(request)
         if inspect.isawaitable(result):
             raise TypeError("an async handler needs an AsyncClient")
-        return _as(Response, result, request)
+        return _handed_over(result, request, asynchronous=False)
 
-    async def handle_async_request(self, request: Request) -> AsyncResponse:
+    async def handle_async_request(self, request: Request) -> Response:
         await request.aread()
         result = self.handler(request)
         if inspect.isawaitable(result):
             result = await result
-        return _as(AsyncResponse, result, request)
+        return _handed_over(result, request, asynchronous=True)
 
 
-_ResponseT = TypeVar("_ResponseT", Response, AsyncResponse)
-
-
-def _as(cls: type[_ResponseT], result: object, request: Request) -> _ResponseT:
-    """The handler's response as the client's response class, bound to ``request``."""
-    if not isinstance(result, BaseResponse):
+def _handed_over(result: object, request: Request, *, asynchronous: bool) -> Response:
+    """The handler's response, bound to ``request``; a body in memory is read the client's
+    way by the seed spellings (``await r.read()`` from an ``AsyncClient``)."""
+    if not isinstance(result, Response):
         raise TypeError(f"the handler must return a response, not {type(result).__name__}")
-    if result._content is None and getattr(result, "_body_stream", None) is None:
-        result._content = b""  # ``Response(204)``: no body given is an empty body (as HTTPX)
-        if result._elapsed is None:
-            result.elapsed = timedelta(0)
-    if type(result) is not cls:
-        content = result._content if result._content is not None else b""
-        converted = cls(
-            result.status_code, headers=result.headers, http_version=result.http_version,
-            reason_phrase=result.reason_phrase, extensions=result.extensions,
-        )
-        converted._content = content  # already decoded: set, not passed as ``content=``
-        converted._num_bytes_downloaded = result._num_bytes_downloaded
-        converted.elapsed = result._elapsed if result._elapsed is not None else timedelta(0)
-        result = converted
-    result.request = request
+    result.attach(request, asynchronous=asynchronous)
     return result
-
 
 
 class _LazySSLContext:
@@ -288,7 +269,7 @@ class AsyncHTTPTransport(AsyncConnectionPool, AsyncBaseTransport):
             if proxy is not None else None,
         )
 
-    async def handle_async_request(self, request: Request) -> AsyncResponse:
+    async def handle_async_request(self, request: Request) -> Response:
         retries = self.retries
         if not retries:
             return await super().handle_async_request(request)
@@ -371,7 +352,7 @@ class ASGITransport(AsyncBaseTransport):
             "root_path": self.root_path,
         }
 
-    async def handle_async_request(self, request: Request) -> AsyncResponse:
+    async def handle_async_request(self, request: Request) -> Response:
         scope = self._scope(request)
         pieces = _body_pieces(request.stream)
         request_complete = False
@@ -428,7 +409,7 @@ class ASGITransport(AsyncBaseTransport):
                 headers = []
         if status_code is None:
             raise RuntimeError("the ASGI app returned without sending a response")
-        return AsyncResponse(
+        return Response(
             status_code,
             headers=headers,
             stream=AsyncMemoryBody(b"".join(body)),
@@ -439,7 +420,7 @@ class ASGITransport(AsyncBaseTransport):
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-class _WSGIBody:
+class _WSGIBody(TransportBody):
     """The rest of a WSGI result, read on demand; ``close()`` closes the result."""
 
     __slots__ = ("_first", "_rest", "_result")

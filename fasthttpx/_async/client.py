@@ -33,19 +33,19 @@ from .._config import (
 from .._content import RequestContent, RequestData, RequestFiles
 from .._cookies import Cookies, CookieTypes
 from .._decoders import accept_encoding_value
-from .._exceptions import TooManyRedirects
+from .._exceptions import StreamConsumed, TooManyRedirects
 from .._models import Headers, HeaderTypes, Request
 from .._mounts import Mounts
 from .._prepared import PreparedRequests, prepare
 from .._proxy import build_router
 from .._redirects import build_redirect_request, redirect_headers
+from .._response import Response
 from .._urls import URL, QueryParams, QueryParamTypes
 from .._version import __version__
 from ..concurrency.asyncio import default_backend
 from ..concurrency.base import AsyncBackend
 from .connection_pool import AsyncConnectionPool
 from .parallel import AsyncParallel
-from .response import AsyncResponse
 
 __all__ = ["AsyncClient"]
 
@@ -59,7 +59,7 @@ _PER_REQUEST_COOKIES = (
 class AsyncTransportType(Protocol):
     """What the client needs of a transport (``AsyncBaseTransport``, the pool, a mock)."""
 
-    async def handle_async_request(self, request: Request) -> AsyncResponse: ...
+    async def handle_async_request(self, request: Request) -> Response: ...
 
     async def aclose(self) -> None: ...
 
@@ -370,7 +370,7 @@ class AsyncClient:
         stream: bool = False,
         auth: AuthTypes | UnsetType = UNSET,
         follow_redirects: bool | UnsetType = UNSET,
-    ) -> AsyncResponse:
+    ) -> Response:
         """Send a built request; with ``stream=True`` return as soon as the head arrived.
 
         The one door every request goes through. Nothing to do between request and response
@@ -408,27 +408,31 @@ class AsyncClient:
                 if response.sets_cookies():  # an empty jar still takes cookies (as HTTPX)
                     self._cookies.extract_cookies(response)
                 if 300 <= response.status_code < 400 and response.has_redirect_location:
-                    # Not followed here: the redirect is ready to send, as HTTPX has it.
-                    response.next_request = build_redirect_request(
-                        request, response, cookies=self._cookies
-                    )
+                    # Not followed: ready to send (``next_request``), as HTTPX; none when the
+                    # redirect would resend a one-shot body already sent.
+                    try:
+                        response.next_request = build_redirect_request(
+                            request, response, cookies=self._cookies
+                        )
+                    except StreamConsumed:
+                        pass
             except BaseException:
-                await response.close()
+                await response.aclose()
                 raise
         else:
             response = await self._send_handling_auth(request, auth_obj, follow, [])
         if not stream:
             try:
                 if not response.read_if_complete():
-                    await response.read()
+                    await response.aread()
             except BaseException:
-                await response.close()
+                await response.aclose()
                 raise
         return response
 
     async def _send_handling_auth(
-        self, request: Request, auth: Auth | None, follow: bool, history: list[AsyncResponse]
-    ) -> AsyncResponse:
+        self, request: Request, auth: Auth | None, follow: bool, history: list[Response]
+    ) -> Response:
         if auth is None:
             return await self._send_handling_redirects(request, follow, history)
         # As HTTPX: AsyncClient drives ``Auth.async_auth_flow``, Client ``sync_auth_flow``;
@@ -444,11 +448,11 @@ class AsyncClient:
                     except StopAsyncIteration:
                         return response
                     check_body_replayable(next_request, request)
-                    await response.read()
+                    await response.aread()
                 except BaseException:
-                    await response.close()  # the flow failed on it: give its connection back
+                    await response.aclose()  # the flow failed on it: give its connection back
                     raise
-                await response.close()
+                await response.aclose()
                 response.history = list(history)
                 history = history + [response]
                 request = next_request
@@ -456,8 +460,8 @@ class AsyncClient:
             await flow.aclose()
 
     async def _send_handling_redirects(
-        self, request: Request, follow: bool, history: list[AsyncResponse]
-    ) -> AsyncResponse:
+        self, request: Request, follow: bool, history: list[Response]
+    ) -> Response:
         while True:
             if len(history) > self.max_redirects:
                 raise TooManyRedirects(
@@ -485,11 +489,11 @@ class AsyncClient:
                 if not follow:
                     response.next_request = next_request
                     return response
-                await response.read()
+                await response.aread()
             except BaseException:
-                await response.close()
+                await response.aclose()
                 raise
-            await response.close()
+            await response.aclose()
             history = history + [response]
             request = next_request
 
@@ -510,7 +514,7 @@ class AsyncClient:
         timeout: TimeoutTypes | UnsetType = UNSET,
         extensions: dict[str, Any] | None = None,
         stream: bool = False,
-    ) -> Awaitable[AsyncResponse]:
+    ) -> Awaitable[Response]:
         """Build and send a request. With ``stream=True`` the body is left unread.
 
         Returns the coroutine of ``send()`` (awaited by the caller: one frame less on every
@@ -528,39 +532,39 @@ class AsyncClient:
             return _raise_when_awaited(exc)
         return self.send(request, stream=stream, auth=auth, follow_redirects=follow_redirects)
 
-    def get(self, url: Any, **kwargs: Any) -> Awaitable[AsyncResponse]:
+    def get(self, url: Any, **kwargs: Any) -> Awaitable[Response]:
         """``GET url``; keywords as for ``request()``. (The verb helpers return what
         ``request()`` returns rather than awaiting it, and call it without ``**{}`` when
         there are no keywords: the same call, cheaper.)"""
         return self.request("GET", url, **kwargs) if kwargs else self.request("GET", url)
 
-    def options(self, url: Any, **kwargs: Any) -> Awaitable[AsyncResponse]:
+    def options(self, url: Any, **kwargs: Any) -> Awaitable[Response]:
         return self.request("OPTIONS", url, **kwargs) if kwargs else self.request("OPTIONS", url)
 
-    def head(self, url: Any, **kwargs: Any) -> Awaitable[AsyncResponse]:
+    def head(self, url: Any, **kwargs: Any) -> Awaitable[Response]:
         return self.request("HEAD", url, **kwargs) if kwargs else self.request("HEAD", url)
 
-    def post(self, url: Any, **kwargs: Any) -> Awaitable[AsyncResponse]:
+    def post(self, url: Any, **kwargs: Any) -> Awaitable[Response]:
         return self.request("POST", url, **kwargs) if kwargs else self.request("POST", url)
 
-    def put(self, url: Any, **kwargs: Any) -> Awaitable[AsyncResponse]:
+    def put(self, url: Any, **kwargs: Any) -> Awaitable[Response]:
         return self.request("PUT", url, **kwargs) if kwargs else self.request("PUT", url)
 
-    def patch(self, url: Any, **kwargs: Any) -> Awaitable[AsyncResponse]:
+    def patch(self, url: Any, **kwargs: Any) -> Awaitable[Response]:
         return self.request("PATCH", url, **kwargs) if kwargs else self.request("PATCH", url)
 
-    def delete(self, url: Any, **kwargs: Any) -> Awaitable[AsyncResponse]:
+    def delete(self, url: Any, **kwargs: Any) -> Awaitable[Response]:
         return self.request("DELETE", url, **kwargs) if kwargs else self.request("DELETE", url)
 
     @asynccontextmanager
-    async def stream(self, method: str, url: Any, **kwargs: Any) -> AsyncIterator[AsyncResponse]:
+    async def stream(self, method: str, url: Any, **kwargs: Any) -> AsyncIterator[Response]:
         """``async with client.stream("GET", url) as r:`` — the response is closed on exit."""
         kwargs["stream"] = True
         response = await self.request(method, url, **kwargs)
         try:
             yield response
         finally:
-            await response.close()
+            await response.aclose()
 
     def parallel(self, limit: int | None = None) -> AsyncParallel:
         """``async with client.parallel() as parallel:`` — start requests without waiting,
@@ -611,7 +615,7 @@ class AsyncClient:
                 await transport.aclose()
 
 
-async def _raise_when_awaited(exc: Exception) -> AsyncResponse:
+async def _raise_when_awaited(exc: Exception) -> Response:
     """Re-raise ``request()``'s error where the caller takes the response: for the async
     client on ``await``, as a coroutine function would."""
     raise exc

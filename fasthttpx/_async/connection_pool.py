@@ -51,10 +51,12 @@ from .._http11_state import IDEMPOTENT_METHODS
 from .._models import Request
 from .._pool_state import Origin, PoolState
 from .._proxy import FORWARD_SCHEME, ProxyRouter, Route
+from .._response import Response
+from .._streams import AsyncTransportBody
 from ..concurrency.base import AsyncBackend, AsyncEvent, AsyncNetworkStream, SocketOption
+from .body import AsyncBodyStream, close_iterator
 from .http2 import AsyncHTTP2Connection
 from .http11 import AsyncHTTP11Connection, StaleConnection, Timeouts
-from .response import AsyncBodyStream, AsyncResponse, close_iterator
 from .socks import open_socks_tunnel
 from .tunnel import connect_proxy, open_tunnel
 
@@ -165,7 +167,7 @@ class AsyncConnectionPool:
     def idle_count(self) -> int:
         return self._state.idle_count
 
-    async def handle_async_request(self, request: Request) -> AsyncResponse:
+    async def handle_async_request(self, request: Request) -> Response:
         """Send ``request`` on a pooled connection; return once the response head arrived."""
         if self._closed:
             raise RuntimeError("the client has been closed")
@@ -227,7 +229,7 @@ class AsyncConnectionPool:
                 self._lease(response, conn)
             return response
 
-    def _lease(self, response: AsyncResponse, conn: Connection) -> None:
+    def _lease(self, response: Response, conn: Connection) -> None:
         """The response's body is still arriving: the connection comes back when it ends."""
         response.wrap_body(lambda body: AsyncLeasedBody(body, self, conn))
 
@@ -470,7 +472,7 @@ class _ConnectionBody(AsyncBodyStream, Protocol):
     done: bool
 
 
-class AsyncLeasedBody:
+class AsyncLeasedBody(AsyncTransportBody):
     """The pool's lease on the connection under a response whose body is still arriving.
 
     Reading and iterating pass through to the connection's body; when that body is done

@@ -32,8 +32,10 @@ from .._http11_state import (
 from .._implementation import ResponseParser, response_fields
 from .._models import Headers, Request, RequestBody
 from .._proxy import Route, absolute_form
+from .._response import Response
+from .._streams import AsyncTransportBody
 from ..concurrency.base import AsyncNetworkStream
-from .response import AsyncResponse, CompleteBody, close_iterator
+from .body import CompleteBody, close_iterator
 
 __all__ = ["AsyncHTTP11Connection", "AsyncHTTP11Body", "StaleConnection", "Timeouts"]
 
@@ -99,7 +101,7 @@ class AsyncHTTP11Connection:
             self.closed = True
             await self._stream.aclose()
 
-    async def handle_async_request(self, request: Request, timeouts: Timeouts) -> AsyncResponse:
+    async def handle_async_request(self, request: Request, timeouts: Timeouts) -> Response:
         """Send ``request`` and return the response once its head has arrived (and, if it
         arrived in the same reads, its whole body: then the exchange is over when this
         returns). On any exception the caller must close this connection."""
@@ -184,7 +186,7 @@ class AsyncHTTP11Connection:
             body_stream = AsyncHTTP11Body(
                 self, parser, pieces, read_timeout, asks_close, response_head.headers, fields
             )
-        return AsyncResponse.from_wire(
+        return Response.from_wire(
             response_head.status_code,
             headers,
             body_stream,
@@ -266,7 +268,7 @@ def _raise_no_response(
         raise write_error
 
 
-class AsyncHTTP11Body:
+class AsyncHTTP11Body(AsyncTransportBody):
     """The body of one response, read from the connection as the caller consumes it.
 
     ``done`` turns true when the exchange on the connection is over: the end of the message

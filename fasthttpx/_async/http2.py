@@ -31,10 +31,12 @@ from .._exceptions import ReadError, ReadTimeout, TransportError, WriteError
 from .._http2_state import H2Stream, HTTP2State, renew
 from .._implementation import response_fields
 from .._models import Headers, Request, RequestBody
+from .._response import Response
 from .._status_codes import codes
+from .._streams import AsyncTransportBody
 from ..concurrency.base import AsyncBackend, AsyncEvent, AsyncNetworkStream
+from .body import close_iterator
 from .http11 import StaleConnection, Timeouts
-from .response import AsyncResponse, close_iterator
 
 __all__ = ["AsyncHTTP2Connection", "AsyncHTTP2Body"]
 
@@ -103,7 +105,7 @@ class AsyncHTTP2Connection:
 
     # -- one exchange --------------------------------------------------------------------------
 
-    async def handle_async_request(self, request: Request, timeouts: Timeouts) -> AsyncResponse:
+    async def handle_async_request(self, request: Request, timeouts: Timeouts) -> Response:
         """Send ``request`` on a new stream; return once the response head arrived. The
         exchange ends with the response body (``AsyncHTTP2Body``), or with the exception
         raised here."""
@@ -140,7 +142,7 @@ class AsyncHTTP2Connection:
         except BaseException:
             await self._end_stream(stream)
             raise
-        return AsyncResponse.from_wire(
+        return Response.from_wire(
             stream.status,
             Headers.from_raw(stream.headers),
             AsyncHTTP2Body(self, stream, timeouts["read"], request),
@@ -361,7 +363,7 @@ class AsyncHTTP2Connection:
             raise
 
 
-class AsyncHTTP2Body:
+class AsyncHTTP2Body(AsyncTransportBody):
     """The body of one HTTP/2 response, acknowledged to the server as the caller reads it.
     ``done`` turns true when its exchange is over (read to the end, failed or given up)."""
 

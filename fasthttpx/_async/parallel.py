@@ -15,10 +15,10 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .._response import Response
     from .._urls import URL
     from ..concurrency.base import AsyncEvent, AsyncTaskGroup
     from .client import AsyncClient
-    from .response import AsyncResponse
 
 __all__ = ["AsyncParallel", "AsyncPendingResponse"]
 
@@ -35,7 +35,7 @@ class AsyncPendingResponse:
     ) -> None:
         self._parallel = parallel
         self._call = call
-        self._response: AsyncResponse | None = None
+        self._response: Response | None = None
         self._error: BaseException | None = None
         self._done = False
         self._event: AsyncEvent | None = None
@@ -50,7 +50,7 @@ class AsyncPendingResponse:
     def is_done(self) -> bool:
         return self._done
 
-    async def get_response(self) -> AsyncResponse:
+    async def get_response(self) -> Response:
         """Wait for this request; return its response or raise its exception."""
         parallel = self._parallel
         if not self._done:
@@ -118,7 +118,7 @@ class AsyncParallel:
     def delete(self, url: URL | str, **kwargs: Any) -> AsyncPendingResponse:
         return self.request("DELETE", url, **kwargs)
 
-    async def next_response(self) -> AsyncResponse:
+    async def next_response(self) -> Response:
         """The next request to complete (completion order); raises its exception if it
         failed, RuntimeError if nothing is pending."""
         while True:
@@ -134,7 +134,7 @@ class AsyncParallel:
             await waiter.wait(None)
         return self._deliver(pending)
 
-    def _deliver(self, pending: AsyncPendingResponse) -> AsyncResponse:
+    def _deliver(self, pending: AsyncPendingResponse) -> Response:
         if not pending._taken:
             pending._taken = True
             self._undelivered -= 1

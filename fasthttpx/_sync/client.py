@@ -34,19 +34,19 @@ from .._config import (
 from .._content import RequestContent, RequestData, RequestFiles
 from .._cookies import Cookies, CookieTypes
 from .._decoders import accept_encoding_value
-from .._exceptions import TooManyRedirects
+from .._exceptions import StreamConsumed, TooManyRedirects
 from .._models import Headers, HeaderTypes, Request
 from .._mounts import Mounts
 from .._prepared import PreparedRequests, prepare
 from .._proxy import build_router
 from .._redirects import build_redirect_request, redirect_headers
+from .._response import Response
 from .._urls import URL, QueryParams, QueryParamTypes
 from .._version import __version__
 from ..concurrency.sync import default_backend
 from ..concurrency.base import Backend
 from .connection_pool import ConnectionPool
 from .parallel import Parallel
-from .response import Response
 
 __all__ = ["Client"]
 
@@ -409,10 +409,14 @@ class Client:
                 if response.sets_cookies():  # an empty jar still takes cookies (as HTTPX)
                     self._cookies.extract_cookies(response)
                 if 300 <= response.status_code < 400 and response.has_redirect_location:
-                    # Not followed here: the redirect is ready to send, as HTTPX has it.
-                    response.next_request = build_redirect_request(
-                        request, response, cookies=self._cookies
-                    )
+                    # Not followed: ready to send (``next_request``), as HTTPX; none when the
+                    # redirect would resend a one-shot body already sent.
+                    try:
+                        response.next_request = build_redirect_request(
+                            request, response, cookies=self._cookies
+                        )
+                    except StreamConsumed:
+                        pass
             except BaseException:
                 response.close()
                 raise

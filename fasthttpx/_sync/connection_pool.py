@@ -52,10 +52,12 @@ from .._http11_state import IDEMPOTENT_METHODS
 from .._models import Request
 from .._pool_state import Origin, PoolState
 from .._proxy import FORWARD_SCHEME, ProxyRouter, Route
+from .._response import Response
+from .._streams import TransportBody
 from ..concurrency.base import Backend, Event, NetworkStream, SocketOption
+from .body import BodyStream, close_iterator
 from .http2 import HTTP2Connection
 from .http11 import HTTP11Connection, StaleConnection, Timeouts
-from .response import BodyStream, Response, close_iterator
 from .socks import open_socks_tunnel
 from .tunnel import connect_proxy, open_tunnel
 
@@ -471,7 +473,7 @@ class _ConnectionBody(BodyStream, Protocol):
     done: bool
 
 
-class LeasedBody:
+class LeasedBody(TransportBody):
     """The pool's lease on the connection under a response whose body is still arriving.
 
     Reading and iterating pass through to the connection's body; when that body is done

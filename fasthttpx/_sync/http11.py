@@ -33,8 +33,10 @@ from .._http11_state import (
 from .._implementation import ResponseParser, response_fields
 from .._models import Headers, Request, RequestBody
 from .._proxy import Route, absolute_form
+from .._response import Response
+from .._streams import TransportBody
 from ..concurrency.base import NetworkStream
-from .response import Response, CompleteBody, close_iterator
+from .body import CompleteBody, close_iterator
 
 __all__ = ["HTTP11Connection", "HTTP11Body", "StaleConnection", "Timeouts"]
 
@@ -267,7 +269,7 @@ def _raise_no_response(
         raise write_error
 
 
-class HTTP11Body:
+class HTTP11Body(TransportBody):
     """The body of one response, read from the connection as the caller consumes it.
 
     ``done`` turns true when the exchange on the connection is over: the end of the message

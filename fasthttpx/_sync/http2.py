@@ -32,10 +32,12 @@ from .._exceptions import ReadError, ReadTimeout, TransportError, WriteError
 from .._http2_state import H2Stream, HTTP2State, renew
 from .._implementation import response_fields
 from .._models import Headers, Request, RequestBody
+from .._response import Response
 from .._status_codes import codes
+from .._streams import TransportBody
 from ..concurrency.base import Backend, Event, NetworkStream
+from .body import close_iterator
 from .http11 import StaleConnection, Timeouts
-from .response import Response, close_iterator
 
 __all__ = ["HTTP2Connection", "HTTP2Body"]
 
@@ -362,7 +364,7 @@ class HTTP2Connection:
             raise
 
 
-class HTTP2Body:
+class HTTP2Body(TransportBody):
     """The body of one HTTP/2 response, acknowledged to the server as the caller reads it.
     ``done`` turns true when its exchange is over (read to the end, failed or given up)."""
 

@@ -16,10 +16,10 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .._response import Response
     from .._urls import URL
     from ..concurrency.base import Event, TaskGroup
     from .client import Client
-    from .response import Response
 
 __all__ = ["Parallel", "PendingResponse"]
 

@@ -8,7 +8,8 @@ Layers, lowest first (a module may import its own layer or lower ones):
    ``_implementation``, ``_urls``, ``_models``, ``_config``...)
 2. protocol cores: ``*_state`` modules (sans-I/O)
 3. backends: ``concurrency/``
-4. I/O shell: ``_async/``, ``_sync/`` (which never import each other)
+4. I/O shell: ``_async/``, ``_sync/`` (which never import each other), and ``_response``,
+   the one ``Response`` class that joins the two generated halves of its body reading
 5. public API: ``__init__``, ``_api``, ``_transports``, ``_cli``, ``_demo``, ``__main__``
 
 The parser twins import only ``_events``, ``_exceptions`` and the chunked twin of their own
@@ -63,7 +64,7 @@ def layer(module: str) -> int:
         return 5  # the package itself: fasthttpx/__init__.py
     if parts[1] == "concurrency":
         return 3
-    if parts[1] in ("_async", "_sync"):
+    if parts[1] in ("_async", "_sync", "_response"):
         return 4
     name = parts[1]
     if name in ("_exceptions", "_events", "_version"):
