@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-compiled test-python lint demo bench bench-parser bench-client soak clean build-ext wheel wheel-test httpx-compat
+.PHONY: venv test test-compiled test-python lint demo bench bench-parser bench-client soak fuzz fuzz-corpus clean build-ext wheel wheel-test httpx-compat
 
 $(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ test-python: venv
 	FASTHTTPX_NO_EXTENSIONS=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv
-	$(PY) -m ruff check fasthttpx tests benchmarks scripts
+	$(PY) -m ruff check fasthttpx tests benchmarks scripts fuzz
 	$(PY) -m mypy
 	@if [ -f scripts/unasync.py ]; then $(PY) scripts/unasync.py --check; fi
 
@@ -57,6 +57,28 @@ httpx-compat: venv build-ext
 
 soak: venv build-ext
 	$(PY) -m pytest -m slow $(PYTEST_ARGS)
+
+# Coverage-guided fuzzing with atheris (issue 17; docs/robustness.md): each harness runs for
+# FUZZ_SECONDS from the seed corpus in fuzz/corpus/<target>, adding what it finds to
+# fuzz/work/<target> (not committed). A crash or divergence stops the run with the input in
+# fuzz/work/crash-*. Not part of `make test`.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= parser chunked differential
+FUZZ_ARGS ?= -timeout=10 -max_len=4096 -print_final_stats=1
+
+fuzz: venv build-ext
+	$(PY) -c "import atheris" 2>/dev/null || $(PIP) install -q atheris
+	@for target in $(FUZZ_TARGETS); do \
+		mkdir -p fuzz/work/$$target; \
+		echo "== fuzz $$target for $(FUZZ_SECONDS) s"; \
+		$(PY) fuzz/fuzz_$$target.py fuzz/work/$$target fuzz/corpus/$$target \
+			-max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz/work/ $(FUZZ_ARGS) \
+			|| exit 1; \
+	done
+
+# Rewrite the seed corpus from the case tables (after adding cases).
+fuzz-corpus: venv
+	$(PY) fuzz/make_corpus.py
 
 clean:
 	rm -rf build dist *.egg-info fasthttpx/*.so fasthttpx/_parser.c fasthttpx/_chunked.c

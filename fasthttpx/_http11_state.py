@@ -18,6 +18,7 @@ __all__ = [
     "IDEMPOTENT_METHODS", "request_head", "serialize_request_head",
     "build_request_head", "fields_ask_close", "frame_chunk",
     "LAST_CHUNK", "keep_alive_timeout", "has_close_token", "expiry_delay",
+    "STATUS_LINE_START", "could_start_status_line",
 ]
 
 # RFC 9110 §9.2.2: methods whose repetition has the same effect as one request; these may
@@ -25,6 +26,26 @@ __all__ = [
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 
 LAST_CHUNK = b"0\r\n\r\n"  # RFC 9112 §7.1: last-chunk and an empty trailer section
+
+#: Bytes that decide whether a response can begin here: ``HTTP/1.x`` and the SP after it.
+STATUS_LINE_START = 9
+_VERSION_PREFIX = b"HTTP/1."
+
+
+def could_start_status_line(data: bytes) -> bool:
+    """True if the first bytes of ``data`` (up to ``STATUS_LINE_START``) can begin a status
+    line the parser accepts: a prefix of ``HTTP/1.`` DIGIT SP (status-line = HTTP-version SP
+    status-code SP [reason-phrase], RFC 9112 §4; HTTP-version = "HTTP/" DIGIT "." DIGIT, §2.3;
+    major version 1). Anything else (a stray ``EXTRA``, an empty line, ``HTTP/2``) means the
+    bytes are not a response: on a reused connection, leftovers the server sent after the
+    previous response (see ``_async/http11.py``)."""
+    head = data[:STATUS_LINE_START]
+    n = len(head)
+    if head[:7] != _VERSION_PREFIX[:n]:
+        return False
+    if n > 7 and not 0x30 <= head[7] <= 0x39:
+        return False
+    return n < 9 or head[8] == 0x20
 
 
 def request_head(request: Request, method: bytes) -> tuple[bytes, bool]:

@@ -10,7 +10,9 @@ Connections never see the pool: they record whether they can be reused, and unti
 A request that went out on a reused connection that the server had already closed (normal:
 servers close idle keep-alive connections whenever they like) is sent again once on a new
 connection when its method is idempotent (RFC 9110 §9.2.2) and its body can be replayed;
-otherwise the caller gets a ``RemoteProtocolError`` saying so.
+otherwise the caller gets a ``RemoteProtocolError`` saying so. The same holds when stray
+bytes (not the start of a response) arrive on a reused connection instead of the response
+(issue 17: the last keep-alive race, see ``http11.py``).
 
 HTTP/2 (``http2=True``): after the TLS handshake, ALPN (RFC 7301) says which protocol the
 server picked; over cleartext ``http://``, HTTP/2 is used with prior knowledge (RFC 9113
@@ -204,11 +206,11 @@ class AsyncConnectionPool:
                 reason = self._why_not_retry(request) if not retried else "it was retried once"
                 if reason is None:
                     retried = True
-                    logger.debug("retrying %s %s on a new connection: %s",
-                                 request.method, url, exc)
+                    logger.debug("retrying %s %s on a new connection: %s (%s)",
+                                 request.method, url, exc.what, exc)
                     continue
                 raise RemoteProtocolError(
-                    f"the server closed a kept-alive connection before responding ({exc}); "
+                    f"{exc.what} ({exc}); "
                     f"the {request.method} request was not retried because {reason}",
                     request=request,
                 ) from exc

@@ -7,6 +7,15 @@ whether it can be reused (``reusable``: the response ended cleanly, allows keep-
 byte is left over: a stray byte means the server and we disagree about where a response
 ends) and until when (``expires_at``), and whoever lent it (the pool) reads that.
 
+A reused connection can go bad between the reuse check and our request (issue 17): the server
+closes it (nothing arrives: ``_raise_no_response``), or bytes it sent after the previous
+response land on it (a stray ``EXTRA``, an extra CRLF). Either way the request got no answer,
+and ``StaleConnection`` lets the pool resend an idempotent request on a new connection. Stray
+bytes are told from a response by their first bytes only (``could_start_status_line``: a
+response starts with ``HTTP/1.x SP``, RFC 9112 §4), looked at only when the parser failed at
+them or when the response head did not come whole in the first read: a response that arrives
+whole costs nothing more.
+
 A connection to a forward proxy (``forward``, set at creation) sends each request with an
 absolute-form target (RFC 9112 §3.2.2) and the proxy's header fields; a direct connection
 pays one ``is None`` test for that.
@@ -21,9 +30,11 @@ from collections.abc import Iterator
 from typing import TypeAlias, cast
 
 from .._events import KEEP_ALIVE_FIELD, Data, EndOfMessage, InformationalResponse, ResponseHead
-from .._exceptions import ReadError, WriteError
+from .._exceptions import ReadError, RemoteProtocolError, WriteError
 from .._http11_state import (
     LAST_CHUNK,
+    STATUS_LINE_START,
+    could_start_status_line,
     expiry_delay,
     frame_chunk,
     keep_alive_timeout,
@@ -57,11 +68,24 @@ _REASONS = {b"OK": "OK", b"Not Found": "Not Found", b"No Content": "No Content",
             b"Not Modified": "Not Modified", b"Found": "Found"}
 
 
-class StaleConnection(Exception):
-    """A reused keep-alive connection was closed or reset before any response byte arrived.
+CLOSED_BEFORE_RESPONSE = "the server closed a kept-alive connection before responding"
+STRAY_BEFORE_RESPONSE = (
+    "a kept-alive connection received stray bytes instead of a response (left over from "
+    "before this request, so the server may never have read it)"
+)
 
-    Internal: the pool retries idempotent requests on a new connection when it sees this,
-    and turns it into a ``RemoteProtocolError`` otherwise."""
+
+class StaleConnection(Exception):
+    """A reused keep-alive connection was closed or reset before any response byte arrived,
+    or what arrived cannot be the start of a response (stray bytes).
+
+    ``what`` says which, for the message; ``str()`` gives the details. Internal: the pool
+    retries idempotent requests on a new connection when it sees this, and turns it into a
+    ``RemoteProtocolError`` otherwise."""
+
+    def __init__(self, reason: str, what: str = CLOSED_BEFORE_RESPONSE) -> None:
+        super().__init__(reason)
+        self.what = what
 
 
 class HTTP11Connection:
@@ -148,6 +172,7 @@ class HTTP11Connection:
         pieces: list[bytes] = []
         response_head: ResponseHead | None = None
         finished = False
+        head_start = b""  # on a reused connection: the first bytes, until they can be judged
         while response_head is None:
             try:
                 data = stream.read(READ_SIZE, read_timeout)
@@ -155,12 +180,17 @@ class HTTP11Connection:
                 if parser.bytes_received == 0:
                     _raise_no_response(reused, write_error, exc)
                 raise
-            if data:
-                events = parser.feed(data)
-            elif parser.bytes_received == 0 and (reused or write_error is not None):
-                _raise_no_response(reused, write_error, None)
-            else:
-                events = parser.feed_eof()
+            try:
+                if data:
+                    events = parser.feed(data)
+                elif parser.bytes_received == 0 and (reused or write_error is not None):
+                    _raise_no_response(reused, write_error, None)
+                else:
+                    events = parser.feed_eof()
+            except RemoteProtocolError as exc:
+                if reused and len(head_start) < STATUS_LINE_START:
+                    _raise_if_stray(head_start + data[:STATUS_LINE_START], parser, exc)
+                raise
             if len(events) == 3 and type(events[0]) is ResponseHead:
                 # The usual small response, whole in one read: by the parser's contract,
                 # three events that start with the head are the head, the body and the end.
@@ -168,6 +198,11 @@ class HTTP11Connection:
                 pieces.append(events[1].data)  # type: ignore[union-attr]
                 finished = True
                 break
+            if reused and len(head_start) < STATUS_LINE_START:
+                # The head is not all here yet: judge its first bytes now rather than when
+                # the line ends (a stray ``EXTRA`` may never be followed by a line end).
+                head_start += data[:STATUS_LINE_START]
+                _raise_if_stray(head_start, parser, None)
             for event in events:
                 if type(event) is Data:
                     pieces.append(event.data)
@@ -267,6 +302,24 @@ def _raise_no_response(
         raise StaleConnection(reason) from cause
     if write_error is not None:
         raise write_error
+
+
+def _raise_if_stray(
+    head_start: bytes, parser: ResponseParser, error: RemoteProtocolError | None
+) -> None:
+    """On a reused connection, the response's first bytes ``head_start`` cannot begin a
+    status line (RFC 9112 §4): they are stray bytes the server sent before our request
+    reached it, not an answer (``error``: what the parser made of them). Returns if they can
+    begin one."""
+    if could_start_status_line(head_start):
+        return
+    reason = (
+        f"{parser.bytes_received} bytes starting {head_start[:STATUS_LINE_START]!r} "
+        "are not an HTTP/1.x status line"
+    )
+    if error is not None:
+        reason += f": {error}"
+    raise StaleConnection(reason, STRAY_BEFORE_RESPONSE) from error
 
 
 class HTTP11Body(TransportBody):

@@ -198,3 +198,51 @@ def serve_then_drop(
             await conn.close()
 
     return seen, handler
+
+
+def stray_on_reuse(
+    stray: bytes, *, ending: str = "close", delay: float = 0.05
+) -> tuple[Counter[str], Handler]:
+    """Issue 17, the last keep-alive race: connection 0 answers its first request with a
+    complete response (unique digest body); when the next request arrives on it, the server
+    waits ``delay`` seconds, writes ``stray`` (bytes that are no response) and then ends the
+    connection: ``"close"`` (FIN), ``"reset"`` (RST) or ``"open"`` (keeps it open, answering
+    nothing, until the client goes). Every other connection answers every request.
+
+    In the field the stray bytes leave the server before our request reaches it and land on
+    the idle connection after the client's reuse check; here they are written only once the
+    request has arrived, so they land after the reuse check on every run: the client sees
+    exactly what it sees in the race, deterministically. Returns ``(seen, handler)``:
+    ``seen`` counts every request read, by ``METHOD target`` (and ``"body:" + body``)."""
+    seen: Counter[str] = Counter()
+
+    def record(raw: bytes) -> tuple[str, str]:
+        method, target, body = parse_request(raw)
+        seen[f"{method} {target}"] += 1
+        if body:
+            seen["body:" + body.decode("latin-1")] += 1
+        return method, target
+
+    async def handler(conn: RawConnection) -> None:
+        raced = conn.index != 0
+        while True:
+            raw = await conn.read_request()
+            if not raw:
+                return
+            method, target = record(raw)
+            if not raced and len(conn.requests) > 1:
+                raced = True
+                await asyncio.sleep(delay)
+                await conn.send(stray)
+                if ending == "reset":
+                    conn.reset()
+                    return
+                if ending == "close":
+                    await conn.close()
+                    return
+                await conn.wait_for_eof()
+                return
+            content = f"{method} {target} ".encode("ascii")
+            await conn.send(make_response(200, content, [(DIGEST_HEADER, digest(content))]))
+
+    return seen, handler

@@ -11,6 +11,7 @@ import pytest
 from fasthttpx import Headers, LocalProtocolError
 from fasthttpx._events import CONTENT_ENCODING_FIELD, KEEP_ALIVE_FIELD, SET_COOKIE_FIELD
 from fasthttpx._http11_state import (
+    could_start_status_line,
     expiry_delay,
     fields_ask_close,
     keep_alive_timeout,
@@ -86,3 +87,44 @@ def test_expiry_delay_stops_a_second_before_the_server() -> None:
     assert expiry_delay(5.0, 3.0) == 2.0
     assert expiry_delay(5.0, 0.5) == 0.0
     assert expiry_delay(1.0, 30.0) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"", True), (b"H", True), (b"HTTP/1", True), (b"HTTP/1.", True), (b"HTTP/1.1", True),
+        (b"HTTP/1.1 ", True), (b"HTTP/1.0 200 OK\r\n", True), (b"HTTP/1.9 2", True),
+        (b"HTTP/1.1 2x0", True),  # a valid start: the rest is the parser's to judge
+        (b"EXTRA", False), (b"\r\n", False), (b"\n", False), (b" HTTP/1.1", False),
+        (b"http/1.1 200", False), (b"HTTP/2 200", False), (b"HTTP/2.0 200", False),
+        (b"HTTP/1.x", False), (b"HTTP/1.1\t200", False), (b"HTTP/1.11 200", False),
+        (b"HTTP/1.1200", False), (b"HTTP/1.1\r\n", False), (b"\x00HTTP", False),
+    ],
+)
+def test_could_start_status_line(data: bytes, expected: bool) -> None:
+    # Issue 17: on a reused connection, bytes for which this is False are stray bytes.
+    assert could_start_status_line(data) is expected
+
+
+def test_could_start_status_line_agrees_with_the_parser() -> None:
+    """Every first line of the parser table that the parser accepts starts in a way
+    ``could_start_status_line`` accepts; every start it refuses fails the parser's status
+    line check once the line ends."""
+    from fasthttpx._exceptions import RemoteProtocolError
+    from fasthttpx._parser_py import ResponseParser
+    from tests.core.cases import CASES
+
+    accepted = 0
+    for case in CASES:
+        first_line = case.data.partition(b"\n")[0] + b"\n"
+        try:
+            ResponseParser(case.method).feed(first_line)
+        except RemoteProtocolError:
+            continue
+        accepted += 1
+        assert could_start_status_line(case.data), case.id
+    assert accepted > 100
+    for start in (b"EXTRA", b"HTTP/2 200 OK", b"HTTP/1.x 200 OK", b"HTTP/1.1\t200 OK"):
+        assert not could_start_status_line(start)
+        with pytest.raises(RemoteProtocolError, match="status line|HTTP version"):
+            ResponseParser().feed(start + b"\r\n\r\n")

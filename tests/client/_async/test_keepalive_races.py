@@ -25,10 +25,12 @@ from tests.client.race_handlers import (
     RaceScript,
     check_response,
     serve_then_drop,
+    stray_on_reuse,
 )
-from tests.kit.raw_server import make_response, reset_after, respond_with
+from tests.kit.raw_server import OK, make_response, reset_after, respond_with
 
 STALE_MESSAGE = "the server closed a kept-alive connection"
+STRAY_MESSAGE = "a kept-alive connection received stray bytes instead of a response"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -395,3 +397,83 @@ async def test_connection_close_from_either_side(
             check_response("GET", f"/c/{n}", response.content, response.headers)
         assert client._transport.connection_count == 0
     assert server.connections_accepted == 3
+
+
+# --- issue 17, item 2: stray bytes land on a reused connection after the reuse check ------
+
+STRAYS = [
+    (b"EXTRA", "close"),
+    (b"EXTRA", "reset"),
+    (b"EXTRA", "open"),  # no line end and no close: judged by its first bytes, no timeout
+    (b"\r\n", "close"),  # an extra empty line after a response
+    (b"HTTP/2 200 OK\r\n\r\n", "open"),  # not HTTP/1.x (RFC 9112 §2.3, §4)
+]
+
+
+@pytest.mark.parametrize(
+    ("stray", "ending"), STRAYS, ids=[f"{s[:5]!r}-{e}" for s, e in STRAYS]
+)
+async def test_stray_bytes_on_reuse_idempotent_is_resent_on_a_new_connection(
+    backend: Any, raw_server: Any, no_fd_leak: None, stray: bytes, ending: str
+) -> None:
+    seen, handler = stray_on_reuse(stray, ending=ending)
+    server = raw_server(handler)
+    with RetryLog() as log:
+        # A read timeout far below the test's: an unjudged stray would wait for it and fail.
+        async with fasthttpx.AsyncClient(backend=backend, timeout=5.0) as client:
+            first = await client.get(server.url + "/warm")
+            check_response("GET", "/warm", first.content, first.headers)
+            response = await client.get(server.url + "/again")
+            check_response("GET", "/again", response.content, response.headers)
+    assert seen["GET /again"] == 2  # sent on the reused connection, then once on a new one
+    assert server.connections_accepted == 2
+    assert log.retries == 1
+    assert server.errors == []
+
+
+@pytest.mark.parametrize("ending", ["close", "open"])
+async def test_stray_bytes_on_reuse_post_raises_and_is_sent_once(
+    backend: Any, raw_server: Any, no_fd_leak: None, ending: str
+) -> None:
+    seen, handler = stray_on_reuse(b"EXTRA", ending=ending)
+    server = raw_server(handler)
+    async with fasthttpx.AsyncClient(backend=backend, timeout=5.0) as client:
+        await client.get(server.url + "/warm")
+        with pytest.raises(fasthttpx.RemoteProtocolError, match=STRAY_MESSAGE) as info:
+            await client.post(server.url + "/once", content=b"unique-body-17")
+        message = str(info.value)
+        assert "b'EXTRA'" in message and "not an HTTP/1.x status line" in message
+        assert "the POST request was not retried because its method is not idempotent" \
+            in message
+        assert client._transport.connection_count == 0
+    assert seen["POST /once"] == 1
+    assert seen["body:unique-body-17"] == 1
+    assert server.connections_accepted == 1
+
+
+async def test_stray_bytes_on_a_fresh_connection_are_an_error(
+    backend: Any, raw_server: Any, no_fd_leak: None
+) -> None:
+    # Only a reused connection can hold leftovers: on a new one, the bytes are the response.
+    server = raw_server(respond_with(b"EXTRA\r\n"))
+    with RetryLog() as log:
+        async with fasthttpx.AsyncClient(backend=backend, timeout=5.0) as client:
+            with pytest.raises(fasthttpx.RemoteProtocolError, match="invalid status line"):
+                await client.get(server.url + "/fresh")
+    assert server.connections_accepted == 1
+    assert log.retries == 0
+
+
+async def test_bad_response_that_starts_like_one_is_not_resent(
+    backend: Any, raw_server: Any, no_fd_leak: None
+) -> None:
+    # ``HTTP/1.1 `` is a valid start: what follows is the server's (broken) answer, not
+    # stray bytes, and is reported as such, even for a GET on a reused connection.
+    server = raw_server(respond_with([OK, b"HTTP/1.1 2x0 OK\r\n\r\n"]))
+    with RetryLog() as log:
+        async with fasthttpx.AsyncClient(backend=backend, timeout=5.0) as client:
+            await client.get(server.url + "/warm")
+            with pytest.raises(fasthttpx.RemoteProtocolError, match="invalid status code"):
+                await client.get(server.url + "/broken")
+    assert server.connections_accepted == 1
+    assert log.retries == 0

@@ -1,0 +1,48 @@
+"""Write the seed corpus (``fuzz/corpus/<target>/``) from our own case tables.
+
+Every parser case of ``tests/core/cases.py`` becomes a parser input (its method, its limits
+as the small-limits flag, its ``feed_eof``), every decoder case of
+``tests/core/test_chunked.py`` a chunked input; the differential target gets both. Each file
+is named by the case id, so the corpus says where each seed came from. Run from the
+repository root: ``python fuzz/make_corpus.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from fuzz._common import METHODS, control_bytes  # noqa: E402
+from tests.core.cases import CASES  # noqa: E402
+from tests.core.test_chunked import D  # noqa: E402
+
+
+def main() -> None:
+    corpus = os.path.join(ROOT, "fuzz", "corpus")
+    seeds: dict[str, dict[str, bytes]] = {"parser": {}, "chunked": {}, "differential": {}}
+    for case in CASES:
+        method = case.method if case.method in METHODS else b"GET"
+        raw = control_bytes(method, bool(case.limits), case.eof, len(case.data) // 2) + case.data
+        seeds["parser"]["parser-" + case.id] = raw
+        seeds["differential"]["parser-" + case.id] = raw
+    for dcase in D:
+        raw = control_bytes(b"GET", bool(dcase.limits), dcase.eof, len(dcase.data) // 2)
+        raw += dcase.data
+        seeds["chunked"]["chunked-" + dcase.id] = raw
+        seeds["differential"]["chunked-" + dcase.id] = raw
+    for target, files in seeds.items():
+        path = os.path.join(corpus, target)
+        shutil.rmtree(path, ignore_errors=True)
+        os.makedirs(path)
+        for name, raw in files.items():
+            with open(os.path.join(path, name), "wb") as f:
+                f.write(raw)
+        print(f"{target}: {len(files)} seeds")
+
+
+if __name__ == "__main__":
+    main()
