@@ -39,7 +39,7 @@ from typing import Any, Protocol, Union
 from ._content import encode_request, encode_response
 from ._cookies import Cookies
 from ._decoders import ContentDecoder, IdentityDecoder, TextDecoder, decoder_for_headers
-from ._events import CONTENT_ENCODING_FIELD, SET_COOKIE_FIELD
+from ._events import CONTENT_ENCODING_FIELD
 from ._exceptions import (
     HTTPStatusError,
     RequestNotRead,
@@ -652,6 +652,9 @@ class BaseResponse:
     #: them while parsing; trusted while those headers are unchanged (version 0).
     _fields_known_for: Headers | None = None
     _wire_fields = 0
+    #: False only when the connection that read this response saw no Set-Cookie field: the
+    #: client's jar then has nothing to take (a fact about the response as received).
+    may_set_cookies = True
 
     def __init__(
         self,
@@ -742,14 +745,6 @@ class BaseResponse:
         if headers is self._fields_known_for and not headers.version:
             return self._wire_fields
         return response_fields(headers.raw)
-
-    def sets_cookies(self) -> bool:
-        """Whether the response has a Set-Cookie field: the client's jar has work to do.
-        (``_field_flags`` written out: this runs for every response.)"""
-        headers = self.headers
-        if headers is self._fields_known_for and not headers.version:
-            return bool(self._wire_fields & SET_COOKIE_FIELD)
-        return "set-cookie" in headers
 
     def _claim_stream(self, iterates: str) -> Any:
         """The body stream, for one reading through ``iterates`` (``"__iter__"`` or

@@ -27,6 +27,7 @@ from datetime import timedelta
 from typing import Any
 
 from ._async.body import AsyncBodyReading, AsyncIterableBody
+from ._events import SET_COOKIE_FIELD
 from ._models import Headers, Request
 from ._streams import MemoryBody
 from ._sync.body import BodyReading, IterableBody
@@ -87,6 +88,7 @@ class Response(BodyReading, AsyncBodyReading):
         if fields is not None:
             self._fields_known_for = headers
             self._wire_fields = fields
+            self.may_set_cookies = bool(fields & SET_COOKIE_FIELD)
         self._request = request
         self.http_version = http_version
         self.reason_phrase = reason_phrase

@@ -406,7 +406,7 @@ class Client:
             response = transport.handle_request(request)
             response.default_encoding = self._default_encoding
             try:
-                if response.sets_cookies():  # an empty jar still takes cookies (as HTTPX)
+                if response.may_set_cookies:  # an empty jar still takes cookies (as HTTPX)
                     self._cookies.extract_cookies(response)
                 if 300 <= response.status_code < 400 and response.has_redirect_location:
                     # Not followed: ready to send (``next_request``), as HTTPX; none when the
