@@ -7,6 +7,15 @@ whole body. ``Content-Encoding: gzip, br`` lists codings in the order they were 
 br and zstd are offered only when ``brotli``/``brotlicffi`` and ``zstandard`` import.
 Any decompression failure raises ``DecodingError`` with the library's error chained.
 
+``decode_pieces(data, max_length)`` is the bounded form of ``decode`` that a response with
+``max_body_size``/``max_decompression_ratio`` uses (``_body_limits.py``): it yields the output
+in pieces of at most about ``max_length`` bytes, so the caller can check its limits after each
+piece, before the next is made. gzip/deflate use zlib's ``max_length`` (a small input cannot
+expand unbounded in one call); br uses ``brotli``'s ``output_buffer_limit`` when it has one
+(brotli >= 1.2), else the input is fed in small slices; zstd (``zstandard``'s decompressobj
+has no output limit) is fed in slices of ``_ZSTD_SLICE`` bytes, so one call makes at most
+about 4 MiB (a zstd block is at most 128 KiB decoded from a few bytes).
+
 ``TextDecoder`` turns bytes into str incrementally (a multi-byte character split across two
 pieces is kept for the next one); ``LineDecoder`` splits text on ``\\n``, ``\\r\\n`` and ``\\r``,
 including a ``\\r\\n`` split across two pieces.
@@ -16,7 +25,7 @@ from __future__ import annotations
 
 import codecs
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ._exceptions import DecodingError
@@ -50,8 +59,17 @@ except ImportError:  # pragma: no cover - depends on the environment
     _zstd = None
 
 
+#: zstd input fed per call by ``decode_pieces``: a run-length block of 4 bytes can decode to
+#: 128 KiB, so 128 bytes of input make at most ~4 MiB of output in one call.
+_ZSTD_SLICE = 128
+#: The same for brotli without ``output_buffer_limit`` (brotlicffi, older brotli).
+_BROTLI_SLICE = 128
+
+
 class ContentDecoder(Protocol):
     def decode(self, data: bytes) -> bytes: ...
+
+    def decode_pieces(self, data: bytes, max_length: int) -> Iterator[bytes]: ...
 
     def flush(self) -> bytes: ...
 
@@ -63,6 +81,10 @@ class IdentityDecoder:
 
     def decode(self, data: bytes) -> bytes:
         return data
+
+    def decode_pieces(self, data: bytes, max_length: int) -> Iterator[bytes]:
+        for start in range(0, len(data), max_length):
+            yield data[start:start + max_length]
 
     def flush(self) -> bytes:
         return b""
@@ -89,6 +111,25 @@ class GZipDecoder:
         except zlib.error as exc:
             raise DecodingError(f"Invalid gzip data: {exc}") from exc
         return b"".join(out)
+
+    def decode_pieces(self, data: bytes, max_length: int) -> Iterator[bytes]:
+        try:
+            while True:
+                obj = self._obj
+                out = obj.decompress(data, max_length)
+                if out:
+                    yield out
+                if obj.eof:
+                    data = obj.unused_data
+                    if not data:
+                        return
+                    self._obj = zlib.decompressobj(zlib.MAX_WBITS | 16)
+                    continue
+                data = obj.unconsumed_tail
+                if not data and len(out) < max_length:
+                    return
+        except zlib.error as exc:
+            raise DecodingError(f"Invalid gzip data: {exc}") from exc
 
     def flush(self) -> bytes:
         try:
@@ -118,6 +159,24 @@ class DeflateDecoder:
                 return self.decode(data)
             raise DecodingError(f"Invalid deflate data: {exc}") from exc
 
+    def decode_pieces(self, data: bytes, max_length: int) -> Iterator[bytes]:
+        while True:
+            was_first = self._first
+            self._first = False
+            try:
+                out = self._obj.decompress(data, max_length)
+            except zlib.error as exc:
+                if was_first:
+                    # Not a zlib header: try raw deflate from the start.
+                    self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
+                    continue
+                raise DecodingError(f"Invalid deflate data: {exc}") from exc
+            if out:
+                yield out
+            data = self._obj.unconsumed_tail
+            if self._obj.eof or (not data and len(out) < max_length):
+                return
+
     def flush(self) -> bytes:
         try:
             return self._obj.flush()
@@ -145,6 +204,28 @@ class BrotliDecoder:
         self._seen = True
         try:
             return self._decompress(data)
+        except Exception as exc:  # brotli.error / brotlicffi.Error
+            raise DecodingError(f"Invalid brotli data: {exc}") from exc
+
+    def decode_pieces(self, data: bytes, max_length: int) -> Iterator[bytes]:
+        if not data:
+            return
+        self._seen = True
+        obj = self._obj
+        try:
+            if hasattr(obj, "can_accept_more_data"):  # brotli >= 1.2: a real output limit
+                # Output stops at about the limit; what is left comes from calls with no
+                # input, until one makes nothing and the decoder takes input again.
+                out = obj.process(data, output_buffer_limit=max_length)
+                while out or not obj.can_accept_more_data():
+                    if out:
+                        yield out
+                    out = obj.process(b"", output_buffer_limit=max_length)
+                return
+            for start in range(0, len(data), _BROTLI_SLICE):
+                out = self._decompress(data[start:start + _BROTLI_SLICE])
+                if out:
+                    yield out
         except Exception as exc:  # brotli.error / brotlicffi.Error
             raise DecodingError(f"Invalid brotli data: {exc}") from exc
 
@@ -182,15 +263,21 @@ class ZStandardDecoder:
         out = []
         try:
             while data:
+                if self._obj.eof:  # a frame ended with the previous piece: a new one starts
+                    self._obj = self._dctx.decompressobj()
                 out.append(self._obj.decompress(data))
                 if not self._obj.eof:
                     break
                 data = self._obj.unused_data
-                if data:
-                    self._obj = self._dctx.decompressobj()
         except _zstd.ZstdError as exc:
             raise DecodingError(f"Invalid zstd data: {exc}") from exc
         return b"".join(out)
+
+    def decode_pieces(self, data: bytes, max_length: int) -> Iterator[bytes]:
+        for start in range(0, len(data), _ZSTD_SLICE):
+            out = self.decode(data[start:start + _ZSTD_SLICE])
+            if out:
+                yield out
 
     def flush(self) -> bytes:
         if not self._seen:
@@ -212,6 +299,17 @@ class MultiDecoder:
         for child in self._children:
             data = child.decode(data)
         return data
+
+    def decode_pieces(self, data: bytes, max_length: int) -> Iterator[bytes]:
+        return self._pieces_from(0, data, max_length)
+
+    def _pieces_from(self, index: int, data: bytes, max_length: int) -> Iterator[bytes]:
+        children = self._children
+        for piece in children[index].decode_pieces(data, max_length):
+            if index + 1 == len(children):
+                yield piece
+            else:
+                yield from self._pieces_from(index + 1, piece, max_length)
 
     def flush(self) -> bytes:
         data = b""

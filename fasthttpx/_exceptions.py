@@ -22,6 +22,8 @@ arise, with the original chained as ``__cause__``. The tree (as HTTPX 0.28 draws
     │   │   ├── ProxyError
     │   │   └── UnsupportedProtocol
     │   ├── DecodingError
+    │   │   └── DecompressionBombError
+    │   ├── ResponseTooLarge
     │   └── TooManyRedirects
     └── HTTPStatusError
     InvalidURL
@@ -42,7 +44,8 @@ __all__ = [
     "HTTPError", "RequestError", "TransportError", "TimeoutException", "ConnectTimeout",
     "ReadTimeout", "WriteTimeout", "PoolTimeout", "NetworkError", "ConnectError", "ReadError",
     "WriteError", "CloseError", "ProtocolError", "LocalProtocolError", "RemoteProtocolError",
-    "ProxyError", "UnsupportedProtocol", "DecodingError", "TooManyRedirects", "HTTPStatusError",
+    "ProxyError", "UnsupportedProtocol", "DecodingError", "DecompressionBombError",
+    "ResponseTooLarge", "TooManyRedirects", "HTTPStatusError",
     "InvalidURL", "CookieConflict", "StreamError", "StreamConsumed", "StreamClosed",
     "ResponseClosed", "ResponseNotRead", "RequestNotRead",
 ]
@@ -140,6 +143,16 @@ class UnsupportedProtocol(TransportError):
 
 class DecodingError(RequestError):
     """The response body could not be decoded from its Content-Encoding."""
+
+
+class DecompressionBombError(DecodingError):
+    """Decoding the body expanded it more than ``max_decompression_ratio`` allows (decoded
+    bytes per byte received, past the first MiB of decoded output): the response is closed."""
+
+
+class ResponseTooLarge(RequestError):
+    """The decoded body grew past ``max_body_size``: the response is closed, its connection
+    discarded when the body had not ended."""
 
 
 class TooManyRedirects(RequestError):

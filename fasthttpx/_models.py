@@ -36,6 +36,7 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any, Protocol, Union
 
+from ._body_limits import BodyLimits, BoundedDecoder
 from ._content import encode_request, encode_response
 from ._cookies import Cookies
 from ._decoders import ContentDecoder, IdentityDecoder, TextDecoder, decoder_for_headers
@@ -652,6 +653,9 @@ class BaseResponse:
     #: them while parsing; trusted while those headers are unchanged (version 0).
     _fields_known_for: Headers | None = None
     _wire_fields = 0
+    #: ``max_body_size`` / ``max_decompression_ratio`` for this body (``_body_limits.py``), set
+    #: by the client; None: unbounded, read as it comes.
+    _body_limits: BodyLimits | None = None
     #: False only when the connection that read this response saw no Set-Cookie field: the
     #: client's jar then has nothing to take (a fact about the response as received).
     may_set_cookies = True
@@ -712,6 +716,15 @@ class BaseResponse:
         (the pool's lease, which hands the connection back when the body ends)."""
         if self._body_stream is not None:
             self._body_stream = wrap(self._body_stream)
+
+    def limit_body(self, limits: BodyLimits | None) -> None:
+        """For the client: the ``max_body_size`` / ``max_decompression_ratio`` that reading
+        this body must respect (``_body_limits.py``); None lifts them. With limits, the
+        connection's finding on the headers is forgotten, so that ``read_if_complete`` takes
+        its general branch, where the limits are checked: its fast branch tests nothing more."""
+        self._body_limits = limits
+        if limits is not None:
+            self._fields_known_for = None
 
     def attach(self, request: Request, *, asynchronous: bool) -> None:
         """For a transport handing this response to a client: bind it to ``request`` and say
@@ -794,11 +807,25 @@ class BaseResponse:
             or headers is not self._fields_known_for
             or headers.version
         ):
-            decoder = self._decoder()  # coded, or the headers are not the parser's any more
-            if decoder is not None:
+            # Coded, or the headers are not the parser's any more, or limits are set (which
+            # forget the parser's finding: ``limit_body``).
+            decoder = self._decoder()
+            limits = self._body_limits
+            if limits is not None:
+                raw = self._decode_within(limits, decoder, raw)
+            elif decoder is not None:
                 raw = decoder.decode(raw) + decoder.flush()
         self._content = raw
         return True
+
+    def _decode_within(
+        self, limits: BodyLimits, decoder: ContentDecoder | None, raw: bytes
+    ) -> bytes:
+        """A body already in memory, decoded under ``limits`` piece by piece."""
+        bounded = BoundedDecoder(limits, decoder, self._request)
+        pieces = list(bounded.decode(raw))
+        pieces.append(bounded.flush())
+        return b"".join(pieces)
 
     def _set_content(self, raw: bytes) -> None:
         self._num_bytes_downloaded += len(raw)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
+from .._body_limits import BoundedDecoder
 from .._decoders import ByteChunker, LineDecoder, TextChunker, TextDecoder
 from .._models import BaseResponse
 from .._streams import AsyncTransportBody
@@ -40,6 +41,10 @@ class AsyncBodyReading(BaseResponse):
     async def aread(self) -> bytes:
         """Read the whole body, decode it, keep it as ``.content`` and return it."""
         if self._content is None:
+            if self._body_limits is not None:  # decoded piece by piece, each one checked
+                chunks = [chunk async for chunk in AsyncBodyReading.aiter_bytes(self)]
+                self._content = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                return self._content
             stream: AsyncBodyStream = self._claim_stream("__aiter__")
             try:
                 raw = stream.take_complete()
@@ -60,8 +65,24 @@ class AsyncBodyReading(BaseResponse):
                 yield content[start:start + size]
             return
         decoder = self._decoder()
+        limits = self._body_limits
         chunker = ByteChunker(chunk_size)
         pieces = self.aiter_raw()
+        if limits is not None:  # ``_body_limits.py``: bounded output, checked per piece
+            bounded = BoundedDecoder(limits, decoder, self._request)
+            try:
+                async for piece in pieces:
+                    for decoded in bounded.decode(piece):
+                        for chunk in chunker.decode(decoded):
+                            yield chunk
+                rest = bounded.flush()
+            finally:
+                await close_iterator(pieces)
+            for chunk in chunker.decode(rest):
+                yield chunk
+            for chunk in chunker.flush():
+                yield chunk
+            return
         try:
             async for piece in pieces:
                 for chunk in chunker.decode(decoder.decode(piece) if decoder else piece):

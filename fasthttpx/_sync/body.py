@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Protocol
 
+from .._body_limits import BoundedDecoder
 from .._decoders import ByteChunker, LineDecoder, TextChunker, TextDecoder
 from .._models import BaseResponse
 from .._streams import TransportBody
@@ -41,6 +42,10 @@ class BodyReading(BaseResponse):
     def read(self) -> bytes:
         """Read the whole body, decode it, keep it as ``.content`` and return it."""
         if self._content is None:
+            if self._body_limits is not None:  # decoded piece by piece, each one checked
+                chunks = [chunk for chunk in BodyReading.iter_bytes(self)]
+                self._content = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                return self._content
             stream: BodyStream = self._claim_stream("__iter__")
             try:
                 raw = stream.take_complete()
@@ -61,8 +66,24 @@ class BodyReading(BaseResponse):
                 yield content[start:start + size]
             return
         decoder = self._decoder()
+        limits = self._body_limits
         chunker = ByteChunker(chunk_size)
         pieces = self.iter_raw()
+        if limits is not None:  # ``_body_limits.py``: bounded output, checked per piece
+            bounded = BoundedDecoder(limits, decoder, self._request)
+            try:
+                for piece in pieces:
+                    for decoded in bounded.decode(piece):
+                        for chunk in chunker.decode(decoded):
+                            yield chunk
+                rest = bounded.flush()
+            finally:
+                close_iterator(pieces)
+            for chunk in chunker.decode(rest):
+                yield chunk
+            for chunk in chunker.flush():
+                yield chunk
+            return
         try:
             for piece in pieces:
                 for chunk in chunker.decode(decoder.decode(piece) if decoder else piece):

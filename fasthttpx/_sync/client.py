@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 
 from .._auth import Auth, AuthTypes, build_auth, check_body_replayable
+from .._body_limits import BodyLimits, body_limits_for
 from .._config import (
     DEFAULT_LIMITS,
     DEFAULT_MAX_REDIRECTS,
@@ -73,7 +74,10 @@ class Client:
     created: asyncio — also on uvloop — or trio; or pass ``SyncBackend()`` /
     ``fasthttpx.concurrency.trio.TrioBackend()``). Beyond HTTPX: ``retries`` (default
     True) resends an idempotent request once when a reused keep-alive connection turns out
-    closed; ``http1_parser_limits`` overrides the response parser's limits
+    closed; ``max_body_size`` (decoded bytes) and ``max_decompression_ratio`` (decoded bytes
+    per byte received, past the first MiB) bound what reading a body may take, both off by
+    default (``_body_limits.py``; per request as ``request()`` keywords or extensions of the
+    same names); ``http1_parser_limits`` overrides the response parser's limits
     (``max_line_size`` 64 KiB, ``max_header_count`` 100, ``max_headers_size`` 256 KiB,
     ``max_chunk_line_size`` 4 KiB). ``proxy`` (a URL, ``URL`` or ``Proxy``) carries every
     request; without it, ``trust_env`` takes ``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY`` and
@@ -105,6 +109,8 @@ class Client:
         retries: bool = True,
         http1_parser_limits: dict[str, int] | None = None,
         backend: Backend | None = None,
+        max_body_size: int | None = None,
+        max_decompression_ratio: float | None = None,
     ) -> None:
         if proxy is not None and transport is not None:
             raise ValueError("proxy= has no effect with transport=: configure the transport")
@@ -118,6 +124,12 @@ class Client:
         self._cookies = Cookies(cookies)
         self.timeout = timeout
         self.max_redirects = max_redirects
+        #: ``_body_limits.py``: None (the default) when neither limit is set.
+        self._body_limits = BodyLimits.of(max_body_size, max_decompression_ratio)
+        #: ``send`` works out a response's limits only for a request with more extensions
+        #: than this: 1 (the ``timeout`` every request carries) when the client has no limits
+        #: (only a request's own extensions can set some), 0 when it has (every request).
+        self._limits_past = 1 if self._body_limits is None else 0
         self.follow_redirects = follow_redirects
         self._base_url = self._enforce_trailing_slash(URL(base_url))
         self.event_hooks = event_hooks or {}
@@ -405,6 +417,9 @@ class Client:
                 self._transport_for_url(request.url)
             response = transport.handle_request(request)
             response.default_encoding = self._default_encoding
+            # Body limits: the client's, or the request's own extensions (``_limits_past``).
+            if len(request.extensions) > self._limits_past:
+                response.limit_body(body_limits_for(self._body_limits, request.extensions))
             try:
                 if response.may_set_cookies:  # an empty jar still takes cookies (as HTTPX)
                     self._cookies.extract_cookies(response)
@@ -477,6 +492,8 @@ class Client:
                 self._cookies.set_cookie_header(request)
             response = self._transport_for_url(request.url).handle_request(request)
             response.default_encoding = self._default_encoding
+            if len(request.extensions) > self._limits_past:
+                response.limit_body(body_limits_for(self._body_limits, request.extensions))
             response.history = list(history)
             try:
                 self._cookies.extract_cookies(response)
@@ -515,14 +532,24 @@ class Client:
         timeout: TimeoutTypes | UnsetType = UNSET,
         extensions: dict[str, Any] | None = None,
         stream: bool = False,
+        max_body_size: int | None | UnsetType = UNSET,
+        max_decompression_ratio: float | None | UnsetType = UNSET,
     ) -> Response:
         """Build and send a request. With ``stream=True`` the body is left unread.
+        ``max_body_size`` / ``max_decompression_ratio`` override the client's for this
+        request (None lifts the limit); they travel as the request's extensions.
 
         Returns the coroutine of ``send()`` (awaited by the caller: one frame less on every
         request and every resume than an ``def`` around it); an error in building the
         request is raised when that is awaited, as from an ``def``."""
         if cookies is not None:
             warnings.warn(_PER_REQUEST_COOKIES, DeprecationWarning, stacklevel=2)
+        if max_body_size is not UNSET or max_decompression_ratio is not UNSET:
+            extensions = dict(extensions) if extensions else {}
+            if max_body_size is not UNSET:
+                extensions["max_body_size"] = max_body_size
+            if max_decompression_ratio is not UNSET:
+                extensions["max_decompression_ratio"] = max_decompression_ratio
         try:
             request = self.build_request(
                 method, url, content=content, data=data, files=files, json=json,

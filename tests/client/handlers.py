@@ -155,3 +155,30 @@ def respond_then_stray(stray: bytes, delay: float = 0.05) -> Handler:
                 await conn.send(stray)
 
     return handler
+
+
+def endless_or_ok(piece: bytes = b"x" * 65536) -> Handler:
+    """A request for a path containing ``endless`` gets a chunked body that never ends (until
+    the client goes away); any other request gets OK, keep-alive."""
+
+    async def handler(conn: RawConnection) -> None:
+        while request := await conn.read_request():
+            if b"endless" not in request.split(b"\r\n", 1)[0]:
+                await conn.send(OK)
+                continue
+            chunk = b"%x\r\n%s\r\n" % (len(piece), piece)
+            try:
+                await conn.send(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+                while True:
+                    await conn.send(chunk)
+            except (ConnectionError, OSError):
+                return
+
+    return handler
+
+
+def coded_response(body: bytes, coding: str) -> bytes:
+    """A keep-alive response whose body is ``body`` as sent, with ``Content-Encoding``."""
+    return b"HTTP/1.1 200 OK\r\nContent-Encoding: %s\r\nContent-Length: %d\r\n\r\n%s" % (
+        coding.encode(), len(body), body
+    )
