@@ -139,37 +139,50 @@ class GZipDecoder:
 
 
 class DeflateDecoder:
-    """deflate: the zlib format (RFC 1950) or, as some servers send, raw deflate (RFC 1951)."""
+    """deflate: the zlib format (RFC 1950) or, as some servers send, raw deflate (RFC 1951).
 
-    __slots__ = ("_obj", "_first")
+    Which one is decided from the first two bytes (a zlib header: compression method 8, a
+    window of at most 32 KiB, and a check value making the pair a multiple of 31, §2.2),
+    however the body is split: a first piece of one byte waits for the second."""
+
+    __slots__ = ("_obj", "_head")
 
     def __init__(self) -> None:
-        self._obj = zlib.decompressobj()
-        self._first = True
+        self._obj: Any = None  # decided by the first two bytes
+        self._head = b""
+
+    def _start(self, data: bytes) -> bytes:
+        """``data`` with any held first byte in front, once the format is known; b"" (and
+        the byte held) while fewer than two bytes have arrived."""
+        data = self._head + data
+        if len(data) < 2:
+            self._head = data
+            return b""
+        self._head = b""
+        cmf, flg = data[0], data[1]
+        is_zlib = cmf & 0x0F == 8 and cmf >> 4 <= 7 and (cmf << 8 | flg) % 31 == 0
+        self._obj = zlib.decompressobj() if is_zlib else zlib.decompressobj(-zlib.MAX_WBITS)
+        return data
 
     def decode(self, data: bytes) -> bytes:
-        was_first = self._first
-        self._first = False
+        if self._obj is None:
+            data = self._start(data)
+            if self._obj is None:
+                return b""
         try:
-            return self._obj.decompress(data)
+            return bytes(self._obj.decompress(data))
         except zlib.error as exc:
-            if was_first:
-                # Not a zlib header: try raw deflate from the start.
-                self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
-                return self.decode(data)
             raise DecodingError(f"Invalid deflate data: {exc}") from exc
 
     def decode_pieces(self, data: bytes, max_length: int) -> Iterator[bytes]:
+        if self._obj is None:
+            data = self._start(data)
+            if self._obj is None:
+                return
         while True:
-            was_first = self._first
-            self._first = False
             try:
                 out = self._obj.decompress(data, max_length)
             except zlib.error as exc:
-                if was_first:
-                    # Not a zlib header: try raw deflate from the start.
-                    self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
-                    continue
                 raise DecodingError(f"Invalid deflate data: {exc}") from exc
             if out:
                 yield out
@@ -178,8 +191,12 @@ class DeflateDecoder:
                 return
 
     def flush(self) -> bytes:
+        if self._obj is None:
+            if not self._head:
+                return b""  # no body at all
+            raise DecodingError("Invalid deflate data: a body of one byte")
         try:
-            return self._obj.flush()
+            return bytes(self._obj.flush())
         except zlib.error as exc:  # pragma: no cover
             raise DecodingError(f"Invalid deflate data: {exc}") from exc
 

@@ -164,3 +164,24 @@ def test_line_decoder_char_by_char() -> None:
     d = LineDecoder()
     out = [line for ch in text for line in d.decode(ch)] + d.flush()
     assert out == ["one", "two", "three", "four"]
+
+
+@pytest.mark.parametrize("raw", [False, True], ids=["zlib", "raw-deflate"])
+@pytest.mark.parametrize("step", [1, 2, 3, 64])
+def test_deflate_format_is_decided_however_the_body_is_split(raw: bool, step: int) -> None:
+    """The zlib-or-raw decision needs the first two bytes: a first piece of one byte waits
+    for the second instead of committing to the wrong format (it used to fail)."""
+    body = b"deflated, split anywhere " * 200
+    data = zlib.compress(body)
+    if raw:
+        data = data[2:-4]  # no zlib header or checksum: bare RFC 1951
+    decoder = DeflateDecoder()
+    pieces = [decoder.decode(data[i:i + step]) for i in range(0, len(data), step)]
+    assert b"".join(pieces) + decoder.flush() == body
+
+
+def test_a_one_byte_deflate_body_is_a_decoding_error() -> None:
+    decoder = DeflateDecoder()
+    assert decoder.decode(b"\x78") == b""
+    with pytest.raises(DecodingError, match="one byte"):
+        decoder.flush()
