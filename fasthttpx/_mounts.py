@@ -80,9 +80,6 @@ class Mounts(Generic[T]):
         entries = [(URLPattern(key), transport) for key, transport in mounts]
         self._entries: list[tuple[URLPattern, T | None]] = sorted(entries, key=_priority)
 
-    def __bool__(self) -> bool:
-        return bool(self._entries)
-
     def transport_for(self, url: URL, default: T) -> T:
         for pattern, transport in self._entries:
             if pattern.matches(url):

@@ -28,7 +28,7 @@ from .._exceptions import (
     WriteTimeout,
 )
 from ._errors import connect_error
-from ._tls import TLSSession
+from ._tls import NOT_TLS_INFO, TLSSession, tls_extra_info
 from .base import AsyncNetworkStream, NetworkStream
 
 __all__ = ["AsyncTLSLayer", "TLSLayer"]
@@ -44,22 +44,6 @@ def _new_session(
         return TLSSession(ssl_context, server_hostname)
     except (ssl.SSLError, ValueError) as exc:
         raise connect_error(exc, server_hostname or "?", 0) from exc
-
-
-def _extra_info(tls: TLSSession, name: str) -> Any:
-    ssl_object = tls.ssl_object
-    if name == "ssl_object":
-        return ssl_object
-    if name == "alpn_protocol":
-        return ssl_object.selected_alpn_protocol()
-    if name == "peercert":
-        return ssl_object.getpeercert()
-    if name == "cipher":
-        return ssl_object.cipher()
-    return _MISSING
-
-
-_MISSING = object()
 
 
 class AsyncTLSLayer:
@@ -142,8 +126,8 @@ class AsyncTLSLayer:
         return self._tls.has_pending() or self._inner.is_readable_or_closed()
 
     def get_extra_info(self, name: str) -> Any:
-        value = _extra_info(self._tls, name)
-        return self._inner.get_extra_info(name) if value is _MISSING else value
+        value = tls_extra_info(self._tls, name)
+        return self._inner.get_extra_info(name) if value is NOT_TLS_INFO else value
 
 
 class TLSLayer:
@@ -225,5 +209,5 @@ class TLSLayer:
         return self._tls.has_pending() or self._inner.is_readable_or_closed()
 
     def get_extra_info(self, name: str) -> Any:
-        value = _extra_info(self._tls, name)
-        return self._inner.get_extra_info(name) if value is _MISSING else value
+        value = tls_extra_info(self._tls, name)
+        return self._inner.get_extra_info(name) if value is NOT_TLS_INFO else value

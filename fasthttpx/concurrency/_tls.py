@@ -17,8 +17,9 @@ write wait for the peer keeps the plaintext until the handshake has moved on.
 from __future__ import annotations
 
 import ssl
+from typing import Any
 
-__all__ = ["TLSSession", "WRITE_PIECE"]
+__all__ = ["TLSSession", "WRITE_PIECE", "TLS_INFO", "NOT_TLS_INFO", "tls_extra_info"]
 
 #: Plaintext the stream encrypts and hands to the transport at a time, waiting for the
 #: transport's flow control in between: a 50 MiB upload is not encrypted all at once.
@@ -122,3 +123,26 @@ class TLSSession:
             except ssl.SSLWantReadError:
                 self.backlog.append(view[start:])
                 return
+
+
+#: The ``get_extra_info`` names a TLS session answers (None on a connection without TLS).
+TLS_INFO = frozenset({"alpn_protocol", "ssl_object", "peercert", "cipher", "sslcontext"})
+#: What ``tls_extra_info`` returns for any other name: the stream underneath answers.
+NOT_TLS_INFO: Any = object()
+
+
+def tls_extra_info(tls: TLSSession, name: str) -> Any:
+    """The TLS session's answer to ``get_extra_info(name)``, or ``NOT_TLS_INFO``: one place
+    for every stream that runs a session (asyncio's, and a session nested in another)."""
+    ssl_object = tls.ssl_object
+    if name == "alpn_protocol":
+        return ssl_object.selected_alpn_protocol()
+    if name == "ssl_object":
+        return ssl_object
+    if name == "peercert":
+        return ssl_object.getpeercert()
+    if name == "cipher":
+        return ssl_object.cipher()
+    if name == "sslcontext":
+        return ssl_object.context
+    return NOT_TLS_INFO

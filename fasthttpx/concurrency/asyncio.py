@@ -33,7 +33,7 @@ from .._exceptions import (
 from ._errors import apply_socket_options, connect_error, unix_connect_error
 from ._layered import AsyncTLSLayer
 from ._poll import readable_check
-from ._tls import WRITE_PIECE, TLSSession
+from ._tls import NOT_TLS_INFO, TLS_INFO, WRITE_PIECE, TLSSession, tls_extra_info
 from .base import AsyncBackend, AsyncLock, SocketOption
 
 __all__ = ["AsyncioBackend", "AsyncioStream", "default_backend"]
@@ -466,19 +466,9 @@ class AsyncioStream:
     def get_extra_info(self, name: str) -> Any:
         tls = self._protocol.tls
         if tls is None:
-            return None if name in _TLS_INFO else self._transport.get_extra_info(name)
-        ssl_object = tls.ssl_object
-        if name == "alpn_protocol":
-            return ssl_object.selected_alpn_protocol()
-        if name == "ssl_object":
-            return ssl_object
-        if name == "peercert":
-            return ssl_object.getpeercert()
-        if name == "cipher":
-            return ssl_object.cipher()
-        if name == "sslcontext":
-            return ssl_object.context
-        return self._transport.get_extra_info(name)
+            return None if name in TLS_INFO else self._transport.get_extra_info(name)
+        value = tls_extra_info(tls, name)
+        return self._transport.get_extra_info(name) if value is NOT_TLS_INFO else value
 
 
 def _socket_poller(transport: asyncio.BaseTransport) -> Callable[[], bool]:
@@ -489,7 +479,6 @@ def _socket_poller(transport: asyncio.BaseTransport) -> Callable[[], bool]:
     return readable_check(sock.fileno())
 
 
-_TLS_INFO = frozenset({"alpn_protocol", "ssl_object", "peercert", "cipher", "sslcontext"})
 
 
 
