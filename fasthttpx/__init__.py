@@ -46,6 +46,7 @@ from ._exceptions import (
 from ._implementation import IMPLEMENTATION as __implementation__  # noqa: F401 (not in __all__)
 from ._models import Headers, Request
 from ._response import AsyncResponse, Response
+from ._retry import Retry
 from ._status_codes import codes
 from ._streams import AsyncByteStream, ByteStream, SyncByteStream
 from ._sync.client import Client
@@ -78,7 +79,7 @@ __all__ = [
     "post",
     "ProtocolError", "Proxy", "ProxyError", "put", "QueryParams", "ReadError", "ReadTimeout",
     "RemoteProtocolError", "request", "Request", "RequestError", "RequestNotRead", "Response",
-    "ResponseClosed", "ResponseNotRead", "ResponseTooLarge", "stream", "StreamClosed",
+    "ResponseClosed", "ResponseNotRead", "ResponseTooLarge", "Retry", "stream", "StreamClosed",
     "StreamConsumed", "StreamError",
     "SyncByteStream", "Timeout", "TimeoutException", "TooManyRedirects", "TransportError",
     "UnsupportedProtocol", "URL", "WriteError", "WriteTimeout", "WSGITransport",
