@@ -15,8 +15,9 @@ generated from it (``_sync/body.py``). This class joins the two and adds:
   said otherwise (``attach``). The HTTPX spellings (``aread``/``read``, ``aiter_bytes``/
   ``iter_bytes``...) always are what their names say.
 
-HTTPX's ``response.stream`` is an attribute (the byte stream); here ``stream()`` is the seed's
-method, the decoded body in pieces (``iter_bytes``/``aiter_bytes``).
+``response.stream`` is both HTTPX's attribute (the byte stream, iterated) and the seed's
+method (called: the decoded body in pieces, ``iter_bytes``/``aiter_bytes``): see
+``_response_stream.py``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from typing import Any
 from ._async.body import AsyncBodyReading, AsyncIterableBody
 from ._events import SET_COOKIE_FIELD
 from ._models import Headers, Request
-from ._streams import MemoryBody
+from ._response_stream import response_stream
+from ._streams import ByteStream, MemoryBody
 from ._sync.body import BodyReading, IterableBody
 
 __all__ = ["Response"]
@@ -105,12 +107,14 @@ class Response(BodyReading, AsyncBodyReading):
         for an async response)."""
         return self.aread() if self._awaited() else BodyReading.read(self)
 
-    def stream(self, chunk_size: int | None = None) -> Any:
-        """The body decoded from its Content-Encoding, in pieces as they arrive (an async
-        iterator for an async response)."""
-        if self._awaited():
-            return self.aiter_bytes(chunk_size)
-        return self.iter_bytes(chunk_size)
+    @property
+    def stream(self) -> Any:
+        """HTTPX's byte stream (iterate it: the body as sent) that is also the seed's method
+        (call it: ``response.stream(chunk_size)``, the body decoded from its
+        Content-Encoding, in pieces as they arrive; an async iterator for an async
+        response). Made when asked for: see ``_response_stream.py``. Its kind (sync,
+        async, both) is the body's, so it is typed ``Any``."""
+        return response_stream(self)
 
     def raw(self, chunk_size: int | None = None) -> Iterator[bytes] | AsyncIterator[bytes]:
         """The body as sent, transfer coding removed, content coding kept (an async
@@ -131,6 +135,8 @@ def _body_of(source: Any) -> Any:
     """A body stream for what ``Response(stream=...)`` / ``Response(content=...)`` got."""
     if hasattr(source, "take_complete"):
         return source  # a transport's body stream already
+    if isinstance(source, ByteStream):
+        return MemoryBody(bytes(source))  # HTTPX's fixed body: read in memory, not iterated
     if isinstance(source, _BYTES_LIKE):
         data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
         return MemoryBody(data)

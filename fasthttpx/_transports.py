@@ -8,11 +8,14 @@ A transport turns a ``Request`` into a response; the client calls
   code that uses fasthttpx (as HTTPX's). The handler receives the ``Request`` and returns a
   response built with ``fasthttpx.Response(status, json=..., ...)`` (or an awaitable of one).
 * ``HTTPTransport`` / ``AsyncHTTPTransport``: the connection pool with HTTPX's constructor
-  arguments, for ``Client(transport=HTTPTransport(...))``. ``retries`` differs in meaning
-  between the two projects, so these take both: an int (HTTPX: how many times a failed
-  *connection attempt* is retried, the first time at once, then after 0.5 s, 1 s, 2 s...;
-  nothing was sent, so any request may be retried) and ``retry_stale`` (ours, default True:
-  an idempotent request whose reused keep-alive connection turns out closed is resent once).
+  arguments, for ``Client(transport=HTTPTransport(...))``; a client's own transport is one
+  too (``client._transport``, as in HTTPX), built from the client's options. ``retries``
+  differs in meaning between the two projects, so these take both: an int (HTTPX: how many
+  times a failed *connection attempt* is retried, the first time at once, then after 0.5 s,
+  1 s, 2 s...; nothing was sent, so any request may be retried) and ``retry_stale`` (ours,
+  default True: an idempotent request whose reused keep-alive connection turns out closed is
+  resent once). Only a transport with connect retries puts its retry loop in front of the pool's
+  ``handle_request`` (an attribute of that instance); any other sends straight to the pool.
 * ``ASGITransport``: calls an ASGI app in memory. The request becomes an ASGI ``http`` scope
   (ASGI 3.0, HTTP connection scope); ``receive()`` hands the app the body piece by piece and,
   once it is done, waits until the response is complete before answering ``http.disconnect``
@@ -210,15 +213,24 @@ class HTTPTransport(ConnectionPool, BaseTransport):
             proxy_ssl_context=_LazySSLContext(verify, cert, trust_env, True, False)
             if proxy is not None else None,
         )
+        if self.retries:
+            self.handle_request = self._handle_request_retrying  # type: ignore[method-assign]
 
-    def handle_request(self, request: Request) -> Response:
+    @classmethod
+    def for_client(cls, **pool_options: Any) -> HTTPTransport:
+        """The transport a ``Client`` makes for itself, from its own options (``pool_options``
+        are the pool's: the client's lazily built TLS context, its proxy router...)."""
+        self = cls.__new__(cls)
+        self.retries = 0
+        ConnectionPool.__init__(self, **pool_options)
+        return self
+
+    def _handle_request_retrying(self, request: Request) -> Response:
         retries = self.retries
-        if not retries:
-            return super().handle_request(request)
         delay = 0.0
         while True:
             try:
-                return super().handle_request(request)
+                return ConnectionPool.handle_request(self, request)
             except (ConnectError, ConnectTimeout):
                 if retries <= 0:
                     raise
@@ -268,15 +280,25 @@ class AsyncHTTPTransport(AsyncConnectionPool, AsyncBaseTransport):
             proxy_ssl_context=_LazySSLContext(verify, cert, trust_env, True, False)
             if proxy is not None else None,
         )
+        if self.retries:
+            self.handle_async_request = (  # type: ignore[method-assign]
+                self._handle_async_request_retrying
+            )
 
-    async def handle_async_request(self, request: Request) -> Response:
+    @classmethod
+    def for_client(cls, **pool_options: Any) -> AsyncHTTPTransport:
+        """The transport an ``AsyncClient`` makes for itself (see ``HTTPTransport``)."""
+        self = cls.__new__(cls)
+        self.retries = 0
+        AsyncConnectionPool.__init__(self, **pool_options)
+        return self
+
+    async def _handle_async_request_retrying(self, request: Request) -> Response:
         retries = self.retries
-        if not retries:
-            return await super().handle_async_request(request)
         delay = 0.0
         while True:
             try:
-                return await super().handle_async_request(request)
+                return await AsyncConnectionPool.handle_async_request(self, request)
             except (ConnectError, ConnectTimeout):
                 if retries <= 0:
                     raise
@@ -354,7 +376,7 @@ class ASGITransport(AsyncBaseTransport):
 
     async def handle_async_request(self, request: Request) -> Response:
         scope = self._scope(request)
-        pieces = _body_pieces(request.stream)
+        pieces = _body_pieces(request._body)
         request_complete = False
         response_complete = _create_event()
         response_done = False

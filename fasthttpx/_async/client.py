@@ -43,11 +43,11 @@ from .._proxy import build_router
 from .._redirects import build_redirect_request, redirect_headers
 from .._response import Response
 from .._retry import Retry, RetryTypes, as_retry, retry_for
+from .._transports import AsyncHTTPTransport
 from .._urls import URL, QueryParams, QueryParamTypes
 from .._version import __version__
 from ..concurrency.asyncio import default_backend
 from ..concurrency.base import AsyncBackend
-from .connection_pool import AsyncConnectionPool
 from .parallel import AsyncParallel
 
 logger = logging.getLogger("fasthttpx")
@@ -144,7 +144,7 @@ class AsyncClient:
         self._ssl_context: Any = None
         self._proxy_ssl_context: Any = None
         if transport is None:
-            transport = AsyncConnectionPool(
+            transport = AsyncHTTPTransport.for_client(
                 backend=self._backend,
                 limits=limits,
                 ssl_context=self._get_ssl_context,
@@ -413,7 +413,7 @@ class AsyncClient:
             self._opened = True
         if "timeout" not in request.extensions:  # a Request built by hand: the client's
             request.extensions["timeout"] = self._timeout_dict.copy()
-        body = request.stream
+        body = request._body
         if type(body) is not bytes and not isinstance(body, AsyncIterable):
             raise RuntimeError(
                 f"Attempted to send a request whose body {type(self).__name__} cannot read: "

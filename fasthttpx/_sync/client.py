@@ -44,11 +44,11 @@ from .._proxy import build_router
 from .._redirects import build_redirect_request, redirect_headers
 from .._response import Response
 from .._retry import Retry, RetryTypes, as_retry, retry_for
+from .._transports import HTTPTransport
 from .._urls import URL, QueryParams, QueryParamTypes
 from .._version import __version__
 from ..concurrency.sync import default_backend
 from ..concurrency.base import Backend
-from .connection_pool import ConnectionPool
 from .parallel import Parallel
 
 logger = logging.getLogger("fasthttpx")
@@ -145,7 +145,7 @@ class Client:
         self._ssl_context: Any = None
         self._proxy_ssl_context: Any = None
         if transport is None:
-            transport = ConnectionPool(
+            transport = HTTPTransport.for_client(
                 backend=self._backend,
                 limits=limits,
                 ssl_context=self._get_ssl_context,
@@ -414,7 +414,7 @@ class Client:
             self._opened = True
         if "timeout" not in request.extensions:  # a Request built by hand: the client's
             request.extensions["timeout"] = self._timeout_dict.copy()
-        body = request.stream
+        body = request._body
         if type(body) is not bytes and not isinstance(body, Iterable):
             raise RuntimeError(
                 f"Attempted to send a request whose body {type(self).__name__} cannot read: "

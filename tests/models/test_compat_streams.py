@@ -12,9 +12,10 @@ import fasthttpx
 from fasthttpx import ByteStream, Request, StreamClosed
 
 
-def test_byte_stream_is_bytes_and_iterable_both_ways() -> None:
-    stream = ByteStream(b"abc")
-    assert isinstance(stream, bytes) and stream == b"abc"
+def test_byte_stream_is_a_view_iterable_both_ways() -> None:
+    data = b"abc"
+    stream = ByteStream(data)
+    assert bytes(stream) is data  # the same bytes, never a copy
     assert isinstance(stream, fasthttpx.SyncByteStream)
     assert isinstance(stream, fasthttpx.AsyncByteStream)
     assert list(stream) == [b"abc"]
@@ -24,6 +25,7 @@ def test_byte_stream_is_bytes_and_iterable_both_ways() -> None:
         return [piece async for piece in stream]
 
     assert asyncio.run(collect()) == [b"abc"]
+    assert list(stream) == [b"abc"]  # as often as asked
     assert list(ByteStream(b"")) == []
 
 
