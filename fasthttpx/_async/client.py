@@ -43,11 +43,11 @@ from .._proxy import build_router
 from .._redirects import build_redirect_request, redirect_headers
 from .._response import Response
 from .._retry import Retry, RetryTypes, as_retry, retry_for
-from .._transports import AsyncHTTPTransport
 from .._urls import URL, QueryParams, QueryParamTypes
 from .._version import __version__
 from ..concurrency.asyncio import default_backend
 from ..concurrency.base import AsyncBackend
+from .http_transport import AsyncHTTPTransport
 from .parallel import AsyncParallel
 
 logger = logging.getLogger("fasthttpx")

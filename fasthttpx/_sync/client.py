@@ -44,11 +44,11 @@ from .._proxy import build_router
 from .._redirects import build_redirect_request, redirect_headers
 from .._response import Response
 from .._retry import Retry, RetryTypes, as_retry, retry_for
-from .._transports import HTTPTransport
 from .._urls import URL, QueryParams, QueryParamTypes
 from .._version import __version__
 from ..concurrency.sync import default_backend
 from ..concurrency.base import Backend
+from .http_transport import HTTPTransport
 from .parallel import Parallel
 
 logger = logging.getLogger("fasthttpx")
@@ -63,7 +63,7 @@ _PER_REQUEST_COOKIES = (
 
 
 class TransportType(Protocol):
-    """What the client needs of a transport (``AsyncBaseTransport``, the pool, a mock)."""
+    """What the client needs of a transport (``BaseTransport``, the pool, a mock)."""
 
     def handle_request(self, request: Request) -> Response: ...
 
