@@ -144,7 +144,7 @@ class AsyncClient:
         self._ssl_context: Any = None
         self._proxy_ssl_context: Any = None
         if transport is None:
-            transport = AsyncHTTPTransport.for_client(
+            transport = AsyncHTTPTransport._for_client(
                 backend=self._backend,
                 limits=limits,
                 ssl_context=self._get_ssl_context,

@@ -2,7 +2,7 @@
 
 ``AsyncClient(transport=AsyncHTTPTransport(retries=2, http2=True))``, or in ``mounts``; a
 client's own transport is one too (``client._transport``, as in HTTPX), made by
-``for_client`` from the client's options. ``retries`` differs in meaning between the two
+``_for_client`` from the client's options. ``retries`` differs in meaning between the two
 projects, so it takes both: an int (HTTPX: how many times a failed *connection attempt* is
 retried, the first time at once, then after 0.5 s, 1 s, 2 s...; nothing was sent, so any
 request may be retried) and ``retry_stale`` (ours, default True: an idempotent request whose
@@ -80,7 +80,7 @@ class AsyncHTTPTransport(AsyncConnectionPool, AsyncBaseTransport):
             self.handle_async_request = self._send_with_connect_retries  # type: ignore[method-assign]
 
     @classmethod
-    def for_client(cls, **pool_options: Any) -> AsyncHTTPTransport:
+    def _for_client(cls, **pool_options: Any) -> AsyncHTTPTransport:
         """The transport a client makes for itself, from its own options (``pool_options``
         are the pool's: the client's lazily built TLS context, its proxy router...)."""
         self = cls.__new__(cls)

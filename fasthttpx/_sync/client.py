@@ -145,7 +145,7 @@ class Client:
         self._ssl_context: Any = None
         self._proxy_ssl_context: Any = None
         if transport is None:
-            transport = HTTPTransport.for_client(
+            transport = HTTPTransport._for_client(
                 backend=self._backend,
                 limits=limits,
                 ssl_context=self._get_ssl_context,

@@ -182,7 +182,7 @@ def test_response_stream_of_an_async_iterator_reads_once_and_async_only() -> Non
 
     assert asyncio.run(main()) == b"Hello, world!"
     with pytest.raises(TypeError):
-        iter(response.stream)
+        iter(response.stream)  # type: ignore[call-overload]  # async only
 
 
 def test_response_stream_closed_without_reading() -> None:
