@@ -542,7 +542,7 @@ class AsyncClient:
         extensions = request.extensions
         limits = body_limits_for(self._body_limits, extensions)
         policy = retry_for(self._retry, extensions)
-        if policy is not None and not is_replayable(request.stream):
+        if policy is not None and not is_replayable(request._body):
             policy = None  # a one-shot body cannot be sent twice
         if policy is None:
             response = await transport.handle_async_request(request)

@@ -543,7 +543,7 @@ class Client:
         extensions = request.extensions
         limits = body_limits_for(self._body_limits, extensions)
         policy = retry_for(self._retry, extensions)
-        if policy is not None and not is_replayable(request.stream):
+        if policy is not None and not is_replayable(request._body):
             policy = None  # a one-shot body cannot be sent twice
         if policy is None:
             response = transport.handle_request(request)
