@@ -51,7 +51,8 @@ bench-client: $(VENV)/.bench-installed build-ext
 	$(PY) benchmarks/bench_client.py
 
 # HTTPX 0.28.1's own test suite run with `httpx` bound to fasthttpx (issue 13); downloads the
-# sdist and installs its test requirements. Not part of `make test`.
+# sdist and installs its test requirements. Not part of `make test`. The baseline, httpx itself
+# on the same suite: `$(PY) scripts/httpx_compat.py --real-httpx`.
 httpx-compat: venv build-ext
 	$(PY) scripts/httpx_compat.py $(PYTEST_ARGS)
 

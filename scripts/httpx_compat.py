@@ -230,6 +230,13 @@ def main() -> int:
             print(result.stdout or "", file=sys.stderr)
             return 2
         summarise(junit, f"httpx {HTTPX_VERSION} itself" if args.real_httpx else "fasthttpx")
+        tested = subprocess.run(
+            [sys.executable, "-c", "import httpx; print(httpx.__file__)"
+             if args.real_httpx else
+             "import fasthttpx; print(fasthttpx.__file__, fasthttpx.__implementation__)"],
+            cwd=work, env={**os.environ, "PYTHONPATH": env_path}, capture_output=True, text=True,
+        )
+        print(f"tested: {tested.stdout.strip() or tested.stderr.strip()}")
         if args.keep:
             print(f"kept {work}")
         return 0
