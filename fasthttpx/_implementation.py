@@ -12,7 +12,7 @@ import os
 from typing import TYPE_CHECKING
 
 __all__ = ["IMPLEMENTATION", "ResponseParser", "ChunkedDecoder", "response_fields",
-           "extensions_disabled"]
+           "extensions_disabled", "H2Core"]
 
 
 def extensions_disabled(value: str | None) -> bool:
@@ -24,20 +24,24 @@ def extensions_disabled(value: str | None) -> bool:
 
 if TYPE_CHECKING:
     from ._chunked_py import ChunkedDecoder
+    from ._h2core_py import H2Core
     from ._parser_py import ResponseParser, response_fields
 
     IMPLEMENTATION: str
 elif extensions_disabled(os.environ.get("FASTHTTPX_NO_EXTENSIONS")):
     from ._chunked_py import ChunkedDecoder
+    from ._h2core_py import H2Core
     from ._parser_py import ResponseParser, response_fields
 
     IMPLEMENTATION = "python"
 else:
     try:
         from ._chunked import ChunkedDecoder
+        from ._h2core_py import H2Core  # the compiled core is wired in step 4
         from ._parser import ResponseParser, response_fields
     except ImportError:
         from ._chunked_py import ChunkedDecoder
+        from ._h2core_py import H2Core
         from ._parser_py import ResponseParser, response_fields
 
         IMPLEMENTATION = "python"
