@@ -26,6 +26,7 @@ def _ext_modules() -> list:
     extensions = [
         Extension("fasthttpx._chunked", ["fasthttpx/_chunked.pyx"], extra_compile_args=["-O3"]),
         Extension("fasthttpx._parser", ["fasthttpx/_parser.pyx"], extra_compile_args=["-O3"]),
+        Extension("fasthttpx._hpack", ["fasthttpx/_hpack.pyx"], extra_compile_args=["-O3"]),
     ]
     return cythonize(
         extensions,
