@@ -1,4 +1,8 @@
-"""Pick the compiled core or its pure-Python twin, once, at import.
+"""Pick the compiled core or its pure-Python twins, once, at import.
+
+The compiled modules are the HTTP/1.1 parser, the chunked decoder and the HTTP/2 core
+(``_h2core``, with ``_hpack``); their twins are ``_parser_py``, ``_chunked_py`` and
+``_h2core_py`` (an adapter over the ``h2`` library).
 
 ``FASTHTTPX_NO_EXTENSIONS`` set to anything but empty, ``0``, ``false`` or ``no`` selects the
 twins (for stepping through the parser in a debugger); so does a failed import of the compiled
@@ -37,7 +41,7 @@ elif extensions_disabled(os.environ.get("FASTHTTPX_NO_EXTENSIONS")):
 else:
     try:
         from ._chunked import ChunkedDecoder
-        from ._h2core_py import H2Core  # the compiled core is wired in step 4
+        from ._h2core import H2Core
         from ._parser import ResponseParser, response_fields
     except ImportError:
         from ._chunked_py import ChunkedDecoder
