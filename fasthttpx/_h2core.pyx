@@ -424,6 +424,7 @@ cdef class H2Core:
                         FRAME_SIZE_ERROR,
                         f"a {length}-byte frame exceeds SETTINGS_MAX_FRAME_SIZE "
                         f"({self._max_frame_size})")
+                _check_stream_association(p[position + 3], _u32(p + position + 5) & 0x7FFFFFFF)
                 if size - position - 9 < length:
                     break
                 self._receive_frame(buf, p + position, position + 9, length)
@@ -796,6 +797,17 @@ cdef class H2Core:
         self._goaway_received = True
         self._events.append((GOAWAY_EVENT, last, code, buf[start + 8:start + length]))
         return 0
+
+
+cdef int _check_stream_association(int kind, unsigned int stream_id) except -1:
+    """Frames that belong to a stream, or to the connection, checked from the frame header
+    alone (so the error does not wait for the payload)."""
+    if stream_id == 0 and kind in (F_DATA, F_HEADERS, F_PRIORITY, F_RST_STREAM, F_CONTINUATION,
+                                   F_PUSH_PROMISE):
+        raise _ConnectionError(PROTOCOL_ERROR, f"a frame of type {kind} on stream 0")
+    if stream_id and kind in (F_SETTINGS, F_PING, F_GOAWAY):
+        raise _ConnectionError(PROTOCOL_ERROR, f"a frame of type {kind} on stream {stream_id}")
+    return 0
 
 
 cdef tuple _check_fields(list fields, bint trailers):
