@@ -35,6 +35,13 @@ from ._h2_interface import (
 
 __all__ = ["H2Core"]
 
+#: Frames in a row that carry nothing for a request (PING, SETTINGS, PRIORITY, unknown)
+#: before the connection is failed with ENHANCE_YOUR_CALM, as the compiled core does.
+MAX_IDLE_FRAMES = 1000
+_IDLE_EVENTS = (h2.events.PingReceived, h2.events.PingAckReceived,
+                h2.events.RemoteSettingsChanged, h2.events.SettingsAcknowledged,
+                h2.events.PriorityUpdated, h2.events.UnknownFrameReceived)
+
 
 class _H2Connection(h2.connection.H2Connection):
     """h2 closes its connection state machine on a received GOAWAY, and then refuses every
@@ -90,6 +97,8 @@ class H2Core:
         self._max_streams = max_streams
         self._max_header_list_size = max_header_list_size
         self._failed = False
+        self._idle_frames = 0
+        self._preface: bytes | None = b""  # the server's first bytes, until its first frame header is seen
 
     def initiate(self) -> None:
         h2c = self.h2
@@ -121,6 +130,13 @@ class H2Core:
         if self._failed:
             return []
         out: list[Event] = []
+        if self._preface is not None:  # h2 does not check the server preface (§3.4)
+            self._preface += data
+            if len(self._preface) >= 9:
+                if self._preface[3] != 0x4 or self._preface[4] & 0x1:
+                    return self._malformed(out, "the server preface does not start with "
+                                                "SETTINGS")
+                self._preface = None
         try:
             events = self.h2.receive_data(data)
         except h2.exceptions.ProtocolError as exc:
@@ -131,6 +147,14 @@ class H2Core:
         event: Any
         for event in events:
             kind = type(event)
+            if kind in _IDLE_EVENTS:
+                self._idle_frames += 1
+                if self._idle_frames > MAX_IDLE_FRAMES:
+                    return self._malformed(
+                        out, f"more than {MAX_IDLE_FRAMES} control frames without any "
+                        "response data", ErrorCodes.ENHANCE_YOUR_CALM)
+            elif kind is h2.events.DataReceived or kind is h2.events.ResponseReceived:
+                self._idle_frames = 0
             if kind is h2.events.DataReceived:
                 size = event.flow_controlled_length or 0
                 payload = event.data or b""
@@ -164,13 +188,18 @@ class H2Core:
             # ALTSVC and unknown frames need nothing from us.
         return out
 
-    def _malformed(self, out: list[Event], message: str) -> list[Event]:
+    def _malformed(
+        self, out: list[Event], message: str, code: ErrorCodes = ErrorCodes.PROTOCOL_ERROR
+    ) -> list[Event]:
+        """Fail the connection for a fault h2 let pass. What h2 queued in reply to the
+        offending input (a flood's acknowledgements) is dropped: only the GOAWAY goes out."""
         self._failed = True
+        self.h2.clear_outbound_data_buffer()
         try:
-            self.h2.close_connection(ErrorCodes.PROTOCOL_ERROR)
+            self.h2.close_connection(code)
         except h2.exceptions.ProtocolError:
             pass
-        out.append((CONN_ERROR, 0, int(ErrorCodes.PROTOCOL_ERROR), message))
+        out.append((CONN_ERROR, 0, int(code), message))
         return out
 
     # -- sending -----------------------------------------------------------------------------
