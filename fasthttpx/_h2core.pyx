@@ -425,6 +425,10 @@ cdef class H2Core:
                         f"a {length}-byte frame exceeds SETTINGS_MAX_FRAME_SIZE "
                         f"({self._max_frame_size})")
                 _check_stream_association(p[position + 3], _u32(p + position + 5) & 0x7FFFFFFF)
+                if not self._settings_seen and (p[position + 3] != F_SETTINGS
+                                                or p[position + 4] & ACK):
+                    raise _ConnectionError(PROTOCOL_ERROR,
+                                           "the server preface does not start with SETTINGS")
                 if size - position - 9 < length:
                     break
                 self._receive_frame(buf, p + position, position + 9, length)
@@ -728,6 +732,10 @@ cdef class H2Core:
                     raise _ConnectionError(PROTOCOL_ERROR,
                                            f"SETTINGS_MAX_FRAME_SIZE of {value}")
                 self._remote_max_frame = value
+            elif identifier == 0x8:  # ENABLE_CONNECT_PROTOCOL (RFC 8441 §3)
+                if value > 1:
+                    raise _ConnectionError(PROTOCOL_ERROR,
+                                           f"SETTINGS_ENABLE_CONNECT_PROTOCOL of {value}")
             # MAX_HEADER_LIST_SIZE is advisory for our small request heads; others unknown.
         self._frame(0, F_SETTINGS, ACK, 0, NULL)
         self._events.append((SETTINGS_EVENT, 0, None, None))

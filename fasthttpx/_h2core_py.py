@@ -98,7 +98,8 @@ class H2Core:
         self._max_header_list_size = max_header_list_size
         self._failed = False
         self._idle_frames = 0
-        self._preface: bytes | None = b""  # the server's first bytes, until its first frame header is seen
+        #: The server's first bytes, until its first frame header was seen.
+        self._preface: bytes | None = b""
 
     def initiate(self) -> None:
         h2c = self.h2
