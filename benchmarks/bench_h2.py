@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CLIENT = r"""
 import asyncio, json, sys, time
 import fasthttpx
-url, ca, http2, total, warmup = sys.argv[1], sys.argv[2], sys.argv[3] == "1", int(sys.argv[4]), int(sys.argv[5])
+url, ca, http2 = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+total, warmup = int(sys.argv[4]), int(sys.argv[5])
 limits = fasthttpx.Limits(max_connections=50, max_keepalive_connections=50)
 
 async def main():

@@ -99,8 +99,17 @@ H2_LENIENT = (
 )
 
 
+#: Frames ``h2`` refuses that the compiled core ignores, as RFC 9113 §5.5 says of extension
+#: frames it does not use (a malformed ALTSVC, RFC 7838, for one).
+H2_STRICT = ("Frame data missing or invalid",)
+
+
 def compare(compiled: dict[str, Any], twin: dict[str, Any], codes: bool = False) -> None:
     """Raise AssertionError naming the first difference."""
+    if twin["error"] is not None and compiled["error"] is None and any(
+            fault in twin["message"] for fault in H2_STRICT):
+        assert compiled["events"][:len(twin["events"])] == twin["events"], (compiled, twin)
+        return
     early = compiled["error"] is not None and twin["error"] is None and (
         twin["waiting"] or any(fault in compiled["message"] for fault in H2_LENIENT))
     if early:
