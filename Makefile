@@ -64,7 +64,7 @@ soak: venv build-ext
 # fuzz/work/<target> (not committed). A crash or divergence stops the run with the input in
 # fuzz/work/crash-*. Not part of `make test`.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= parser chunked differential
+FUZZ_TARGETS ?= parser chunked differential h2core
 FUZZ_ARGS ?= -timeout=10 -max_len=4096 -print_final_stats=1
 
 fuzz: venv build-ext
@@ -82,7 +82,8 @@ fuzz-corpus: venv
 	$(PY) fuzz/make_corpus.py
 
 clean:
-	rm -rf build dist *.egg-info fasthttpx/*.so fasthttpx/_parser.c fasthttpx/_chunked.c
+	rm -rf build dist *.egg-info fasthttpx/*.so fasthttpx/_parser.c fasthttpx/_chunked.c \
+		fasthttpx/_hpack.c fasthttpx/_h2core.c
 
 # A manylinux wheel for this interpreter, written to wheels/ (CI builds all platforms with
 # cibuildwheel: see wheels/README.md).
