@@ -174,7 +174,10 @@ class HTTPTransport(ConnectionPool, BaseTransport):
     domain socket instead of the URL's host (which still gives ``Host`` and, for https://,
     the TLS server name); not with ``proxy``. ``local_address``: the IP address to connect
     from. ``socket_options``: ``(level, option, value)`` tuples set on every new socket once
-    connected (``[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]``)."""
+    connected (``[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]``). ``ssl_context`` /
+    ``proxy_ssl_context``: a function that returns the TLS context for the origins / for an
+    https:// proxy, called on first use, in place of the one ``verify``, ``cert`` and
+    ``trust_env`` describe (the httpx adapters build it as their library does)."""
 
     def __init__(
         self,
@@ -193,12 +196,15 @@ class HTTPTransport(ConnectionPool, BaseTransport):
         retry_stale: bool = True,
         http1_parser_limits: dict[str, int] | None = None,
         backend: Backend | None = None,
+        ssl_context: Callable[[], ssl.SSLContext] | None = None,
+        proxy_ssl_context: Callable[[], ssl.SSLContext] | ssl.SSLContext | None = None,
     ) -> None:
         self.retries = _retry_count(retries)
         super().__init__(
             backend=backend if backend is not None else SyncBackend(),
             limits=limits,
-            ssl_context=_LazySSLContext(verify, cert, trust_env, http1, http2),
+            ssl_context=ssl_context if ssl_context is not None
+            else _LazySSLContext(verify, cert, trust_env, http1, http2),
             http1=http1,
             http2=http2,
             retries=retry_stale,
@@ -207,8 +213,9 @@ class HTTPTransport(ConnectionPool, BaseTransport):
             proxy=build_router(proxy, False) if proxy is not None else None,
             uds=uds,
             socket_options=socket_options,
-            proxy_ssl_context=_LazySSLContext(verify, cert, trust_env, True, False)
-            if proxy is not None else None,
+            proxy_ssl_context=proxy_ssl_context if proxy_ssl_context is not None
+            else _LazySSLContext(verify, cert, trust_env, True, False) if proxy is not None
+            else None,
         )
 
     def handle_request(self, request: Request) -> Response:
@@ -249,6 +256,8 @@ class AsyncHTTPTransport(AsyncConnectionPool, AsyncBaseTransport):
         retry_stale: bool = True,
         http1_parser_limits: dict[str, int] | None = None,
         backend: AsyncBackend | None = None,
+        ssl_context: Callable[[], ssl.SSLContext] | None = None,
+        proxy_ssl_context: Callable[[], ssl.SSLContext] | ssl.SSLContext | None = None,
     ) -> None:
         self.retries = _retry_count(retries)
         if backend is None:
@@ -256,7 +265,8 @@ class AsyncHTTPTransport(AsyncConnectionPool, AsyncBaseTransport):
         super().__init__(
             backend=backend,
             limits=limits,
-            ssl_context=_LazySSLContext(verify, cert, trust_env, http1, http2),
+            ssl_context=ssl_context if ssl_context is not None
+            else _LazySSLContext(verify, cert, trust_env, http1, http2),
             http1=http1,
             http2=http2,
             retries=retry_stale,
@@ -265,8 +275,9 @@ class AsyncHTTPTransport(AsyncConnectionPool, AsyncBaseTransport):
             proxy=build_router(proxy, False) if proxy is not None else None,
             uds=uds,
             socket_options=socket_options,
-            proxy_ssl_context=_LazySSLContext(verify, cert, trust_env, True, False)
-            if proxy is not None else None,
+            proxy_ssl_context=proxy_ssl_context if proxy_ssl_context is not None
+            else _LazySSLContext(verify, cert, trust_env, True, False) if proxy is not None
+            else None,
         )
 
     async def handle_async_request(self, request: Request) -> Response:

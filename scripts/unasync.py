@@ -37,6 +37,8 @@ RENAMES = {
     "AsyncHTTP2Connection": "HTTP2Connection",
     "AsyncHTTP2Body": "HTTP2Body",
     "AsyncLeasedBody": "LeasedBody",
+    "AsyncAdapterTransport": "AdapterTransport",
+    "AsyncAdapterStream": "AdapterStream",
     "AsyncBodyStream": "BodyStream",
     "AsyncBodyReading": "BodyReading",
     "AsyncIterableBody": "IterableBody",
