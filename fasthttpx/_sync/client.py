@@ -59,7 +59,7 @@ _PER_REQUEST_COOKIES = (
 
 
 class TransportType(Protocol):
-    """What the client needs of a transport (``AsyncBaseTransport``, the pool, a mock)."""
+    """What the client needs of a transport (``BaseTransport``, the pool, a mock)."""
 
     def handle_request(self, request: Request) -> Response: ...
 
