@@ -49,29 +49,29 @@ class Library:
         #: The pip extra that installs it (``fasthttpx[httpx2]``), for messages.
         self.extra = extra
         self.response_class: Callable[..., Any] = module.Response
-        self.byte_stream_class: type = module.ByteStream
+        self.byte_stream_class: type[Any] = module.ByteStream
         self._request_error: type = module.RequestError
         self._stream_error: type = module.StreamError
-        self._errors = _error_table(module)
+        self._errors: dict[type[BaseException], Any] = _error_table(module)
 
     def error(self, exc: BaseException, request: Any = None) -> Exception:
         """The library's exception for ``exc`` (one of ours), to be raised ``from exc``;
         ``request``: the library's request it concerns, when known."""
-        target = self._errors.get(type(exc))
+        target: Any = self._errors.get(type(exc))
         if target is None:
             target = _nearest(type(exc), self.module)
             self._errors[type(exc)] = target
         if issubclass(target, self._request_error):
             return target(str(exc), request=request)  # type: ignore[no-any-return]
-        if issubclass(target, self._stream_error):
+        if issubclass(target, self._stream_error) and target is not self._stream_error:
             return target()  # type: ignore[no-any-return]  # fixed messages, no arguments
         return target(str(exc))  # type: ignore[no-any-return]
 
 
-def _error_table(module: ModuleType) -> dict[type[BaseException], type[Exception]]:
+def _error_table(module: ModuleType) -> dict[type[BaseException], Any]:
     from .. import _exceptions
 
-    table: dict[type[BaseException], type[Exception]] = {}
+    table: dict[type[BaseException], Any] = {}
     for name in _exceptions.__all__:
         ours = getattr(_exceptions, name)
         if ours.__name__ != "HTTPStatusError":  # needs a response; the pool never raises it
@@ -88,7 +88,7 @@ def _nearest(ours: type[BaseException], module: ModuleType) -> type[Exception]:
     return module.HTTPError  # type: ignore[no-any-return]
 
 
-def to_request(request: Any, byte_stream_class: type) -> Request:
+def to_request(request: Any, byte_stream_class: type[Any]) -> Request:
     """Our request for the library's ``request``, sharing its header list and extensions."""
     url = request.url
     stream = request.stream

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.adapters.conftest import Lib
-from tests.adapters.helpers import delayed, dechunk, split_request, upload_watcher
+from tests.adapters.helpers import dechunk, delayed, split_request, upload_watcher
 from tests.kit.raw_server import make_response, respond_with
 
 OK = make_response(200, b"ok")
