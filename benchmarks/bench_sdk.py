@@ -184,8 +184,8 @@ def conversion_cost(number: int = 20000) -> dict[str, float]:
     import httpx2
     import openai
 
-    from fasthttpx._async.adapter import AsyncAdapterStream
     from fasthttpx._streams import MemoryBody
+    from fasthttpx.adapters._async.transport import AsyncAdapterStream
     from fasthttpx.adapters._mapping import response_extensions, to_request
     from fasthttpx.adapters.httpx2 import LIBRARY
     from tests.kit import fake_api
@@ -231,6 +231,120 @@ def conversion_cost(number: int = 20000) -> dict[str, float]:
 
     return {"request": best(request_side), "response": best(response_side),
             "httpx2_response": best(library_response)}
+
+
+# --- our engine in memory: its own Python per SDK call ----------------------------------------
+
+
+def _wire_pieces(scenario: str, tokens: int) -> list[bytes]:
+    """The fake API's answer as it comes off the wire: the head (and whole body) for plain
+    calls; the head, then one chunk per event, then the last chunk, for streams."""
+    from tests.kit import fake_api
+
+    if not scenario.endswith("-stream"):
+        body = (fake_api.openai_completion if scenario == "openai"
+                else fake_api.anthropic_message)("bench", tokens)
+        fields = fake_api.JSON_HEADERS + [(b"content-length", str(len(body)).encode())]
+        return [b"HTTP/1.1 200 OK\r\n" + b"".join(b"%s: %s\r\n" % f for f in fields)
+                + b"\r\n" + body]
+    events = (fake_api.openai_stream_events if scenario == "openai-stream"
+              else fake_api.anthropic_stream_events)("bench", tokens)
+    fields = fake_api.SSE_HEADERS + [(b"transfer-encoding", b"chunked")]
+    head = b"HTTP/1.1 200 OK\r\n" + b"".join(b"%s: %s\r\n" % f for f in fields) + b"\r\n"
+    return [head] + [b"%x\r\n%s\r\n" % (len(e), e) for e in events] + [b"0\r\n\r\n"]
+
+
+class _Ready:
+    """An awaitable that is already complete (the in-memory stream never suspends)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __await__(self) -> Any:
+        return self.value
+        yield  # pragma: no cover - makes this a generator
+
+
+class _MemoryStream:
+    """Each request written starts the same answer over; each read returns its next piece."""
+
+    def __init__(self, pieces: list[bytes]) -> None:
+        self._answer = pieces
+        self._pending: list[bytes] = []
+
+    def write(self, data: bytes, timeout: float | None) -> Any:
+        self._pending = list(self._answer)
+        return _Ready(None)
+
+    def read(self, max_bytes: int, timeout: float | None) -> Any:
+        return _Ready(self._pending.pop(0))
+
+    async def aclose(self) -> None:
+        return None
+
+    def is_readable_or_closed(self) -> bool:
+        return False
+
+    def get_extra_info(self, name: str) -> Any:
+        return None
+
+
+class _MemoryBackend:
+    """fasthttpx's backend interface over ``_MemoryStream``: nothing ever waits."""
+
+    single_threaded = True
+
+    def __init__(self, pieces: list[bytes]) -> None:
+        self._pieces = pieces
+
+    async def connect_tcp(self, host: str, port: int, **kwargs: Any) -> _MemoryStream:
+        return _MemoryStream(self._pieces)
+
+    def create_lock(self) -> Any:
+        import threading
+
+        return threading.RLock()
+
+    def create_event(self) -> Any:
+        raise NotImplementedError("one request at a time: nobody waits")
+
+
+def engine_in_memory(scenario: str, tokens: int, calls: int) -> tuple[float, float]:
+    """(floor, fasthttpx in memory): CPU µs per SDK call, best of five interleaved rounds,
+    in this process. The difference is our engine's own Python per call (adapter, pool,
+    connection, parser), with no waiting for a socket in either."""
+    from fasthttpx.adapters.httpx2 import AsyncTransport
+
+    sdk = _sdk(scenario)
+    clients = {
+        "floor": _http_client("floor", scenario, tokens),
+        "memory": sdk.DefaultAsyncHttpxClient(transport=AsyncTransport(
+            backend=_MemoryBackend(_wire_pieces(scenario, tokens)))),
+    }
+
+    async def run() -> dict[str, float]:
+        call = {}
+        for name, http_client in clients.items():
+            options: dict[str, Any] = {"api_key": "bench", "http_client": http_client,
+                                       "max_retries": 0}
+            if scenario.startswith("openai"):
+                client = sdk.AsyncOpenAI(base_url="http://127.0.0.1:9/v1", **options)
+            else:
+                client = sdk.AsyncAnthropic(base_url="http://127.0.0.1:9", **options)
+            call[name] = _call(scenario, client, tokens)
+            for _ in range(max(1, calls // 5)):
+                await call[name]()
+        best = dict.fromkeys(call, float("inf"))
+        for _ in range(5):
+            for name in call:
+                started = time.process_time()
+                for _ in range(calls):
+                    await call[name]()
+                best[name] = min(best[name], (time.process_time() - started) / calls * 1e6)
+        return best
+
+    best = asyncio.run(run())
+    return best["floor"], best["memory"]
 
 
 # --- the driver -------------------------------------------------------------------------------
@@ -333,6 +447,16 @@ def main() -> None:
     finally:
         server.stop()
     print_table(results, scenarios, engines, args)
+    if client_cpu is not None:
+        os.sched_setaffinity(0, {client_cpu})
+    print("\nOur engine in memory (no socket, nothing waits), CPU µs per call:")
+    for scenario in scenarios:
+        streamed = scenario.endswith("-stream")
+        floor, memory = engine_in_memory(
+            scenario, args.tokens, max(1, args.calls // 4) if streamed else args.calls
+        )
+        print(f"  {scenario}: floor {floor:,.0f}, fasthttpx in memory {memory:,.0f} "
+              f"({memory / floor:.2f}×; our engine's own Python: {memory - floor:+,.0f} µs)")
     costs = conversion_cost()
     print(f"\nAdapter conversion per request: request {costs['request']:.2f} µs + response "
           f"{costs['response']:.2f} µs = {costs['request'] + costs['response']:.2f} µs "

@@ -18,9 +18,10 @@ import tokenize
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# (async source, generated sync target): the I/O shell and the client tests.
+# (async source, generated sync target): the I/O shell, the adapters' shell, and the tests.
 PAIRS = [
     (ROOT / "fasthttpx" / "_async", ROOT / "fasthttpx" / "_sync"),
+    (ROOT / "fasthttpx" / "adapters" / "_async", ROOT / "fasthttpx" / "adapters" / "_sync"),
     (ROOT / "tests" / "client" / "_async", ROOT / "tests" / "client" / "_sync"),
     (ROOT / "tests" / "adapters" / "_async", ROOT / "tests" / "adapters" / "_sync"),
 ]

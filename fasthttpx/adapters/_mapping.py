@@ -1,7 +1,7 @@
 """What the httpx and httpx2 adapters share, written once for both: turning the library's
 request into ours, our response head and errors into the library's, and the library's
 transport arguments into our pool's. No I/O here (the transport shell is
-``fasthttpx/_async/adapter.py``); the library is a parameter (``Library``), never imported.
+``adapters/_async/transport.py``); the library is a parameter (``Library``), never imported.
 
 Why each conversion is shaped as it is:
 
@@ -20,15 +20,17 @@ Why each conversion is shaped as it is:
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Callable, Sequence
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._config import DEFAULT_LIMITS, Limits, Proxy
 from .._exceptions import CookieConflict, HTTPError, InvalidURL, StreamError
 from .._models import Request
 from .._urls import URL
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["Library", "ERRORS", "to_request", "response_extensions", "engine_options"]
 
@@ -44,10 +46,8 @@ class Library:
     response is built from and a request body is recognised by, and the library's exception
     for each of ours."""
 
-    def __init__(self, module: ModuleType, extra: str) -> None:
+    def __init__(self, module: ModuleType) -> None:
         self.module = module
-        #: The pip extra that installs it (``fasthttpx[httpx2]``), for messages.
-        self.extra = extra
         self.response_class: Callable[..., Any] = module.Response
         self.byte_stream_class: type[Any] = module.ByteStream
         self._request_error: type = module.RequestError

@@ -11,14 +11,14 @@ except ImportError as exc:  # pragma: no cover - exercised with httpx hidden
         "fasthttpx.adapters.httpx needs httpx: pip install fasthttpx[httpx]", name="httpx"
     ) from exc
 
-from .._async.adapter import AsyncAdapterStream, AsyncAdapterTransport
-from .._sync.adapter import AdapterStream, AdapterTransport
+from ._async.transport import AsyncAdapterStream, AsyncAdapterTransport
 from ._clients import ClientTransports
 from ._mapping import Library
+from ._sync.transport import AdapterStream, AdapterTransport
 
 __all__ = ["AsyncClient", "AsyncTransport", "Client", "Transport"]
 
-LIBRARY = Library(httpx, "fasthttpx[httpx]")
+LIBRARY = Library(httpx)
 
 
 class _AsyncStream(AsyncAdapterStream, httpx.AsyncByteStream):

@@ -11,14 +11,14 @@ except ImportError as exc:  # pragma: no cover - exercised with httpx2 hidden
         "fasthttpx.adapters.httpx2 needs httpx2: pip install fasthttpx[httpx2]", name="httpx2"
     ) from exc
 
-from .._async.adapter import AsyncAdapterStream, AsyncAdapterTransport
-from .._sync.adapter import AdapterStream, AdapterTransport
+from ._async.transport import AsyncAdapterStream, AsyncAdapterTransport
 from ._clients import ClientTransports
 from ._mapping import Library
+from ._sync.transport import AdapterStream, AdapterTransport
 
 __all__ = ["AsyncClient", "AsyncTransport", "Client", "Transport"]
 
-LIBRARY = Library(httpx2, "fasthttpx[httpx2]")
+LIBRARY = Library(httpx2)
 
 
 class _AsyncStream(AsyncAdapterStream, httpx2.AsyncByteStream):

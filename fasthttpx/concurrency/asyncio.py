@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
+import sys
 import threading
 import time
 import weakref
@@ -677,18 +678,46 @@ def _set_options(
         raise
 
 
-def default_backend() -> AsyncBackend:
-    """The backend for an ``AsyncClient`` built without one: trio's when the client is
-    created inside ``trio.run`` (as HTTPX, which follows the running library), else asyncio's.
-    Decided once per client, never per request."""
+def running_backend() -> AsyncBackend | None:
+    """The backend for the async library running now (trio's inside ``trio.run``, else
+    asyncio's, uvloop included), or None when none runs yet (the httpx adapters then decide
+    at their first request). Asks ``sniffio`` when it is installed, else looks itself."""
     try:
         import sniffio
-
-        library = sniffio.current_async_library()
-    except Exception:  # sniffio missing, or no async library running yet
-        library = "asyncio"
+    except ImportError:
+        library = _running_library()
+    else:
+        try:
+            library = sniffio.current_async_library()
+        except sniffio.AsyncLibraryNotFoundError:
+            library = None
     if library == "trio":
         from .trio import TrioBackend
 
         return TrioBackend()
-    return AsyncioBackend()
+    return AsyncioBackend() if library is not None else None
+
+
+def _running_library() -> str | None:
+    """``"asyncio"``, ``"trio"`` or None, without sniffio."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        return "asyncio"
+    trio = sys.modules.get("trio")
+    if trio is not None:
+        try:
+            trio.lowlevel.current_task()
+        except RuntimeError:
+            return None
+        return "trio"
+    return None
+
+
+def default_backend() -> AsyncBackend:
+    """The backend for an ``AsyncClient`` built without one: trio's when the client is
+    created inside ``trio.run`` (as HTTPX, which follows the running library), else asyncio's.
+    Decided once per client, never per request."""
+    return running_backend() or AsyncioBackend()

@@ -219,3 +219,32 @@ def test_sdk_clients_accept_the_adapter() -> None:
     openai.OpenAI(api_key="x", http_client=httpx2_lib.adapter.Client())
     openai.AsyncOpenAI(api_key="x", http_client=httpx_lib.adapter.AsyncClient())
     anthropic.AsyncAnthropic(api_key="x", http_client=httpx2_lib.adapter.AsyncClient())
+
+
+@pytest.mark.parametrize("with_sniffio", [True, False], ids=["sniffio", "no-sniffio"])
+def test_running_backend_follows_the_running_library(
+    with_sniffio: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The async adapters' transports pick their backend this way: sniffio when installed
+    (httpx pulls it in, httpx2 does not), else a look at asyncio and trio themselves."""
+    import asyncio
+
+    import trio
+
+    from fasthttpx.concurrency.asyncio import AsyncioBackend, running_backend
+    from fasthttpx.concurrency.trio import TrioBackend
+
+    if not with_sniffio:
+        monkeypatch.setitem(sys.modules, "sniffio", None)
+    assert running_backend() is None
+
+    async def running() -> Any:
+        return running_backend()
+
+    assert isinstance(asyncio.run(running()), AsyncioBackend)
+    assert isinstance(trio.run(running), TrioBackend)
+
+
+def test_sync_transport_has_its_pool_from_the_start(lib: Lib) -> None:
+    with lib.adapter.Transport() as transport:
+        assert transport._engine is not None  # no race for it between threads later
