@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-compiled test-python lint demo bench bench-parser bench-client soak fuzz fuzz-corpus clean build-ext wheel wheel-test httpx-compat
+.PHONY: venv test test-compiled test-python lint demo bench bench-parser bench-client bench-sdk soak fuzz fuzz-corpus clean build-ext wheel wheel-test httpx-compat
 
 $(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -37,18 +37,24 @@ lint: venv
 demo: venv build-ext
 	$(PY) scripts/demo.py
 
-# Benchmark peers are installed here, not by the test extra.
+# Benchmark peers are installed here, not by the test extra (the SDKs and httpx2 for
+# bench-sdk come with it; aiohttp is their aiohttp engine's).
 $(VENV)/.bench-installed: $(VENV)/.installed
 	$(PIP) install -q httpx aiohttp h11 httptools pyreqwest urllib3
 	touch $@
 
-bench: bench-parser bench-client
+bench: bench-parser bench-client bench-sdk
 
 bench-parser: $(VENV)/.bench-installed build-ext
 	$(PY) benchmarks/bench_parser.py
 
 bench-client: $(VENV)/.bench-installed build-ext
 	$(PY) benchmarks/bench_client.py
+
+# CPU per OpenAI / Anthropic SDK call on each engine (issue 14; README "Using fasthttpx under
+# httpx, httpx2 and their SDKs").
+bench-sdk: $(VENV)/.bench-installed build-ext
+	$(PY) benchmarks/bench_sdk.py --markdown
 
 # HTTPX 0.28.1's own test suite run with `httpx` bound to fasthttpx (issue 13); downloads the
 # sdist and installs its test requirements. Not part of `make test`. The baseline, httpx itself

@@ -5,6 +5,7 @@
 the compiled parser (``"cython"``) or its pure-Python twin (``"python"``) is running.
 """
 
+from . import adapters  # the engine under httpx / httpx2: their modules load only on demand
 from ._api import delete, get, head, options, parallel, patch, post, put, request, stream
 from ._async.client import AsyncClient
 from ._auth import Auth, BasicAuth, DigestAuth, FunctionAuth, NetRCAuth
@@ -66,9 +67,11 @@ __title__ = "fasthttpx"
 __description__ = "A fast HTTP client with an HTTPX-style API and a compiled HTTP/1.1 core."
 
 # As HTTPX's: every public name, sorted case-insensitively (`concurrency` is the backends'
-# subpackage, bound here by the imports above). `__implementation__` is an attribute only.
+# subpackage, bound here by the imports above; `adapters` the httpx/httpx2 engine's).
+# `__implementation__` is an attribute only.
 __all__ = [
-    "__description__", "__title__", "__version__", "ASGITransport", "AsyncBaseTransport",
+    "__description__", "__title__", "__version__", "adapters", "ASGITransport",
+    "AsyncBaseTransport",
     "AsyncByteStream", "AsyncClient", "AsyncHTTPTransport", "AsyncResponse", "Auth",
     "BaseTransport", "BasicAuth", "ByteStream", "Client", "CloseError", "codes", "concurrency",
     "ConnectError", "ConnectTimeout", "CookieConflict", "Cookies", "create_ssl_context",

@@ -495,6 +495,28 @@ class Request:
         self._body = b""
         return self
 
+    @classmethod
+    def from_parts(
+        cls,
+        method: str,
+        url: URL,
+        headers: list[tuple[bytes, bytes]],
+        stream: RequestBody,
+        extensions: dict[str, Any],
+    ) -> Request:
+        """A request another client already built (the httpx adapters'): ``headers`` are
+        the raw fields to send, in order and as cased, taken over as they are (no Host or
+        Content-Length added: that client framed the body); ``stream`` is the body, bytes or
+        an iterable (sync or async) of them."""
+        self = cls.__new__(cls)
+        self.method = method
+        self.url = url
+        self._headers = Headers.from_raw(headers)
+        self.extensions = extensions
+        self._content = stream if type(stream) is bytes else None
+        self._body = stream
+        return self
+
     def _prepare(self, body_headers: dict[str, str]) -> None:
         """Add the body's headers the caller did not set, then Host (RFC 9110 §7.2) and, for a
         body method without a body, ``Content-Length: 0`` (RFC 9110 §8.6) in front."""

@@ -14,7 +14,7 @@ that instance): any other sends straight to the pool, with no call in between.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._config import DEFAULT_LIMITS, CertTypes, Limits, ProxyTypes
@@ -41,7 +41,11 @@ class HTTPTransport(ConnectionPool, BaseTransport):
     the TLS server name); not with ``proxy``. ``local_address``: the IP address to connect
     from. ``socket_options``: ``(level, option, value)`` tuples set on every new socket once
     connected (``[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]``). ``backend``: by default,
-    as for the client (for an async transport: the library running when it is created)."""
+    as for the client (for an async transport: the library running when it is created).
+    ``ssl_context`` / ``proxy_ssl_context``: a function that returns the TLS context for the
+    origins / for an https:// proxy, called on first use, in place of the one ``verify``,
+    ``cert`` and ``trust_env`` describe (the httpx adapters build it as their library
+    does)."""
 
     def __init__(
         self,
@@ -60,12 +64,15 @@ class HTTPTransport(ConnectionPool, BaseTransport):
         retry_stale: bool = True,
         http1_parser_limits: dict[str, int] | None = None,
         backend: Backend | None = None,
+        ssl_context: Callable[[], ssl.SSLContext] | None = None,
+        proxy_ssl_context: Callable[[], ssl.SSLContext] | ssl.SSLContext | None = None,
     ) -> None:
         self.retries = retry_count(retries)
         super().__init__(
             backend=backend if backend is not None else default_backend(),
             limits=limits,
-            ssl_context=LazySSLContext(verify, cert, trust_env, http1, http2),
+            ssl_context=ssl_context if ssl_context is not None
+            else LazySSLContext(verify, cert, trust_env, http1, http2),
             http1=http1,
             http2=http2,
             retries=retry_stale,
@@ -74,8 +81,9 @@ class HTTPTransport(ConnectionPool, BaseTransport):
             proxy=build_router(proxy, False) if proxy is not None else None,
             uds=uds,
             socket_options=socket_options,
-            proxy_ssl_context=LazySSLContext(verify, cert, trust_env, True, False)
-            if proxy is not None else None,
+            proxy_ssl_context=proxy_ssl_context if proxy_ssl_context is not None
+            else LazySSLContext(verify, cert, trust_env, True, False) if proxy is not None
+            else None,
         )
         if self.retries:
             self.handle_request = self._send_with_connect_retries  # type: ignore[method-assign]
