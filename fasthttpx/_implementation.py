@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-__all__ = ["IMPLEMENTATION", "ResponseParser", "ChunkedDecoder", "response_fields",
-           "extensions_disabled"]
+__all__ = ["IMPLEMENTATION", "ResponseParser", "ChunkedDecoder", "EventStreamParser",
+           "response_fields", "extensions_disabled"]
 
 
 def extensions_disabled(value: str | None) -> bool:
@@ -25,20 +25,24 @@ def extensions_disabled(value: str | None) -> bool:
 if TYPE_CHECKING:
     from ._chunked_py import ChunkedDecoder
     from ._parser_py import ResponseParser, response_fields
+    from ._sse_py import EventStreamParser
 
     IMPLEMENTATION: str
 elif extensions_disabled(os.environ.get("FASTHTTPX_NO_EXTENSIONS")):
     from ._chunked_py import ChunkedDecoder
     from ._parser_py import ResponseParser, response_fields
+    from ._sse_py import EventStreamParser
 
     IMPLEMENTATION = "python"
 else:
     try:
         from ._chunked import ChunkedDecoder
         from ._parser import ResponseParser, response_fields
+        from ._sse import EventStreamParser
     except ImportError:
         from ._chunked_py import ChunkedDecoder
         from ._parser_py import ResponseParser, response_fields
+        from ._sse_py import EventStreamParser
 
         IMPLEMENTATION = "python"
     else:

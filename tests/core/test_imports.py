@@ -13,7 +13,7 @@ Layers, lowest first (a module may import its own layer or lower ones):
 5. public API: ``__init__``, ``_api``, ``_transports``, ``_cli``, ``_demo``, ``__main__``
 
 The parser twins import only ``_events``, ``_exceptions`` and the chunked twin of their own
-kind. Outside ``concurrency/`` no module imports ``socket``, ``ssl`` (``_config`` may),
+kind; the event-stream parser twins only ``_sse_event`` and ``_exceptions``. Outside ``concurrency/`` no module imports ``socket``, ``ssl`` (``_config`` may),
 ``asyncio``, ``trio``, ``selectors``, ``threading``, ``concurrent`` or ``uvloop``. Imports
 under ``if TYPE_CHECKING:`` are not executed and are not checked. Every module is parsed
 with ``ast`` (``.pyx`` files by their import lines), so new modules are covered as they
@@ -41,6 +41,8 @@ TWIN_ALLOWED = {
     f"{PACKAGE}._chunked_py": {"_events", "_exceptions"},
     f"{PACKAGE}._parser": {"_events", "_exceptions", "_chunked"},
     f"{PACKAGE}._chunked": {"_events", "_exceptions"},
+    f"{PACKAGE}._sse_py": {"_sse_event", "_exceptions"},
+    f"{PACKAGE}._sse": {"_sse_event", "_exceptions"},
 }
 LOW_ALLOWED = {
     f"{PACKAGE}._exceptions": set(),

@@ -39,13 +39,16 @@ print(json.dumps({{
     "implementation": impl.IMPLEMENTATION,
     "parser": impl.ResponseParser.__module__,
     "chunked": impl.ChunkedDecoder.__module__,
+    "sse": impl.EventStreamParser.__module__,
     "exported": getattr(package, "__implementation__", None),
 }}))
 """
 
 EXPECTED_MODULES = {
-    "cython": {"parser": "fasthttpx._parser", "chunked": "fasthttpx._chunked"},
-    "python": {"parser": "fasthttpx._parser_py", "chunked": "fasthttpx._chunked_py"},
+    "cython": {"parser": "fasthttpx._parser", "chunked": "fasthttpx._chunked",
+               "sse": "fasthttpx._sse"},
+    "python": {"parser": "fasthttpx._parser_py", "chunked": "fasthttpx._chunked_py",
+               "sse": "fasthttpx._sse_py"},
 }
 
 
@@ -66,6 +69,7 @@ def _check(result: dict[str, str | None], expected: str) -> None:
     assert result["implementation"] == expected, result
     assert result["parser"] == EXPECTED_MODULES[expected]["parser"], result
     assert result["chunked"] == EXPECTED_MODULES[expected]["chunked"], result
+    assert result["sse"] == EXPECTED_MODULES[expected]["sse"], result
     if result["exported"] is not None:  # fasthttpx.__implementation__, once exported
         assert result["exported"] == expected, result
 
@@ -74,6 +78,7 @@ def _require_compiled() -> None:
     try:
         importlib.import_module("fasthttpx._parser")
         importlib.import_module("fasthttpx._chunked")
+        importlib.import_module("fasthttpx._sse")
     except ImportError as exc:
         if extensions_disabled(os.environ.get("FASTHTTPX_NO_EXTENSIONS")):
             pytest.skip(f"compiled core not built and this run opted out: {exc!r}")
@@ -93,8 +98,9 @@ def test_twins_selected_when_disabled(value: str) -> None:
 
 
 @pytest.mark.parametrize("blocked", [("fasthttpx._parser",), ("fasthttpx._chunked",),
+                                     ("fasthttpx._sse",),
                                      ("fasthttpx._parser", "fasthttpx._chunked")],
-                         ids=["parser", "chunked", "both"])
+                         ids=["parser", "chunked", "sse", "both"])
 def test_falls_back_when_compiled_import_fails(blocked: tuple[str, ...]) -> None:
     _check(_probe(None, blocked), "python")
 
