@@ -7,6 +7,7 @@ the compiled parser (``"cython"``) or its pure-Python twin (``"python"``) is run
 
 from ._api import delete, get, head, options, parallel, patch, post, put, request, stream
 from ._async.client import AsyncClient
+from ._async.sse import AsyncEventSource
 from ._auth import Auth, BasicAuth, DigestAuth, FunctionAuth, NetRCAuth
 from ._config import Limits, Proxy, Timeout, create_ssl_context
 from ._cookies import Cookies
@@ -33,6 +34,7 @@ from ._exceptions import (
     ResponseClosed,
     ResponseNotRead,
     ResponseTooLarge,
+    SSEError,
     StreamClosed,
     StreamConsumed,
     StreamError,
@@ -46,9 +48,11 @@ from ._exceptions import (
 from ._implementation import IMPLEMENTATION as __implementation__  # noqa: F401 (not in __all__)
 from ._models import Headers, Request
 from ._response import AsyncResponse, Response
+from ._sse_event import ServerSentEvent
 from ._status_codes import codes
 from ._streams import AsyncByteStream, ByteStream, SyncByteStream
 from ._sync.client import Client
+from ._sync.sse import EventSource
 from ._transports import (
     ASGITransport,
     AsyncBaseTransport,
@@ -68,17 +72,20 @@ __description__ = "A fast HTTP client with an HTTPX-style API and a compiled HTT
 # subpackage, bound here by the imports above). `__implementation__` is an attribute only.
 __all__ = [
     "__description__", "__title__", "__version__", "ASGITransport", "AsyncBaseTransport",
-    "AsyncByteStream", "AsyncClient", "AsyncHTTPTransport", "AsyncResponse", "Auth",
+    "AsyncByteStream", "AsyncClient", "AsyncEventSource", "AsyncHTTPTransport", "AsyncResponse",
+    "Auth",
     "BaseTransport", "BasicAuth", "ByteStream", "Client", "CloseError", "codes", "concurrency",
     "ConnectError", "ConnectTimeout", "CookieConflict", "Cookies", "create_ssl_context",
-    "DecodingError", "DecompressionBombError", "delete", "DigestAuth", "FunctionAuth", "get",
+    "DecodingError", "DecompressionBombError", "delete", "DigestAuth", "EventSource",
+    "FunctionAuth", "get",
     "head", "Headers", "HTTPError",
     "HTTPStatusError", "HTTPTransport", "InvalidURL", "Limits", "LocalProtocolError",
     "MockTransport", "NetRCAuth", "NetworkError", "options", "parallel", "patch", "PoolTimeout",
     "post",
     "ProtocolError", "Proxy", "ProxyError", "put", "QueryParams", "ReadError", "ReadTimeout",
     "RemoteProtocolError", "request", "Request", "RequestError", "RequestNotRead", "Response",
-    "ResponseClosed", "ResponseNotRead", "ResponseTooLarge", "stream", "StreamClosed",
+    "ResponseClosed", "ResponseNotRead", "ResponseTooLarge", "ServerSentEvent", "SSEError",
+    "stream", "StreamClosed",
     "StreamConsumed", "StreamError",
     "SyncByteStream", "Timeout", "TimeoutException", "TooManyRedirects", "TransportError",
     "UnsupportedProtocol", "URL", "WriteError", "WriteTimeout", "WSGITransport",
