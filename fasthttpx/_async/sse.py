@@ -56,8 +56,8 @@ def sse_headers(headers: HeaderTypes | None) -> Headers:
 
 
 def _is_event_stream(response: Response) -> bool:
-    media_type = response.headers.get("content-type", "").partition(";")[0]
-    return media_type.strip().lower() == "text/event-stream"
+    media_type: str = response.headers.get("content-type", "")
+    return media_type.partition(";")[0].strip().lower() == "text/event-stream"
 
 
 class AsyncEventSource:

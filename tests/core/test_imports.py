@@ -13,8 +13,9 @@ Layers, lowest first (a module may import its own layer or lower ones):
 5. public API: ``__init__``, ``_api``, ``_transports``, ``_cli``, ``_demo``, ``__main__``
 
 The parser twins import only ``_events``, ``_exceptions`` and the chunked twin of their own
-kind; the event-stream parser twins only ``_sse_event`` and ``_exceptions``. Outside ``concurrency/`` no module imports ``socket``, ``ssl`` (``_config`` may),
-``asyncio``, ``trio``, ``selectors``, ``threading``, ``concurrent`` or ``uvloop``. Imports
+kind; the event-stream parser twins only ``_sse_event`` and ``_exceptions``. Outside
+``concurrency/`` no module imports ``socket``, ``ssl`` (``_config`` may), ``asyncio``,
+``trio``, ``selectors``, ``threading``, ``concurrent`` or ``uvloop``. Imports
 under ``if TYPE_CHECKING:`` are not executed and are not checked. Every module is parsed
 with ``ast`` (``.pyx`` files by their import lines), so new modules are covered as they
 appear; a failure names the module, the line and the offending import.
