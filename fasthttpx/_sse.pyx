@@ -196,9 +196,9 @@ cdef class EventStreamParser:
         cdef Py_ssize_t end_of_data = PyBytes_GET_SIZE(data)
         cdef Py_ssize_t pos = 0
         cdef Py_ssize_t end
-        if self._after_cr:
+        if self._after_cr and end_of_data:  # an empty feed leaves the CR pending
             self._after_cr = False
-            if end_of_data and s[0] == _LF:
+            if s[0] == _LF:
                 pos = 1
         while pos < end_of_data:
             end = _line_end(s, pos, end_of_data)

@@ -121,9 +121,9 @@ class EventStreamParser:
         events: list[ServerSentEvent] = []
         end_of_data = len(data)
         pos = 0
-        if self._after_cr:
+        if self._after_cr and end_of_data:  # an empty feed leaves the CR pending
             self._after_cr = False
-            if end_of_data and data[0] == _LF:
+            if data[0] == _LF:
                 pos = 1
         while pos < end_of_data:
             found = _line_end(data, pos)

@@ -31,6 +31,7 @@ from .._implementation import EventStreamParser
 from .._models import Headers, HeaderTypes
 from .._response import Response
 from .._sse_event import ServerSentEvent
+from .body import close_iterator
 
 if TYPE_CHECKING:
     from .client import AsyncClient
@@ -94,6 +95,9 @@ class AsyncEventSource:
             last_event_id=self._headers.get("Last-Event-ID", ""),
         )
         self._response: Response | None = None
+        #: The iterations started, closed with the source: an async generator left to the
+        #: garbage collector could not close the body it reads (trio reports that).
+        self._iterations: list[AsyncIterator[ServerSentEvent]] = []
 
     @property
     def response(self) -> Response:
@@ -128,11 +132,13 @@ class AsyncEventSource:
         )
 
     def __aiter__(self) -> AsyncIterator[ServerSentEvent]:
-        return self._events()
+        iteration = self._events()
+        self._iterations.append(iteration)
+        return iteration
 
     def aiter_sse(self) -> AsyncIterator[ServerSentEvent]:
         """The events, as ``async for``: httpx-sse's name."""
-        return self._events()
+        return self.__aiter__()
 
     async def _events(self) -> AsyncIterator[ServerSentEvent]:
         parser = self._parser
@@ -149,8 +155,9 @@ class AsyncEventSource:
                     request=response.request, response=response,
                 )
             error: TransportError | None = None
+            pieces = response.aiter_bytes()
             try:
-                async for piece in response.aiter_bytes():
+                async for piece in pieces:
                     events = parser.feed(piece)
                     if events:
                         attempts = 0
@@ -165,6 +172,8 @@ class AsyncEventSource:
                 if not self._reconnect:
                     raise
                 error = exc
+            finally:
+                await close_iterator(pieces)
             parser.feed_eof()
             await response.aclose()
             if not self._reconnect:
@@ -185,6 +194,10 @@ class AsyncEventSource:
                     error = exc
 
     async def aclose(self) -> None:
-        """Close the response being read (the client's ``sse()`` block does it on exit)."""
+        """Stop the iterations and close the response being read (the client's ``sse()``
+        block does it on exit)."""
+        iterations, self._iterations = self._iterations, []
+        for iteration in iterations:
+            await close_iterator(iteration)
         if self._response is not None:
             await self._response.aclose()

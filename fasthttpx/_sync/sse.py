@@ -32,6 +32,7 @@ from .._implementation import EventStreamParser
 from .._models import Headers, HeaderTypes
 from .._response import Response
 from .._sse_event import ServerSentEvent
+from .body import close_iterator
 
 if TYPE_CHECKING:
     from .client import Client
@@ -95,6 +96,9 @@ class EventSource:
             last_event_id=self._headers.get("Last-Event-ID", ""),
         )
         self._response: Response | None = None
+        #: The iterations started, closed with the source: an async generator left to the
+        #: garbage collector could not close the body it reads (trio reports that).
+        self._iterations: list[Iterator[ServerSentEvent]] = []
 
     @property
     def response(self) -> Response:
@@ -129,11 +133,13 @@ class EventSource:
         )
 
     def __iter__(self) -> Iterator[ServerSentEvent]:
-        return self._events()
+        iteration = self._events()
+        self._iterations.append(iteration)
+        return iteration
 
     def iter_sse(self) -> Iterator[ServerSentEvent]:
         """The events, as ``for``: httpx-sse's name."""
-        return self._events()
+        return self.__iter__()
 
     def _events(self) -> Iterator[ServerSentEvent]:
         parser = self._parser
@@ -150,8 +156,9 @@ class EventSource:
                     request=response.request, response=response,
                 )
             error: TransportError | None = None
+            pieces = response.iter_bytes()
             try:
-                for piece in response.iter_bytes():
+                for piece in pieces:
                     events = parser.feed(piece)
                     if events:
                         attempts = 0
@@ -166,6 +173,8 @@ class EventSource:
                 if not self._reconnect:
                     raise
                 error = exc
+            finally:
+                close_iterator(pieces)
             parser.feed_eof()
             response.close()
             if not self._reconnect:
@@ -186,6 +195,10 @@ class EventSource:
                     error = exc
 
     def close(self) -> None:
-        """Close the response being read (the client's ``sse()`` block does it on exit)."""
+        """Stop the iterations and close the response being read (the client's ``sse()``
+        block does it on exit)."""
+        iterations, self._iterations = self._iterations, []
+        for iteration in iterations:
+            close_iterator(iteration)
         if self._response is not None:
             self._response.close()

@@ -112,7 +112,8 @@ def test_cr_at_the_end_of_a_chunk_and_lf_at_the_start_of_the_next_are_one_line_e
     assert parser.feed(b"\r") == [ServerSentEvent(data="a")]
     assert parser.feed(b"\ndata: b\r") == []  # again: one line end
     assert parser.feed(b"") == []  # an empty feed between them changes nothing
-    assert parser.feed(b"\n\n") == [ServerSentEvent(data="b")]
+    assert parser.feed(b"\n") == []
+    assert parser.feed(b"\n") == [ServerSentEvent(data="b")]
 
 
 @pytest.mark.parametrize("impl", IMPLS)
