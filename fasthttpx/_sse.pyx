@@ -308,13 +308,18 @@ cdef class EventStreamParser:
         if self._data_lines:
             event = _new_instance(_Event)
             PyObject_GenericSetAttr(event, "event", self._event_type_text())
-            PyObject_GenericSetAttr(
-                event, "data", PyUnicode_DecodeUTF8(self._data.data, self._data.size, "replace"))
+            PyObject_GenericSetAttr(event, "data", self._data_text())
             PyObject_GenericSetAttr(event, "id", self._last_event_id)
             PyObject_GenericSetAttr(event, "retry", self._event_retry)
             events.append(event)
         self._reset_event()
         return 0
+
+    cdef str _data_text(self):
+        """The data buffer as text (an empty buffer may have no memory behind it)."""
+        if self._data.size == 0:
+            return ""
+        return PyUnicode_DecodeUTF8(self._data.data, self._data.size, "replace")
 
     cdef str _event_type_text(self):
         """The event's type: ``"message"`` unless named; decoded once per distinct name."""
