@@ -13,7 +13,7 @@ iteration starts (so ``source.response`` can be looked at first): anything but
 
 ``reconnect=True`` follows the spec's "reestablish the connection": when the stream ends or
 breaks (a ``TransportError`` other than ``SSEError``), wait the reconnection time (the last
-``retry`` the server sent, else ``retry_ms``) and send the request again with
+``retry`` the server sent, at most an hour, else ``retry_ms``) and send the request again with
 ``Last-Event-ID`` set to the last event ID, if any. At most ``max_reconnects`` attempts in a
 row without an event in between; when they are used up, a stream that ended ends the
 iteration and a broken one raises its error. A ``204 No Content`` answer stops the source
@@ -36,13 +36,17 @@ from .body import close_iterator
 if TYPE_CHECKING:
     from .client import AsyncClient
 
-__all__ = ["AsyncEventSource", "DEFAULT_RETRY_MS", "DEFAULT_MAX_RECONNECTS", "sse_headers"]
+__all__ = ["AsyncEventSource", "DEFAULT_RETRY_MS", "DEFAULT_MAX_RECONNECTS", "MAX_RETRY_MS",
+           "sse_headers"]
 
 #: The reconnection time until the server sets one with ``retry`` (the spec leaves it to the
 #: user agent; browsers use a few seconds).
 DEFAULT_RETRY_MS = 3000
 #: Reconnection attempts in a row, without an event in between, before a source gives up.
 DEFAULT_MAX_RECONNECTS = 5
+#: The longest reconnection time a server's ``retry`` can set (one hour): a larger number
+#: would only stall the source (or overflow a sleep).
+MAX_RETRY_MS = 3_600_000
 
 _SSE_HEADERS = (("Accept", "text/event-stream"), ("Cache-Control", "no-store"))
 
@@ -113,10 +117,10 @@ class AsyncEventSource:
 
     @property
     def retry(self) -> int:
-        """The reconnection time in milliseconds: the server's last ``retry``, else
-        ``retry_ms``."""
+        """The reconnection time in milliseconds: the server's last ``retry`` (at most
+        ``MAX_RETRY_MS``), else ``retry_ms``."""
         retry = self._parser.retry
-        return self._retry_ms if retry is None else retry
+        return self._retry_ms if retry is None else min(retry, MAX_RETRY_MS)
 
     async def connect(self) -> None:
         """Send the request (again, when reconnecting) and take the response's head."""
@@ -124,8 +128,8 @@ class AsyncEventSource:
         last_event_id = self._parser.last_event_id
         if last_event_id and self._response is not None:
             kwargs = dict(kwargs)
-            headers = self._headers.copy()
-            headers["Last-Event-ID"] = last_event_id.encode("utf-8")  # type: ignore[assignment]
+            headers = Headers(self._headers, encoding="utf-8")  # the spec sends it as UTF-8
+            headers["Last-Event-ID"] = last_event_id
             kwargs["headers"] = headers
         self._response = await self._client.request(
             self._method, self._url, stream=True, **kwargs

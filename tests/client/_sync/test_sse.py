@@ -96,8 +96,8 @@ def test_the_case_table_over_the_network(backend: Any, raw_server: Any) -> None:
                 events = [event for event in source]
             assert events == [ServerSentEvent(*event) for event in case.events], case.id
             expected_id = case.initial_id if case.last_event_id is None else case.last_event_id
-            assert (source.last_event_id, source.retry) == (
-                expected_id, 3000 if case.retry is None else case.retry), case.id
+            retry = 3000 if case.retry is None else min(case.retry, 3_600_000)
+            assert (source.last_event_id, source.retry) == (expected_id, retry), case.id
 
 
 def test_gzip_coded_stream(backend: Any, raw_server: Any) -> None:
@@ -372,3 +372,12 @@ def test_uvicorn_stream_failing_midway_is_resumed(
     assert [event.data for event in events] == [str(i) for i in range(6)]
     assert state.last_event_ids == [None, "2", "5"]
     assert time.monotonic() - started < 5  # the server's retry (10 ms), not the default
+
+
+def test_a_server_retry_is_capped_at_an_hour(backend: Any, raw_server: Any) -> None:
+    server = raw_server(stream_pieces([b"retry: 99999999999999999999999\ndata: x\n\n"]))
+    with fasthttpx.Client(backend=backend) as client:
+        with client.sse(server.url) as source:
+            [event] = [event for event in source]
+    assert event.retry == 99999999999999999999999  # the event says what the server sent
+    assert source.retry == 3_600_000  # what a reconnection would wait
