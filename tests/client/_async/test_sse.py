@@ -1,10 +1,10 @@
 """Server-sent events through ``client.sse()`` (issue 15), against real servers on 127.0.0.1.
 
 Scripted raw servers send event streams fed whole (chunked, Content-Length, close-delimited),
-cut in two at every byte, one byte per read, gzip-coded, broken off mid-stream; uvicorn serves
-an ASGI app that streams events and fails mid-stream once. Reconnection is checked by what the
-server receives (``Last-Event-ID``, when each request arrived). Written once, async, run on
-asyncio, uvloop and trio; the sync twin is generated.
+cut in two at every byte, one byte per read, gzip-coded, broken off mid-stream; uvicorn (and
+hypercorn over HTTP/2) serves an ASGI app that streams events and fails mid-stream once.
+Reconnection is checked by what the server receives (``Last-Event-ID``, when each request
+arrived). Written once, async, run on asyncio, uvloop and trio; the sync twin is generated.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from tests.client.sse_handlers import (
     stream_pieces,
 )
 from tests.core.sse_cases import BOM, CASES, bytewise
+from tests.http2.servers import HypercornServer
 
 #: A stream with every kind of line end (a CR LF pair split by a chunk boundary is one), a
 #: BOM, a comment, UTF-8 text, an empty data line, id and retry.
@@ -380,3 +381,22 @@ async def test_a_server_retry_is_capped_at_an_hour(backend: Any, raw_server: Any
             [event] = [event async for event in source]
     assert event.retry == 99999999999999999999999  # the event says what the server sent
     assert source.retry == 3_600_000  # what a reconnection would wait
+
+
+async def test_http2_event_stream_and_resume(backend: Any) -> None:
+    """The same source over HTTP/2 (hypercorn, cleartext with prior knowledge): the app fails
+    mid-stream and the source resumes. hypercorn leaves that HTTP/2 stream open, so the read
+    timeout ends it (a ``ReadTimeout`` is a dropped stream too); it may also close the
+    connection, and a first reconnection can meet it closed: one more attempt."""
+    state = ResumeState()
+    with HypercornServer(sse_app(state)) as server:
+        async with fasthttpx.AsyncClient(backend=backend, http2=True, http1=False,
+                                         timeout=0.5) as client:
+            async with client.sse(server.url() + "/events?n=30") as source:
+                assert source.response.http_version == "HTTP/2"
+                assert len([event async for event in source]) == 30
+            events = await read_events(client, server.url() + "/resume", reconnect=True,
+                                       max_reconnects=3)
+    assert [event.data for event in events] == [str(i) for i in range(6)]
+    assert state.last_event_ids[:2] == [None, "2"]
+    assert set(state.last_event_ids[2:]) == {"5"}
