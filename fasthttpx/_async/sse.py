@@ -192,9 +192,7 @@ class AsyncEventSource:
                 try:
                     await self.connect()
                     break
-                except SSEError:
-                    raise
-                except TransportError as exc:
+                except TransportError as exc:  # refused, reset, timed out: try again
                     error = exc
 
     async def aclose(self) -> None:

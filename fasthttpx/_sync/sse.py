@@ -193,9 +193,7 @@ class EventSource:
                 try:
                     self.connect()
                     break
-                except SSEError:
-                    raise
-                except TransportError as exc:
+                except TransportError as exc:  # refused, reset, timed out: try again
                     error = exc
 
     def close(self) -> None:
