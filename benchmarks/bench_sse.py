@@ -7,8 +7,11 @@ own ``time.process_time()`` over rounds of whole streams on one keep-alive conne
 request and the response head of each stream are part of its cost), keeping the best round.
 
 Clients: ``fasthttpx`` (``client.sse()``), ``httpx2`` (its ``client.sse()``), ``httpx-sse``
-(``connect_sse`` / ``aconnect_sse`` over httpx), each where installed. Loops: ``asyncio``,
-``uvloop``, ``trio`` and ``sync`` (the blocking clients). Traffic:
+(``connect_sse`` / ``aconnect_sse`` over httpx), each where installed, and the ``floor``: no
+HTTP library and no parsing, fixed request bytes and reads until the body's last chunk (an
+asyncio ``Protocol`` on asyncio and uvloop, ``recv_into`` on trio's socket and on a blocking
+one): the loop's price per read, which every client pays once per event when paced.
+Loops: ``asyncio``, ``uvloop``, ``trio`` and ``sync`` (the blocking clients). Traffic:
 
   paced  each event written on its own, ``--gap-us`` apart (default 1 ms): every event
          arrives in its own read, as an LLM's tokens do (the default: the issue's target)
@@ -39,7 +42,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 EVENTS = 50
-CLIENTS = ["fasthttpx", "httpx2", "httpx-sse"]
+CLIENTS = ["floor", "fasthttpx", "httpx2", "httpx-sse"]
 LOOPS = ["asyncio", "uvloop", "trio", "sync"]
 DEFAULT_LOOPS = ["asyncio", "sync"]
 TRAFFIC = ["paced", "burst"]
@@ -48,12 +51,116 @@ FULL = {"paced": (20, 5, 3), "burst": (200, 20, 3)}
 QUICK = {"paced": (5, 2, 1), "burst": (40, 5, 1)}
 RUN_TIMEOUT = 300.0
 _MODULES = {"fasthttpx": "fasthttpx", "httpx2": "httpx2", "httpx-sse": "httpx_sse"}
+_LIBRARY = "asyncio"  # the runner's loop, for the floor
 
 
 # --- the runner: one client, one loop, one traffic kind, in this process ----------------------
 
+# The floor: no HTTP library, no parsing. It sends fixed request bytes on one connection and
+# reads until the body's last chunk arrives; what it costs is the loop's (or the kernel's)
+# per-read price, which every client pays once per event in the paced traffic.
+LAST_CHUNK = b"0\r\n\r\n"
+
+
+def _request_bytes(url: str) -> tuple[str, int, bytes]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    target = f"{parts.path}?{parts.query}"
+    head = f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\nAccept: text/event-stream\r\n\r\n"
+    return parts.hostname or "127.0.0.1", parts.port or 80, head.encode()
+
+
+class _AsyncFloor:
+    """One keep-alive connection on asyncio/uvloop (a ``Protocol``) or trio (a socket)."""
+
+    def __init__(self, url: str, library: str) -> None:
+        self.host, self.port, self.request = _request_bytes(url)
+        self.library = library
+        self.conn: Any = None
+
+    async def __aenter__(self) -> _AsyncFloor:
+        if self.library == "trio":
+            import trio
+
+            self.conn = trio.socket.socket()
+            await self.conn.connect((self.host, self.port))
+        else:
+            import asyncio
+
+            loop = asyncio.get_running_loop()
+            self.conn = _FloorProtocol(loop)
+            await loop.create_connection(lambda: self.conn, self.host, self.port)
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        if self.library == "trio":
+            self.conn.close()
+        else:
+            self.conn.transport.close()
+
+    async def read_stream(self) -> int:
+        if self.library != "trio":
+            return await self.conn.read_stream(self.request)
+        await self.conn.send(self.request)
+        buffer = bytearray(65536)
+        while True:
+            n = await self.conn.recv_into(buffer)
+            if n == 0 or buffer[max(n - 5, 0):n] == LAST_CHUNK:
+                return EVENTS
+
+
+class _FloorProtocol:
+    def __init__(self, loop: Any) -> None:
+        self.loop = loop
+        self.transport: Any = None
+        self.done: Any = None
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        if data.endswith(LAST_CHUNK) and self.done is not None:
+            self.done.set_result(EVENTS)
+
+    def eof_received(self) -> None:
+        return None
+
+    def connection_lost(self, exc: object) -> None:
+        return None
+
+    async def read_stream(self, request: bytes) -> int:
+        self.done = self.loop.create_future()
+        self.transport.write(request)
+        return int(await self.done)
+
+
+class _SyncFloor:
+    def __init__(self, url: str) -> None:
+        import socket
+
+        host, port, self.request = _request_bytes(url)
+        self.sock = socket.create_connection((host, port))
+        self.buffer = bytearray(65536)
+
+    def __enter__(self) -> _SyncFloor:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self.sock.close()
+
+    def read_stream(self) -> int:
+        self.sock.sendall(self.request)
+        while True:
+            n = self.sock.recv_into(self.buffer)
+            if n == 0 or self.buffer[max(n - 5, 0):n] == LAST_CHUNK:
+                return EVENTS
+
+
 def _count_async(client: str, url: str) -> tuple[Callable[[], Any], Callable[[Any], Any]]:
     """(make the client, read one stream with it -> event count) for an async client."""
+    if client == "floor":
+        return lambda: _AsyncFloor(url, _LIBRARY), lambda floor: floor.read_stream()
     if client == "fasthttpx":
         import fasthttpx
 
@@ -90,6 +197,8 @@ def _count_async(client: str, url: str) -> tuple[Callable[[], Any], Callable[[An
 
 
 def _count_sync(client: str, url: str) -> tuple[Callable[[], Any], Callable[[Any], int]]:
+    if client == "floor":
+        return lambda: _SyncFloor(url), lambda floor: floor.read_stream()
     if client == "fasthttpx":
         import fasthttpx
 
@@ -140,7 +249,9 @@ def run(client: str, loop: str, traffic: str, port: int, quick: bool, gap_us: in
     streams, warmup, rounds = (QUICK if quick else FULL)[traffic]
     gap = gap_us if traffic == "paced" else 0
     url = f"http://127.0.0.1:{port}/sse?events={EVENTS}&gap_us={gap}"
-    if importlib.util.find_spec(_MODULES[client]) is None:
+    global _LIBRARY
+    _LIBRARY = loop
+    if client in _MODULES and importlib.util.find_spec(_MODULES[client]) is None:
         print(json.dumps({"na": f"{_MODULES[client]} not installed"}))
         return
     if loop == "sync":
