@@ -54,7 +54,8 @@ bench-sse: $(VENV)/.bench-installed build-ext
 	$(PY) benchmarks/bench_sse.py --loops asyncio,uvloop,trio,sync --runs 3
 
 # HTTPX 0.28.1's own test suite run with `httpx` bound to fasthttpx (issue 13); downloads the
-# sdist and installs its test requirements. Not part of `make test`.
+# sdist and installs its test requirements. Not part of `make test`. The baseline, httpx itself
+# on the same suite: `$(PY) scripts/httpx_compat.py --real-httpx`.
 httpx-compat: venv build-ext
 	$(PY) scripts/httpx_compat.py $(PYTEST_ARGS)
 
@@ -66,7 +67,7 @@ soak: venv build-ext
 # fuzz/work/<target> (not committed). A crash or divergence stops the run with the input in
 # fuzz/work/crash-*. Not part of `make test`.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= parser chunked differential sse sse_differential
+FUZZ_TARGETS ?= parser chunked differential h2core sse sse_differential
 FUZZ_ARGS ?= -timeout=10 -max_len=4096 -print_final_stats=1
 
 fuzz: venv build-ext
@@ -84,7 +85,8 @@ fuzz-corpus: venv
 	$(PY) fuzz/make_corpus.py
 
 clean:
-	rm -rf build dist *.egg-info fasthttpx/*.so fasthttpx/_parser.c fasthttpx/_chunked.c fasthttpx/_sse.c
+	rm -rf build dist *.egg-info fasthttpx/*.so fasthttpx/_parser.c fasthttpx/_chunked.c \
+		fasthttpx/_hpack.c fasthttpx/_h2core.c fasthttpx/_sse.c
 
 # A manylinux wheel for this interpreter, written to wheels/ (CI builds all platforms with
 # cibuildwheel: see wheels/README.md).

@@ -48,6 +48,7 @@ from ._exceptions import (
 from ._implementation import IMPLEMENTATION as __implementation__  # noqa: F401 (not in __all__)
 from ._models import Headers, Request
 from ._response import AsyncResponse, Response
+from ._retry import Retry
 from ._sse_event import ServerSentEvent
 from ._status_codes import codes
 from ._streams import AsyncByteStream, ByteStream, SyncByteStream
@@ -84,8 +85,8 @@ __all__ = [
     "post",
     "ProtocolError", "Proxy", "ProxyError", "put", "QueryParams", "ReadError", "ReadTimeout",
     "RemoteProtocolError", "request", "Request", "RequestError", "RequestNotRead", "Response",
-    "ResponseClosed", "ResponseNotRead", "ResponseTooLarge", "ServerSentEvent", "SSEError",
-    "stream", "StreamClosed",
+    "ResponseClosed", "ResponseNotRead", "ResponseTooLarge", "Retry", "ServerSentEvent",
+    "SSEError", "stream", "StreamClosed",
     "StreamConsumed", "StreamError",
     "SyncByteStream", "Timeout", "TimeoutException", "TooManyRedirects", "TransportError",
     "UnsupportedProtocol", "URL", "WriteError", "WriteTimeout", "WSGITransport",

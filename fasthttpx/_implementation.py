@@ -1,4 +1,8 @@
-"""Pick the compiled core or its pure-Python twin, once, at import.
+"""Pick the compiled core or its pure-Python twins, once, at import.
+
+The compiled modules are the HTTP/1.1 parser, the chunked decoder and the HTTP/2 core
+(``_h2core``, with ``_hpack``); their twins are ``_parser_py``, ``_chunked_py`` and
+``_h2core_py`` (an adapter over the ``h2`` library).
 
 ``FASTHTTPX_NO_EXTENSIONS`` set to anything but empty, ``0``, ``false`` or ``no`` selects the
 twins (for stepping through the parser in a debugger); so does a failed import of the compiled
@@ -12,7 +16,7 @@ import os
 from typing import TYPE_CHECKING
 
 __all__ = ["IMPLEMENTATION", "ResponseParser", "ChunkedDecoder", "EventStreamParser",
-           "response_fields", "extensions_disabled"]
+           "response_fields", "extensions_disabled", "H2Core"]
 
 
 def extensions_disabled(value: str | None) -> bool:
@@ -24,12 +28,14 @@ def extensions_disabled(value: str | None) -> bool:
 
 if TYPE_CHECKING:
     from ._chunked_py import ChunkedDecoder
+    from ._h2core_py import H2Core
     from ._parser_py import ResponseParser, response_fields
     from ._sse_py import EventStreamParser
 
     IMPLEMENTATION: str
 elif extensions_disabled(os.environ.get("FASTHTTPX_NO_EXTENSIONS")):
     from ._chunked_py import ChunkedDecoder
+    from ._h2core_py import H2Core
     from ._parser_py import ResponseParser, response_fields
     from ._sse_py import EventStreamParser
 
@@ -37,10 +43,12 @@ elif extensions_disabled(os.environ.get("FASTHTTPX_NO_EXTENSIONS")):
 else:
     try:
         from ._chunked import ChunkedDecoder
+        from ._h2core import H2Core
         from ._parser import ResponseParser, response_fields
         from ._sse import EventStreamParser
     except ImportError:
         from ._chunked_py import ChunkedDecoder
+        from ._h2core_py import H2Core
         from ._parser_py import ResponseParser, response_fields
         from ._sse_py import EventStreamParser
 

@@ -32,6 +32,7 @@ RENAMES = {
     "AsyncResponse": "Response",
     "AsyncConnectionPool": "ConnectionPool",
     "AsyncHTTPTransport": "HTTPTransport",
+    "AsyncBaseTransport": "BaseTransport",
     "AsyncHTTP11Connection": "HTTP11Connection",
     "AsyncHTTP11Body": "HTTP11Body",
     "AsyncHTTP2Connection": "HTTP2Connection",

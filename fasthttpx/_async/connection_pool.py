@@ -54,7 +54,7 @@ from .._models import Request
 from .._pool_state import Origin, PoolState
 from .._proxy import FORWARD_SCHEME, ProxyRouter, Route
 from .._response import Response
-from .._streams import AsyncTransportBody
+from .._streams import AsyncTransportBody, ByteStream
 from ..concurrency.base import AsyncBackend, AsyncEvent, AsyncNetworkStream, SocketOption
 from .body import AsyncBodyStream, close_iterator
 from .http2 import AsyncHTTP2Connection
@@ -254,7 +254,7 @@ class AsyncConnectionPool:
             return "retries are disabled"
         if request.method not in IDEMPOTENT_METHODS:
             return "its method is not idempotent"
-        if not isinstance(request.stream, bytes):
+        if not isinstance(request._body, (bytes, ByteStream)):
             return "its body was a stream that cannot be replayed"
         return None
 

@@ -55,7 +55,7 @@ from .._models import Request
 from .._pool_state import Origin, PoolState
 from .._proxy import FORWARD_SCHEME, ProxyRouter, Route
 from .._response import Response
-from .._streams import TransportBody
+from .._streams import TransportBody, ByteStream
 from ..concurrency.base import Backend, Event, NetworkStream, SocketOption
 from .body import BodyStream, close_iterator
 from .http2 import HTTP2Connection
@@ -255,7 +255,7 @@ class ConnectionPool:
             return "retries are disabled"
         if request.method not in IDEMPOTENT_METHODS:
             return "its method is not idempotent"
-        if not isinstance(request.stream, bytes):
+        if not isinstance(request._body, (bytes, ByteStream)):
             return "its body was a stream that cannot be replayed"
         return None
 
