@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-compiled test-python lint demo bench bench-parser bench-client bench-sdk soak fuzz fuzz-corpus clean build-ext wheel wheel-test httpx-compat
+.PHONY: venv test test-compiled test-python lint demo bench bench-parser bench-client bench-sdk bench-sse soak fuzz fuzz-corpus clean build-ext wheel wheel-test httpx-compat
 
 $(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -40,10 +40,10 @@ demo: venv build-ext
 # Benchmark peers are installed here, not by the test extra (the SDKs and httpx2 for
 # bench-sdk come with it; aiohttp is their aiohttp engine's).
 $(VENV)/.bench-installed: $(VENV)/.installed
-	$(PIP) install -q httpx aiohttp h11 httptools pyreqwest urllib3
+	$(PIP) install -q httpx aiohttp h11 httptools pyreqwest urllib3 httpx2 httpx-sse
 	touch $@
 
-bench: bench-parser bench-client bench-sdk
+bench: bench-parser bench-client bench-sdk bench-sse
 
 bench-parser: $(VENV)/.bench-installed build-ext
 	$(PY) benchmarks/bench_parser.py
@@ -55,6 +55,9 @@ bench-client: $(VENV)/.bench-installed build-ext
 # httpx, httpx2 and their SDKs").
 bench-sdk: $(VENV)/.bench-installed build-ext
 	$(PY) benchmarks/bench_sdk.py --markdown
+
+bench-sse: $(VENV)/.bench-installed build-ext
+	$(PY) benchmarks/bench_sse.py --loops asyncio,uvloop,trio,sync --runs 3
 
 # HTTPX 0.28.1's own test suite run with `httpx` bound to fasthttpx (issue 13); downloads the
 # sdist and installs its test requirements. Not part of `make test`. The baseline, httpx itself
@@ -70,7 +73,7 @@ soak: venv build-ext
 # fuzz/work/<target> (not committed). A crash or divergence stops the run with the input in
 # fuzz/work/crash-*. Not part of `make test`.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= parser chunked differential h2core
+FUZZ_TARGETS ?= parser chunked differential h2core sse sse_differential
 FUZZ_ARGS ?= -timeout=10 -max_len=4096 -print_final_stats=1
 
 fuzz: venv build-ext
@@ -89,7 +92,7 @@ fuzz-corpus: venv
 
 clean:
 	rm -rf build dist *.egg-info fasthttpx/*.so fasthttpx/_parser.c fasthttpx/_chunked.c \
-		fasthttpx/_hpack.c fasthttpx/_h2core.c
+		fasthttpx/_hpack.c fasthttpx/_h2core.c fasthttpx/_sse.c
 
 # A manylinux wheel for this interpreter, written to wheels/ (CI builds all platforms with
 # cibuildwheel: see wheels/README.md).

@@ -15,8 +15,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-__all__ = ["IMPLEMENTATION", "ResponseParser", "ChunkedDecoder", "response_fields",
-           "extensions_disabled", "H2Core"]
+__all__ = ["IMPLEMENTATION", "ResponseParser", "ChunkedDecoder", "EventStreamParser",
+           "response_fields", "extensions_disabled", "H2Core"]
 
 
 def extensions_disabled(value: str | None) -> bool:
@@ -30,12 +30,14 @@ if TYPE_CHECKING:
     from ._chunked_py import ChunkedDecoder
     from ._h2core_py import H2Core
     from ._parser_py import ResponseParser, response_fields
+    from ._sse_py import EventStreamParser
 
     IMPLEMENTATION: str
 elif extensions_disabled(os.environ.get("FASTHTTPX_NO_EXTENSIONS")):
     from ._chunked_py import ChunkedDecoder
     from ._h2core_py import H2Core
     from ._parser_py import ResponseParser, response_fields
+    from ._sse_py import EventStreamParser
 
     IMPLEMENTATION = "python"
 else:
@@ -43,10 +45,12 @@ else:
         from ._chunked import ChunkedDecoder
         from ._h2core import H2Core
         from ._parser import ResponseParser, response_fields
+        from ._sse import EventStreamParser
     except ImportError:
         from ._chunked_py import ChunkedDecoder
         from ._h2core_py import H2Core
         from ._parser_py import ResponseParser, response_fields
+        from ._sse_py import EventStreamParser
 
         IMPLEMENTATION = "python"
     else:

@@ -44,12 +44,14 @@ from .._proxy import build_router
 from .._redirects import build_redirect_request, redirect_headers
 from .._response import Response
 from .._retry import Retry, RetryTypes, as_retry, retry_for
+from .._sse_event import DEFAULT_MAX_EVENT_SIZE
 from .._urls import URL, QueryParams, QueryParamTypes
 from .._version import __version__
 from ..concurrency.sync import default_backend
 from ..concurrency.base import Backend
 from .http_transport import HTTPTransport
 from .parallel import Parallel
+from .sse import DEFAULT_MAX_RECONNECTS, DEFAULT_RETRY_MS, EventSource, sse_headers
 
 logger = logging.getLogger("fasthttpx")
 
@@ -669,6 +671,56 @@ class Client:
             yield response
         finally:
             response.close()
+
+    @contextmanager
+    def sse(
+        self,
+        url: URL | str,
+        *,
+        method: str = "GET",
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        files: RequestFiles | None = None,
+        json: Any = None,
+        params: QueryParamTypes = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes = None,
+        auth: AuthTypes | UnsetType = UNSET,
+        follow_redirects: bool | UnsetType = UNSET,
+        timeout: TimeoutTypes | UnsetType = UNSET,
+        extensions: dict[str, Any] | None = None,
+        max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+        reconnect: bool = False,
+        max_reconnects: int = DEFAULT_MAX_RECONNECTS,
+        retry_ms: int = DEFAULT_RETRY_MS,
+    ) -> Iterator[EventSource]:
+        """``with client.sse(url) as source: for event in source:`` — server-sent
+        events (``ServerSentEvent``), as httpx2's. Sends ``Accept: text/event-stream`` and
+        ``Cache-Control: no-store``; the other keywords are ``request()``'s.
+        ``max_event_size`` (bytes, None: no limit) bounds one event, and replaces the
+        client's ``max_body_size`` for this endless body. ``reconnect=True``: when the stream
+        ends or breaks, send the request again after the reconnection time (the server's
+        ``retry``, else ``retry_ms``) with ``Last-Event-ID``, at most ``max_reconnects``
+        times in a row without an event (see ``_async/sse.py``). The response is closed on
+        exit."""
+        request_kwargs: dict[str, Any] = {
+            "content": content, "data": data, "files": files, "json": json, "params": params,
+            "headers": sse_headers(headers), "cookies": cookies, "auth": auth,
+            "follow_redirects": follow_redirects, "timeout": timeout, "extensions": extensions,
+        }
+        limits = self._body_limits
+        if (limits is not None and limits.max_body_size is not None
+                and "max_body_size" not in (extensions or ())):
+            request_kwargs["max_body_size"] = None
+        source = EventSource(
+            self, method, url, request_kwargs, max_event_size=max_event_size,
+            reconnect=reconnect, max_reconnects=max_reconnects, retry_ms=retry_ms,
+        )
+        source.connect()
+        try:
+            yield source
+        finally:
+            source.close()
 
     def parallel(self, limit: int | None = None) -> Parallel:
         """``with client.parallel() as parallel:`` — start requests without waiting,

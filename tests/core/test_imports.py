@@ -14,8 +14,9 @@ Layers, lowest first (a module may import its own layer or lower ones):
    ``adapters/`` (fasthttpx under httpx and httpx2)
 
 The parser twins import only ``_events``, ``_exceptions`` and the chunked twin of their own
-kind. Outside ``concurrency/`` no module imports ``socket``, ``ssl`` (``_config`` may),
-``asyncio``, ``trio``, ``selectors``, ``threading``, ``concurrent`` or ``uvloop``. Imports
+kind; the event-stream parser twins only ``_sse_event`` and ``_exceptions``. Outside
+``concurrency/`` no module imports ``socket``, ``ssl`` (``_config`` may), ``asyncio``,
+``trio``, ``selectors``, ``threading``, ``concurrent`` or ``uvloop``. Imports
 under ``if TYPE_CHECKING:`` are not executed and are not checked. Every module is parsed
 with ``ast`` (``.pyx`` files by their import lines), so new modules are covered as they
 appear; a failure names the module, the line and the offending import.
@@ -42,6 +43,8 @@ TWIN_ALLOWED = {
     f"{PACKAGE}._chunked_py": {"_events", "_exceptions"},
     f"{PACKAGE}._parser": {"_events", "_exceptions", "_chunked"},
     f"{PACKAGE}._chunked": {"_events", "_exceptions"},
+    f"{PACKAGE}._sse_py": {"_sse_event", "_exceptions"},
+    f"{PACKAGE}._sse": {"_sse_event", "_exceptions"},
 }
 LOW_ALLOWED = {
     f"{PACKAGE}._exceptions": set(),
