@@ -22,7 +22,9 @@ How:
 * Flow control (§5.2, §6.9): the server's windows limit ``send_window``; our receive windows
   are credited as the caller ``acknowledge``s consumed bytes, by a WINDOW_UPDATE once half a
   window is owed (batched: a download costs one WINDOW_UPDATE per half window, not per read).
-* Errors: a connection error queues GOAWAY(code) and ends the event list with ``CONN_ERROR``.
+* Errors: a stream error (a malformed response, §8.1.1; a stream window overflowed, §6.9.1)
+  queues RST_STREAM(code), gives ``STREAM_ERROR`` and forgets that stream, the others go on;
+  a connection error queues GOAWAY(code) and ends the event list with ``CONN_ERROR``.
   Floods are bounded: at most 64 CONTINUATION frames or 1 MiB per header block, and at most
   1000 frames that carry nothing for a request (PING, SETTINGS, PRIORITY, unknown types,
   frames for forgotten streams, empty DATA) in a row, else ENHANCE_YOUR_CALM.
@@ -50,6 +52,7 @@ DEF WINDOW_UPDATED = 7
 DEF SETTINGS_EVENT = 8
 DEF GOAWAY_EVENT = 9
 DEF CONN_ERROR = 10
+DEF STREAM_ERROR = 11
 
 # Frame types (§6) and flags.
 DEF F_DATA = 0x0
@@ -112,6 +115,10 @@ cdef inline unsigned int _u32(const unsigned char* p):
         (<unsigned int>p[2] << 8) | p[3]
 
 
+class _Malformed(Exception):
+    """Internal: a malformed response (§8.1.1), a stream error of type PROTOCOL_ERROR."""
+
+
 cdef class _Stream:
     cdef int stream_id
     cdef bint local_closed, remote_closed, head_done, head_request
@@ -131,6 +138,7 @@ cdef class H2Core:
     cdef long long _stream_window, _connection_window
     cdef long long _max_frame_size, _max_streams, _max_header_list_size
     cdef long long _remote_initial_window, _remote_max_frame, _remote_max_streams
+    cdef long long _remote_max_header_list  # -1: the server set no limit (§6.5.2)
     cdef long long _conn_send_window, _conn_recv_window, _conn_unacked
     cdef unsigned char* _out
     cdef Py_ssize_t _out_len, _out_cap
@@ -160,6 +168,7 @@ cdef class H2Core:
         self._remote_initial_window = 65535
         self._remote_max_frame = 16384
         self._remote_max_streams = MAX_STREAM_ID  # unbounded until the server says (§6.5.2)
+        self._remote_max_header_list = -1
         self._conn_send_window = 65535
         self._conn_recv_window = 65535
         self._conn_unacked = 0
@@ -292,10 +301,20 @@ cdef class H2Core:
         cdef int flags, stream_id
         cdef _Stream stream
         cdef const unsigned char* raw
+        cdef long long list_size
+        cdef tuple field
         if self._failed or self._goaway_received:
             raise LocalProtocolError("the connection does not accept new streams")
         if self._next_stream_id > MAX_STREAM_ID:
             raise LocalProtocolError("no stream ids left on this connection")
+        if self._remote_max_header_list >= 0:  # checked before encoding: HPACK state stays
+            list_size = 0
+            for field in headers:
+                list_size += len(<bytes>field[0]) + len(<bytes>field[1]) + 32
+            if list_size > self._remote_max_header_list:
+                raise LocalProtocolError(
+                    f"the request's header list ({list_size} bytes) exceeds the server's "
+                    f"SETTINGS_MAX_HEADER_LIST_SIZE ({self._remote_max_header_list})")
         stream_id = self._next_stream_id
         block = self._encoder.encode(headers)
         size = PyBytes_GET_SIZE(block)
@@ -570,8 +589,10 @@ cdef class H2Core:
             self._idle()
             return 0
         if not stream.head_done:
-            raise _ConnectionError(PROTOCOL_ERROR,
-                                   f"DATA before the response head on stream {stream_id}")
+            self._credit(None, length)  # nobody reads it
+            self._stream_error(stream, PROTOCOL_ERROR,
+                               f"DATA before the response head on stream {stream_id}")
+            return 0
         if length > stream.recv_window:
             raise _ConnectionError(FLOW_CONTROL_ERROR,
                                    f"DATA beyond the flow-control window of stream {stream_id}")
@@ -583,10 +604,12 @@ cdef class H2Core:
             stream.received_length > stream.expected_length
             or (flags & END_STREAM and stream.received_length != stream.expected_length)
         ):
-            raise _ConnectionError(
-                PROTOCOL_ERROR,
-                f"stream {stream_id}: body length {stream.received_length} does not match "
-                f"content-length {stream.expected_length}")
+            self._credit(None, size)  # nobody reads it (padding was credited above)
+            self._stream_error(
+                stream, PROTOCOL_ERROR,
+                f"body length {stream.received_length} does not match content-length "
+                f"{stream.expected_length}")
+            return 0
         if size:
             self._idle_frames = 0
             if stream.pending is None:
@@ -600,6 +623,18 @@ cdef class H2Core:
             self._end_remote(stream)
         return 0
 
+
+    cdef void _stream_error(self, _Stream stream, unsigned int code, str message) except *:
+        """A stream error (§5.4.2): what the stream received before the fault, then
+        ``STREAM_ERROR``; RST_STREAM(code) queued, the stream forgotten and what still
+        arrives on it ignored. The connection and its other streams go on."""
+        cdef int stream_id = stream.stream_id
+        self._idle_frames = 0
+        self._flush(stream)
+        self._u32_frame(F_RST_STREAM, stream_id, code)
+        self._forget(stream)
+        self._remember_reset(stream_id)
+        self._events.append((STREAM_ERROR, stream_id, code, message))
 
     cdef void _end_remote(self, _Stream stream) except *:
         self._idle_frames = 0
@@ -665,28 +700,34 @@ cdef class H2Core:
             self._idle()
             return 0
         self._idle_frames = 0
+        try:
+            self._head_or_trailers(stream, fields, end_stream)
+        except _Malformed as exc:
+            self._stream_error(stream, PROTOCOL_ERROR, str(exc))
+        return 0
+
+    cdef int _head_or_trailers(self, _Stream stream, list fields, bint end_stream) except -1:
+        """Apply a received field section (§8.1); ``_Malformed`` if the response is."""
+        cdef int stream_id = stream.stream_id
         if stream.head_done:  # trailers (§8.1)
             if not end_stream:
-                raise _ConnectionError(PROTOCOL_ERROR,
-                                       f"trailers without END_STREAM on stream {stream_id}")
+                raise _Malformed("trailers without END_STREAM")
+            trailers = _check_fields(fields, True)[1]
             self._flush(stream)
-            self._events.append((TRAILERS, stream_id, _check_fields(fields, True)[1], None))
+            self._events.append((TRAILERS, stream_id, trailers, None))
         else:
             status, regular = _check_fields(fields, False)
             if status < 200:
                 if end_stream:
-                    raise _ConnectionError(PROTOCOL_ERROR,
-                                           f"an informational response ends stream {stream_id}")
+                    raise _Malformed("an informational response with END_STREAM")
                 self._events.append((INFORMATIONAL, stream_id, status, regular))
                 return 0
-            stream.head_done = True
             if not stream.head_request and status != 204 and status != 304:
                 stream.expected_length = _content_length(regular)
             if end_stream and stream.expected_length > 0:
-                raise _ConnectionError(
-                    PROTOCOL_ERROR,
-                    f"stream {stream_id}: body length 0 does not match content-length "
-                    f"{stream.expected_length}")
+                raise _Malformed(
+                    f"body length 0 does not match content-length {stream.expected_length}")
+            stream.head_done = True
             self._events.append((RESPONSE, stream_id, status, regular))
         if end_stream:
             self._end_remote(stream)
@@ -736,7 +777,9 @@ cdef class H2Core:
                 if value > 1:
                     raise _ConnectionError(PROTOCOL_ERROR,
                                            f"SETTINGS_ENABLE_CONNECT_PROTOCOL of {value}")
-            # MAX_HEADER_LIST_SIZE is advisory for our small request heads; others unknown.
+            elif identifier == 0x6:  # MAX_HEADER_LIST_SIZE: send_headers keeps to it
+                self._remote_max_header_list = value
+            # Others are unknown: ignored (§6.5.2).
         self._frame(0, F_SETTINGS, ACK, 0, NULL)
         self._events.append((SETTINGS_EVENT, 0, None, None))
         self._idle()
@@ -766,9 +809,11 @@ cdef class H2Core:
             self._idle()  # a closed stream: allowed for a while (§5.1), ignored
             return 0
         stream.send_window += increment
-        if stream.send_window > MAX_WINDOW:
-            raise _ConnectionError(FLOW_CONTROL_ERROR,
-                                   f"the flow-control window of stream {stream_id} overflowed")
+        if stream.send_window > MAX_WINDOW:  # a stream error (§6.9.1)
+            self._stream_error(stream, FLOW_CONTROL_ERROR,
+                               f"a WINDOW_UPDATE overflowed the flow-control window of stream "
+                               f"{stream_id}")
+            return 0
         self._events.append((WINDOW_UPDATED, stream_id, None, None))
         return 0
 
@@ -820,7 +865,7 @@ cdef int _check_stream_association(int kind, unsigned int stream_id) except -1:
 
 cdef tuple _check_fields(list fields, bint trailers):
     """(status, regular fields) of a received field section, checked per RFC 9113 §8.2-8.3;
-    a malformed section is a connection error (PROTOCOL_ERROR)."""
+    ``_Malformed`` if the response is malformed (a stream error, §8.1.1)."""
     cdef int status = -1
     cdef bint regular_seen = False
     cdef list regular = []
@@ -834,29 +879,28 @@ cdef tuple _check_fields(list fields, bint trailers):
         p = <const unsigned char*>PyBytes_AS_STRING(name)
         size = PyBytes_GET_SIZE(name)
         if size == 0:
-            raise _ConnectionError(PROTOCOL_ERROR, "an empty field name")
+            raise _Malformed("an empty field name")
         for i in range(1 if p[0] == 0x3A else 0, size):
             if not NAME_OK[p[i]] or p[i] == 0x3A:
-                raise _ConnectionError(PROTOCOL_ERROR, f"invalid field name {name!r}")
+                raise _Malformed(f"invalid field name {name!r}")
         _check_value(name, value)
         if p[0] == 0x3A:  # a pseudo-field
             if trailers or regular_seen or name != b":status" or status >= 0:
-                raise _ConnectionError(PROTOCOL_ERROR,
-                                       f"pseudo-field {name!r} misplaced or not allowed")
+                raise _Malformed(f"pseudo-field {name!r} misplaced or not allowed")
             p = <const unsigned char*>PyBytes_AS_STRING(value)
             if PyBytes_GET_SIZE(value) != 3 or not (b"0"[0] <= p[0] <= b"9"[0]) or \
                     not (b"0"[0] <= p[1] <= b"9"[0]) or not (b"0"[0] <= p[2] <= b"9"[0]):
-                raise _ConnectionError(PROTOCOL_ERROR, f"malformed :status {value!r}")
+                raise _Malformed(f"malformed :status {value!r}")
             status = (p[0] - 48) * 100 + (p[1] - 48) * 10 + (p[2] - 48)
             continue
         regular_seen = True
         if name in CONNECTION_FIELDS:
-            raise _ConnectionError(PROTOCOL_ERROR, f"connection-specific field {name!r}")
+            raise _Malformed(f"connection-specific field {name!r}")
         if name == b"te" and value.lower() != b"trailers":
-            raise _ConnectionError(PROTOCOL_ERROR, f"invalid te field {value!r}")
+            raise _Malformed(f"invalid te field {value!r}")
         regular.append(field)
     if not trailers and status < 0:
-        raise _ConnectionError(PROTOCOL_ERROR, "a response without :status")
+        raise _Malformed("a response without :status")
     return status, regular
 
 
@@ -867,9 +911,9 @@ cdef int _check_value(bytes name, bytes value) except -1:
     for i in range(size):
         c = p[i]
         if c == 0 or c == 0x0A or c == 0x0D:
-            raise _ConnectionError(PROTOCOL_ERROR, f"invalid character in field {name!r}")
+            raise _Malformed(f"invalid character in field {name!r}")
     if size and (p[0] == 0x20 or p[0] == 0x09 or p[size - 1] == 0x20 or p[size - 1] == 0x09):
-        raise _ConnectionError(PROTOCOL_ERROR, f"whitespace around the value of {name!r}")
+        raise _Malformed(f"whitespace around the value of {name!r}")
     return 0
 
 
@@ -882,9 +926,9 @@ cdef long long _content_length(list fields) except -2:
         if field[0] == b"content-length":
             value = field[1]
             if not value.isdigit() or len(value) > 18:
-                raise _ConnectionError(PROTOCOL_ERROR, f"invalid content-length {value!r}")
+                raise _Malformed(f"invalid content-length {value!r}")
             parsed = int(value)
             if found >= 0 and parsed != found:
-                raise _ConnectionError(PROTOCOL_ERROR, "conflicting content-length values")
+                raise _Malformed("conflicting content-length values")
             found = parsed
     return found
