@@ -752,8 +752,8 @@ cdef class H2Core:
             value = _u32(payload + i + 2)
             if identifier == 0x1:  # HEADER_TABLE_SIZE
                 self._encoder.table_size = value
-            elif identifier == 0x2:  # ENABLE_PUSH
-                if value > 1:
+            elif identifier == 0x2:  # ENABLE_PUSH: a server may only send 0 (§6.5.2)
+                if value != 0:
                     raise _ConnectionError(PROTOCOL_ERROR, f"SETTINGS_ENABLE_PUSH of {value}")
             elif identifier == 0x3:  # MAX_CONCURRENT_STREAMS
                 self._remote_max_streams = value

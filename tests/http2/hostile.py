@@ -143,6 +143,8 @@ ATTACKS: dict[str, tuple[Attack, tuple[int, ...], tuple[int, ...]]] = {
                             (FRAME_SIZE_ERROR,), (FRAME_SIZE_ERROR, PROTOCOL_ERROR)),
     "settings-max-frame-size-too-small": (lambda sid: f.settings((5, 100)), (PROTOCOL_ERROR,),
                                           (PROTOCOL_ERROR,)),
+    "settings-enable-push-from-server": (lambda sid: f.settings((2, 1)), (PROTOCOL_ERROR,),
+                                         (PROTOCOL_ERROR,)),
     "settings-initial-window-too-big": (lambda sid: f.settings((4, 2**31)),
                                         (FLOW_CONTROL_ERROR,), (FLOW_CONTROL_ERROR,)),
     "frame-too-large": (lambda sid: _SETTINGS + f.data(sid, b"x" * 70000),
