@@ -33,8 +33,8 @@ Contract (both twins):
   pseudo-fields first, only ``:status``).
   ``DATA`` carries only payload: padding is acknowledged by the core itself. The payload
   must be acknowledged with ``acknowledge()`` once consumed (the window reopens as the
-  reader reads). The compiled core gives at most one ``DATA`` per stream per call (frames
-  coalesced); the twin may give several, in order.
+  reader reads). The compiled core joins the DATA frames of a stream in one call into
+  events of up to 32 KiB; the twin gives one per frame; both in order.
 * A stream error (§5.4.2) found in received bytes gives ``STREAM_ERROR`` for that stream
   (after the DATA it received before the fault) and queues RST_STREAM with its code; the
   core forgets the stream and ignores what still arrives on it. Stream errors are a

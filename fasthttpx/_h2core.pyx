@@ -7,13 +7,15 @@ the differential tests hold the two to the same events for the same bytes.
 Why: with ``h2`` the protocol work (its state machines, hpack, hyperframe) was about two
 thirds of an HTTP/2 request's client CPU. Here one ``receive_data`` call parses every complete
 frame of a socket read in C and returns one list of small tuples; DATA frames of one stream in
-one read become one ``DATA`` event; no Python object is made per frame except what the caller
-receives (field lists, body bytes) and the occasional control-frame reply.
+one read become one ``DATA`` event (up to 32 KiB each), their payloads copied once from the
+read; no Python object is made per frame except what the caller receives (field lists, body
+bytes) and the occasional control-frame reply.
 
 How:
-* Input: frames are cut from a ``const unsigned char*`` of the read (plus an unfinished frame
-  kept from the last read). A frame longer than our SETTINGS_MAX_FRAME_SIZE fails the
-  connection as soon as its 9-byte header is seen, so no buffer grows past one frame.
+* Input: frames are cut from a ``const unsigned char*`` of the read. A frame the read leaves
+  unfinished is kept, and completed from the next read with just the bytes it lacks (reads
+  are never joined). A frame longer than our SETTINGS_MAX_FRAME_SIZE fails the connection as
+  soon as its 9-byte header is seen, so no buffer grows past one frame.
 * Output: frames are written into one C buffer; ``data_to_send`` takes it as ``bytes``.
 * Streams: a ``_Stream`` per open stream, in a dict; closed streams are forgotten. A stream
   we reset is remembered (a bounded set) so the frames the server sent before seeing our
@@ -87,6 +89,10 @@ DEF MAX_CONTINUATIONS = 64
 DEF MAX_HEADER_BLOCK = 1048576
 DEF MAX_IDLE_FRAMES = 1000
 DEF MAX_RESET_MEMORY = 4096
+# DATA frames of one stream in one read are joined up to this many bytes per event: bigger
+# pieces (a 256 KiB read is ~128 KiB of body) made glibc trim and regrow its heap on almost
+# every read, and the page faults cost more than the events saved (bench_h2.py download).
+DEF MAX_DATA_EVENT = 32768
 
 cdef bytes PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 cdef frozenset CONNECTION_FIELDS = frozenset(
@@ -110,6 +116,10 @@ class _ConnectionError(Exception):
         self.code = code
 
 
+cdef inline unsigned int _u24(const unsigned char* p):
+    return (<unsigned int>p[0] << 16) | (<unsigned int>p[1] << 8) | p[2]
+
+
 cdef inline unsigned int _u32(const unsigned char* p):
     return (<unsigned int>p[0] << 24) | (<unsigned int>p[1] << 16) | \
         (<unsigned int>p[2] << 8) | p[3]
@@ -124,7 +134,8 @@ cdef class _Stream:
     cdef bint local_closed, remote_closed, head_done, head_request
     cdef long long send_window, recv_window, unacked
     cdef long long expected_length, received_length  # expected_length -1: not given
-    cdef list pending  # DATA payloads of this read, joined into one event
+    cdef list pending  # (buffer, offset, size) of this read's DATA payloads, for one event
+    cdef Py_ssize_t pending_size
 
     def __cinit__(self, int stream_id):
         self.stream_id = stream_id
@@ -423,65 +434,107 @@ cdef class H2Core:
     # -- receiving ---------------------------------------------------------------------------
 
     def receive_data(self, bytes data not None):
-        cdef bytes buf
-        cdef const unsigned char* p
-        cdef Py_ssize_t size, position = 0
+        cdef bytes pending = self._inbuf
+        cdef Py_ssize_t used = 0, have, take, size = PyBytes_GET_SIZE(data)
         cdef unsigned int length
         cdef list events
         if self._failed:
             return []
-        buf = self._inbuf + data if self._inbuf else data
-        p = <const unsigned char*>PyBytes_AS_STRING(buf)
-        size = PyBytes_GET_SIZE(buf)
         events = self._events = []
         try:
-            while size - position >= 9:
-                length = (<unsigned int>p[position] << 16) | (p[position + 1] << 8) | \
-                    p[position + 2]
-                if length > self._max_frame_size:
-                    raise _ConnectionError(
-                        FRAME_SIZE_ERROR,
-                        f"a {length}-byte frame exceeds SETTINGS_MAX_FRAME_SIZE "
-                        f"({self._max_frame_size})")
-                _check_stream_association(p[position + 3], _u32(p + position + 5) & 0x7FFFFFFF)
-                if not self._settings_seen and (p[position + 3] != F_SETTINGS
-                                                or p[position + 4] & ACK):
-                    raise _ConnectionError(PROTOCOL_ERROR,
-                                           "the server preface does not start with SETTINGS")
-                if size - position - 9 < length:
-                    break
-                self._receive_frame(buf, p + position, position + 9, length)
-                position += 9 + length
+            if pending:
+                # Finish the frame left unfinished by the last read with just the bytes it
+                # lacks, rather than joining the reads (a download would copy every read).
+                self._inbuf = b""
+                have = PyBytes_GET_SIZE(pending)
+                if have < 9:
+                    used = min(9 - have, size)
+                    pending += data[:used]
+                    have += used
+                if have >= 9:
+                    length = _u24(<const unsigned char*>PyBytes_AS_STRING(pending))
+                    take = 0 if length > self._max_frame_size else \
+                        min(9 + length - have, size - used)
+                    if take:
+                        pending += data[used:used + take]
+                        used += take
+                self._parse(pending, 0)
+            if used < size:
+                self._parse(data, used)
         except _ConnectionError as exc:
             self._flush_all()
             self._fail(exc.code, str(exc))
             self._inbuf = b""
             self._events = None
             return events
-        self._inbuf = buf[position:] if position < size else b""
         self._flush_all()
         self._events = None
         return events
+
+    cdef int _parse(self, bytes buf, Py_ssize_t position) except -1:
+        """Process the complete frames of ``buf`` from ``position``; keep an unfinished one."""
+        cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(buf)
+        cdef Py_ssize_t size = PyBytes_GET_SIZE(buf)
+        cdef unsigned int length
+        while size - position >= 9:
+            length = (<unsigned int>p[position] << 16) | (p[position + 1] << 8) | \
+                p[position + 2]
+            if length > self._max_frame_size:
+                raise _ConnectionError(
+                    FRAME_SIZE_ERROR,
+                    f"a {length}-byte frame exceeds SETTINGS_MAX_FRAME_SIZE "
+                    f"({self._max_frame_size})")
+            _check_stream_association(p[position + 3], _u32(p + position + 5) & 0x7FFFFFFF)
+            if not self._settings_seen and (p[position + 3] != F_SETTINGS
+                                            or p[position + 4] & ACK):
+                raise _ConnectionError(PROTOCOL_ERROR,
+                                       "the server preface does not start with SETTINGS")
+            if size - position - 9 < length:
+                break
+            self._receive_frame(buf, p + position, position + 9, length)
+            position += 9 + length
+        self._inbuf = buf[position:] if position < size else b""
+        return 0
 
     cdef void _fail(self, unsigned int code, str message):
         self._failed = True
         self._goaway(code)
         self._events.append((CONN_ERROR, 0, code, message))
 
-    cdef void _flush(self, _Stream stream):
-        """Emit the DATA collected for ``stream`` in this read, as one event."""
+    cdef int _flush(self, _Stream stream) except -1:
+        """Emit the DATA collected for ``stream`` in this read, as one event: the payloads
+        copied once, straight from the read into one ``bytes``."""
         cdef list pending = stream.pending
+        cdef bytes payload, source
+        cdef tuple piece
+        cdef char* out
+        cdef Py_ssize_t offset, size
         if pending is None:
-            return
+            return 0
         stream.pending = None
-        self._events.append((DATA_EVENT, stream.stream_id,
-                             pending[0] if len(pending) == 1 else b"".join(pending), None))
+        if len(pending) == 1:
+            piece = pending[0]
+            source = piece[0]
+            offset = piece[1]
+            payload = source[offset:offset + <Py_ssize_t>piece[2]]
+        else:
+            payload = PyBytes_FromStringAndSize(NULL, stream.pending_size)
+            out = PyBytes_AS_STRING(payload)
+            for piece in pending:
+                source = piece[0]
+                offset = piece[1]
+                size = piece[2]
+                memcpy(out, PyBytes_AS_STRING(source) + offset, size)
+                out += size
+        self._events.append((DATA_EVENT, stream.stream_id, payload, None))
+        return 0
 
-    cdef void _flush_all(self):
+    cdef int _flush_all(self) except -1:
         cdef _Stream stream
         for stream in self._dirty:
             self._flush(stream)
         self._dirty = []
+        return 0
 
     cdef int _receive_frame(self, bytes buf, const unsigned char* header, Py_ssize_t start,
                             unsigned int length) except -1:
@@ -612,11 +665,15 @@ cdef class H2Core:
             return 0
         if size:
             self._idle_frames = 0
+            if stream.pending is not None and stream.pending_size + size > MAX_DATA_EVENT:
+                self._flush(stream)
             if stream.pending is None:
-                stream.pending = [buf[start + offset:start + offset + size]]
+                stream.pending = [(buf, start + offset, size)]
+                stream.pending_size = size
                 self._dirty.append(stream)
             else:
-                stream.pending.append(buf[start + offset:start + offset + size])
+                stream.pending.append((buf, start + offset, size))
+                stream.pending_size += size
         elif not flags & END_STREAM:
             self._idle()
         if flags & END_STREAM:

@@ -104,6 +104,11 @@ H2_LENIENT = (
     "RST_STREAM on idle stream",  # §6.4 (h2 ignores RST_STREAM for streams it never saw)
     "on closed stream",  # §5.1 (h2 answers with RST_STREAM, a stream error, and goes on)
     "after its END_STREAM",  # §5.1 (likewise)
+    # §6.5.3: a SETTINGS frame's values are processed in order, each checked; hyperframe keeps
+    # only the last value of a setting repeated in one frame, so h2 misses an invalid one
+    # followed by a valid one.
+    "SETTINGS_MAX_FRAME_SIZE of", "SETTINGS_INITIAL_WINDOW_SIZE of", "SETTINGS_ENABLE_PUSH of",
+    "SETTINGS_ENABLE_CONNECT_PROTOCOL of",
 )
 
 

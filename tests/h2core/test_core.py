@@ -24,6 +24,7 @@ from fasthttpx._h2_interface import (
     CONN_ERROR,
     DATA,
     RESPONSE,
+    SETTINGS,
     STREAM_ENDED,
     STREAM_ERROR,
     TRAILERS,
@@ -220,3 +221,28 @@ def test_no_header_list_limit_until_the_server_sets_one(impl: str) -> None:
     core.receive_data(f.settings((3, 100)))
     core.send_headers(request(1) + [(b"x-big", b"v" * 100_000)], True)
     assert core.open_outbound_streams == 2
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("frame_size", [1000, 8192, 16384, 40000])
+def test_body_split_anywhere_arrives_whole_in_bounded_pieces(impl: str, frame_size: int) -> None:
+    """DATA frames cut at any point between reads arrive whole and in order; the compiled
+    core joins a stream's frames of one read into events of at most 32 KiB (a bigger frame
+    is one event of its own)."""
+    body = bytes(range(256)) * 1024  # 256 KiB
+    encoder = hpack.Encoder()
+    raw = f.settings() + _head(encoder, 1, [_STATUS, (b"content-length", b"%d" % len(body))])
+    raw += b"".join(f.data(1, body[i:i + frame_size], i + frame_size >= len(body))
+                    for i in range(0, len(body), frame_size))
+    for read_size in (7, 4096, 65536 + 3, len(raw)):
+        core = _core(impl)
+        core.send_headers(request(0), True)
+        events = []
+        for start in range(0, len(raw), read_size):
+            events += core.receive_data(raw[start:start + read_size])
+        pieces = [e[2] for e in events if e[0] == DATA]
+        assert b"".join(pieces) == body
+        assert [e[0] for e in events if e[0] not in (DATA, SETTINGS)] == [RESPONSE,
+                                                                          STREAM_ENDED]
+        if impl == "cython":
+            assert max(len(piece) for piece in pieces) <= max(32768, frame_size)
