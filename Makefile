@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-compiled test-python lint demo bench bench-parser bench-client soak fuzz fuzz-corpus clean build-ext wheel wheel-test httpx-compat
+.PHONY: venv test test-compiled test-python lint demo bench bench-parser bench-client bench-h2 soak fuzz fuzz-corpus clean build-ext wheel wheel-test httpx-compat
 
 $(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -42,13 +42,17 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 	$(PIP) install -q httpx aiohttp h11 httptools pyreqwest urllib3
 	touch $@
 
-bench: bench-parser bench-client
+bench: bench-parser bench-client bench-h2
 
 bench-parser: $(VENV)/.bench-installed build-ext
 	$(PY) benchmarks/bench_parser.py
 
 bench-client: $(VENV)/.bench-installed build-ext
 	$(PY) benchmarks/bench_client.py
+
+# HTTP/2 against nginx over TLS (skipped with a message when nginx is not installed).
+bench-h2: $(VENV)/.bench-installed build-ext
+	$(PY) benchmarks/bench_h2.py
 
 # HTTPX 0.28.1's own test suite run with `httpx` bound to fasthttpx (issue 13); downloads the
 # sdist and installs its test requirements. Not part of `make test`. The baseline, httpx itself
