@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-compiled test-python lint demo bench bench-parser bench-client bench-sdk bench-sse soak fuzz fuzz-corpus clean build-ext wheel wheel-test httpx-compat
+.PHONY: venv test test-compiled test-python lint demo bench bench-parser bench-client bench-sdk bench-sse bench-h2 soak fuzz fuzz-corpus clean build-ext wheel wheel-test httpx-compat
 
 $(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,7 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 	$(PIP) install -q httpx aiohttp h11 httptools pyreqwest urllib3 httpx2 httpx-sse
 	touch $@
 
-bench: bench-parser bench-client bench-sdk bench-sse
+bench: bench-parser bench-client bench-sdk bench-sse bench-h2
 
 bench-parser: $(VENV)/.bench-installed build-ext
 	$(PY) benchmarks/bench_parser.py
@@ -58,6 +58,10 @@ bench-sdk: $(VENV)/.bench-installed build-ext
 
 bench-sse: $(VENV)/.bench-installed build-ext
 	$(PY) benchmarks/bench_sse.py --loops asyncio,uvloop,trio,sync --runs 3
+
+# HTTP/2 against nginx over TLS (skipped with a message when nginx is not installed).
+bench-h2: $(VENV)/.bench-installed build-ext
+	$(PY) benchmarks/bench_h2.py
 
 # HTTPX 0.28.1's own test suite run with `httpx` bound to fasthttpx (issue 13); downloads the
 # sdist and installs its test requirements. Not part of `make test`. The baseline, httpx itself

@@ -21,6 +21,7 @@ Contract (both twins):
   ``DATA``            stream id              body bytes           None
   ``STREAM_ENDED``    stream id              None                 None
   ``STREAM_RESET``    stream id              error code           True if the peer reset
+  ``STREAM_ERROR``    stream id              error code           message (str)
   ``WINDOW_UPDATED``  stream id (0: conn.)   None                 None
   ``SETTINGS``        0                      None                 None
   ``GOAWAY``          last stream id         error code           debug data (bytes)
@@ -29,16 +30,26 @@ Contract (both twins):
 
   Fields are ``(name, value)`` tuples of ``bytes``, validated as RFC 9113 §8.2-8.3 require
   for responses (lower-case names, no forbidden characters, no connection-specific fields,
-  pseudo-fields first, only ``:status``); a malformed field section is a connection error.
+  pseudo-fields first, only ``:status``).
   ``DATA`` carries only payload: padding is acknowledged by the core itself. The payload
   must be acknowledged with ``acknowledge()`` once consumed (the window reopens as the
-  reader reads). The compiled core gives at most one ``DATA`` per stream per call (frames
-  coalesced); the twin may give several, in order.
+  reader reads). The compiled core joins the DATA frames of a stream in one call into
+  events of up to 32 KiB; the twin gives one per frame; both in order.
+* A stream error (§5.4.2) found in received bytes gives ``STREAM_ERROR`` for that stream
+  (after the DATA it received before the fault) and queues RST_STREAM with its code; the
+  core forgets the stream and ignores what still arrives on it. Stream errors are a
+  malformed response (§8.1.1: a malformed field section, a body that does not match its
+  content-length, DATA before the head, trailers without END_STREAM, an informational
+  response with END_STREAM) with PROTOCOL_ERROR, and a WINDOW_UPDATE that overflows a
+  stream's window (§6.9.1) with FLOW_CONTROL_ERROR. The other streams carry on.
 * A connection error (RFC 9113 §5.4.1) found in received bytes gives one ``CONN_ERROR``
   event (after the events of the frames before it) and queues a GOAWAY with that code; the
   core then ignores further input. ``PING`` and ``SETTINGS`` are acknowledged by the core.
 * Flow control (§5.2, §6.9): ``send_window(stream_id)`` is what may be sent now (both
   windows and the peer's frame size); WINDOW_UPDATEs for received data are batched.
+* ``send_headers`` refuses (``LocalProtocolError``, nothing queued, no stream id used) a
+  header list larger than the server's SETTINGS_MAX_HEADER_LIST_SIZE (§6.5.2, counted as
+  ``_h2_fields.header_list_size`` does).
 """
 
 from __future__ import annotations
@@ -47,8 +58,8 @@ from typing import Protocol
 
 __all__ = [
     "H2CoreInterface", "Event", "Fields", "RESPONSE", "INFORMATIONAL", "TRAILERS", "DATA",
-    "STREAM_ENDED", "STREAM_RESET", "WINDOW_UPDATED", "SETTINGS", "GOAWAY", "CONN_ERROR",
-    "ERROR_NAMES",
+    "STREAM_ENDED", "STREAM_RESET", "STREAM_ERROR", "WINDOW_UPDATED", "SETTINGS", "GOAWAY",
+    "CONN_ERROR", "ERROR_NAMES",
 ]
 
 RESPONSE = 1
@@ -61,6 +72,7 @@ WINDOW_UPDATED = 7
 SETTINGS = 8
 GOAWAY = 9
 CONN_ERROR = 10
+STREAM_ERROR = 11
 
 Fields = list[tuple[bytes, bytes]]
 Event = tuple[int, int, object, object]

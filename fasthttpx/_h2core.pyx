@@ -7,13 +7,15 @@ the differential tests hold the two to the same events for the same bytes.
 Why: with ``h2`` the protocol work (its state machines, hpack, hyperframe) was about two
 thirds of an HTTP/2 request's client CPU. Here one ``receive_data`` call parses every complete
 frame of a socket read in C and returns one list of small tuples; DATA frames of one stream in
-one read become one ``DATA`` event; no Python object is made per frame except what the caller
-receives (field lists, body bytes) and the occasional control-frame reply.
+one read become one ``DATA`` event (up to 32 KiB each), their payloads copied once from the
+read; no Python object is made per frame except what the caller receives (field lists, body
+bytes) and the occasional control-frame reply.
 
 How:
-* Input: frames are cut from a ``const unsigned char*`` of the read (plus an unfinished frame
-  kept from the last read). A frame longer than our SETTINGS_MAX_FRAME_SIZE fails the
-  connection as soon as its 9-byte header is seen, so no buffer grows past one frame.
+* Input: frames are cut from a ``const unsigned char*`` of the read. A frame the read leaves
+  unfinished is kept, and completed from the next read with just the bytes it lacks (reads
+  are never joined). A frame longer than our SETTINGS_MAX_FRAME_SIZE fails the connection as
+  soon as its 9-byte header is seen, so no buffer grows past one frame.
 * Output: frames are written into one C buffer; ``data_to_send`` takes it as ``bytes``.
 * Streams: a ``_Stream`` per open stream, in a dict; closed streams are forgotten. A stream
   we reset is remembered (a bounded set) so the frames the server sent before seeing our
@@ -22,7 +24,9 @@ How:
 * Flow control (§5.2, §6.9): the server's windows limit ``send_window``; our receive windows
   are credited as the caller ``acknowledge``s consumed bytes, by a WINDOW_UPDATE once half a
   window is owed (batched: a download costs one WINDOW_UPDATE per half window, not per read).
-* Errors: a connection error queues GOAWAY(code) and ends the event list with ``CONN_ERROR``.
+* Errors: a stream error (a malformed response, §8.1.1; a stream window overflowed, §6.9.1)
+  queues RST_STREAM(code), gives ``STREAM_ERROR`` and forgets that stream, the others go on;
+  a connection error queues GOAWAY(code) and ends the event list with ``CONN_ERROR``.
   Floods are bounded: at most 64 CONTINUATION frames or 1 MiB per header block, and at most
   1000 frames that carry nothing for a request (PING, SETTINGS, PRIORITY, unknown types,
   frames for forgotten streams, empty DATA) in a row, else ENHANCE_YOUR_CALM.
@@ -50,6 +54,7 @@ DEF WINDOW_UPDATED = 7
 DEF SETTINGS_EVENT = 8
 DEF GOAWAY_EVENT = 9
 DEF CONN_ERROR = 10
+DEF STREAM_ERROR = 11
 
 # Frame types (§6) and flags.
 DEF F_DATA = 0x0
@@ -84,6 +89,10 @@ DEF MAX_CONTINUATIONS = 64
 DEF MAX_HEADER_BLOCK = 1048576
 DEF MAX_IDLE_FRAMES = 1000
 DEF MAX_RESET_MEMORY = 4096
+# DATA frames of one stream in one read are joined up to this many bytes per event: bigger
+# pieces (a 256 KiB read is ~128 KiB of body) made glibc trim and regrow its heap on almost
+# every read, and the page faults cost more than the events saved (bench_h2.py download).
+DEF MAX_DATA_EVENT = 32768
 
 cdef bytes PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 cdef frozenset CONNECTION_FIELDS = frozenset(
@@ -107,9 +116,17 @@ class _ConnectionError(Exception):
         self.code = code
 
 
+cdef inline unsigned int _u24(const unsigned char* p):
+    return (<unsigned int>p[0] << 16) | (<unsigned int>p[1] << 8) | p[2]
+
+
 cdef inline unsigned int _u32(const unsigned char* p):
     return (<unsigned int>p[0] << 24) | (<unsigned int>p[1] << 16) | \
         (<unsigned int>p[2] << 8) | p[3]
+
+
+class _Malformed(Exception):
+    """Internal: a malformed response (§8.1.1), a stream error of type PROTOCOL_ERROR."""
 
 
 cdef class _Stream:
@@ -117,7 +134,8 @@ cdef class _Stream:
     cdef bint local_closed, remote_closed, head_done, head_request
     cdef long long send_window, recv_window, unacked
     cdef long long expected_length, received_length  # expected_length -1: not given
-    cdef list pending  # DATA payloads of this read, joined into one event
+    cdef list pending  # (buffer, offset, size) of this read's DATA payloads, for one event
+    cdef Py_ssize_t pending_size
 
     def __cinit__(self, int stream_id):
         self.stream_id = stream_id
@@ -131,6 +149,7 @@ cdef class H2Core:
     cdef long long _stream_window, _connection_window
     cdef long long _max_frame_size, _max_streams, _max_header_list_size
     cdef long long _remote_initial_window, _remote_max_frame, _remote_max_streams
+    cdef long long _remote_max_header_list  # -1: the server set no limit (§6.5.2)
     cdef long long _conn_send_window, _conn_recv_window, _conn_unacked
     cdef unsigned char* _out
     cdef Py_ssize_t _out_len, _out_cap
@@ -160,6 +179,7 @@ cdef class H2Core:
         self._remote_initial_window = 65535
         self._remote_max_frame = 16384
         self._remote_max_streams = MAX_STREAM_ID  # unbounded until the server says (§6.5.2)
+        self._remote_max_header_list = -1
         self._conn_send_window = 65535
         self._conn_recv_window = 65535
         self._conn_unacked = 0
@@ -292,10 +312,20 @@ cdef class H2Core:
         cdef int flags, stream_id
         cdef _Stream stream
         cdef const unsigned char* raw
+        cdef long long list_size
+        cdef tuple field
         if self._failed or self._goaway_received:
             raise LocalProtocolError("the connection does not accept new streams")
         if self._next_stream_id > MAX_STREAM_ID:
             raise LocalProtocolError("no stream ids left on this connection")
+        if self._remote_max_header_list >= 0:  # checked before encoding: HPACK state stays
+            list_size = 0
+            for field in headers:
+                list_size += len(<bytes>field[0]) + len(<bytes>field[1]) + 32
+            if list_size > self._remote_max_header_list:
+                raise LocalProtocolError(
+                    f"the request's header list ({list_size} bytes) exceeds the server's "
+                    f"SETTINGS_MAX_HEADER_LIST_SIZE ({self._remote_max_header_list})")
         stream_id = self._next_stream_id
         block = self._encoder.encode(headers)
         size = PyBytes_GET_SIZE(block)
@@ -404,65 +434,107 @@ cdef class H2Core:
     # -- receiving ---------------------------------------------------------------------------
 
     def receive_data(self, bytes data not None):
-        cdef bytes buf
-        cdef const unsigned char* p
-        cdef Py_ssize_t size, position = 0
+        cdef bytes pending = self._inbuf
+        cdef Py_ssize_t used = 0, have, take, size = PyBytes_GET_SIZE(data)
         cdef unsigned int length
         cdef list events
         if self._failed:
             return []
-        buf = self._inbuf + data if self._inbuf else data
-        p = <const unsigned char*>PyBytes_AS_STRING(buf)
-        size = PyBytes_GET_SIZE(buf)
         events = self._events = []
         try:
-            while size - position >= 9:
-                length = (<unsigned int>p[position] << 16) | (p[position + 1] << 8) | \
-                    p[position + 2]
-                if length > self._max_frame_size:
-                    raise _ConnectionError(
-                        FRAME_SIZE_ERROR,
-                        f"a {length}-byte frame exceeds SETTINGS_MAX_FRAME_SIZE "
-                        f"({self._max_frame_size})")
-                _check_stream_association(p[position + 3], _u32(p + position + 5) & 0x7FFFFFFF)
-                if not self._settings_seen and (p[position + 3] != F_SETTINGS
-                                                or p[position + 4] & ACK):
-                    raise _ConnectionError(PROTOCOL_ERROR,
-                                           "the server preface does not start with SETTINGS")
-                if size - position - 9 < length:
-                    break
-                self._receive_frame(buf, p + position, position + 9, length)
-                position += 9 + length
+            if pending:
+                # Finish the frame left unfinished by the last read with just the bytes it
+                # lacks, rather than joining the reads (a download would copy every read).
+                self._inbuf = b""
+                have = PyBytes_GET_SIZE(pending)
+                if have < 9:
+                    used = min(9 - have, size)
+                    pending += data[:used]
+                    have += used
+                if have >= 9:
+                    length = _u24(<const unsigned char*>PyBytes_AS_STRING(pending))
+                    take = 0 if length > self._max_frame_size else \
+                        min(9 + length - have, size - used)
+                    if take:
+                        pending += data[used:used + take]
+                        used += take
+                self._parse(pending, 0)
+            if used < size:
+                self._parse(data, used)
         except _ConnectionError as exc:
             self._flush_all()
             self._fail(exc.code, str(exc))
             self._inbuf = b""
             self._events = None
             return events
-        self._inbuf = buf[position:] if position < size else b""
         self._flush_all()
         self._events = None
         return events
+
+    cdef int _parse(self, bytes buf, Py_ssize_t position) except -1:
+        """Process the complete frames of ``buf`` from ``position``; keep an unfinished one."""
+        cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(buf)
+        cdef Py_ssize_t size = PyBytes_GET_SIZE(buf)
+        cdef unsigned int length
+        while size - position >= 9:
+            length = (<unsigned int>p[position] << 16) | (p[position + 1] << 8) | \
+                p[position + 2]
+            if length > self._max_frame_size:
+                raise _ConnectionError(
+                    FRAME_SIZE_ERROR,
+                    f"a {length}-byte frame exceeds SETTINGS_MAX_FRAME_SIZE "
+                    f"({self._max_frame_size})")
+            _check_stream_association(p[position + 3], _u32(p + position + 5) & 0x7FFFFFFF)
+            if not self._settings_seen and (p[position + 3] != F_SETTINGS
+                                            or p[position + 4] & ACK):
+                raise _ConnectionError(PROTOCOL_ERROR,
+                                       "the server preface does not start with SETTINGS")
+            if size - position - 9 < length:
+                break
+            self._receive_frame(buf, p + position, position + 9, length)
+            position += 9 + length
+        self._inbuf = buf[position:] if position < size else b""
+        return 0
 
     cdef void _fail(self, unsigned int code, str message):
         self._failed = True
         self._goaway(code)
         self._events.append((CONN_ERROR, 0, code, message))
 
-    cdef void _flush(self, _Stream stream):
-        """Emit the DATA collected for ``stream`` in this read, as one event."""
+    cdef int _flush(self, _Stream stream) except -1:
+        """Emit the DATA collected for ``stream`` in this read, as one event: the payloads
+        copied once, straight from the read into one ``bytes``."""
         cdef list pending = stream.pending
+        cdef bytes payload, source
+        cdef tuple piece
+        cdef char* out
+        cdef Py_ssize_t offset, size
         if pending is None:
-            return
+            return 0
         stream.pending = None
-        self._events.append((DATA_EVENT, stream.stream_id,
-                             pending[0] if len(pending) == 1 else b"".join(pending), None))
+        if len(pending) == 1:
+            piece = pending[0]
+            source = piece[0]
+            offset = piece[1]
+            payload = source[offset:offset + <Py_ssize_t>piece[2]]
+        else:
+            payload = PyBytes_FromStringAndSize(NULL, stream.pending_size)
+            out = PyBytes_AS_STRING(payload)
+            for piece in pending:
+                source = piece[0]
+                offset = piece[1]
+                size = piece[2]
+                memcpy(out, PyBytes_AS_STRING(source) + offset, size)
+                out += size
+        self._events.append((DATA_EVENT, stream.stream_id, payload, None))
+        return 0
 
-    cdef void _flush_all(self):
+    cdef int _flush_all(self) except -1:
         cdef _Stream stream
         for stream in self._dirty:
             self._flush(stream)
         self._dirty = []
+        return 0
 
     cdef int _receive_frame(self, bytes buf, const unsigned char* header, Py_ssize_t start,
                             unsigned int length) except -1:
@@ -570,8 +642,10 @@ cdef class H2Core:
             self._idle()
             return 0
         if not stream.head_done:
-            raise _ConnectionError(PROTOCOL_ERROR,
-                                   f"DATA before the response head on stream {stream_id}")
+            self._credit(None, length)  # nobody reads it
+            self._stream_error(stream, PROTOCOL_ERROR,
+                               f"DATA before the response head on stream {stream_id}")
+            return 0
         if length > stream.recv_window:
             raise _ConnectionError(FLOW_CONTROL_ERROR,
                                    f"DATA beyond the flow-control window of stream {stream_id}")
@@ -583,23 +657,41 @@ cdef class H2Core:
             stream.received_length > stream.expected_length
             or (flags & END_STREAM and stream.received_length != stream.expected_length)
         ):
-            raise _ConnectionError(
-                PROTOCOL_ERROR,
-                f"stream {stream_id}: body length {stream.received_length} does not match "
-                f"content-length {stream.expected_length}")
+            self._credit(None, size)  # nobody reads it (padding was credited above)
+            self._stream_error(
+                stream, PROTOCOL_ERROR,
+                f"body length {stream.received_length} does not match content-length "
+                f"{stream.expected_length}")
+            return 0
         if size:
             self._idle_frames = 0
+            if stream.pending is not None and stream.pending_size + size > MAX_DATA_EVENT:
+                self._flush(stream)
             if stream.pending is None:
-                stream.pending = [buf[start + offset:start + offset + size]]
+                stream.pending = [(buf, start + offset, size)]
+                stream.pending_size = size
                 self._dirty.append(stream)
             else:
-                stream.pending.append(buf[start + offset:start + offset + size])
+                stream.pending.append((buf, start + offset, size))
+                stream.pending_size += size
         elif not flags & END_STREAM:
             self._idle()
         if flags & END_STREAM:
             self._end_remote(stream)
         return 0
 
+
+    cdef void _stream_error(self, _Stream stream, unsigned int code, str message) except *:
+        """A stream error (§5.4.2): what the stream received before the fault, then
+        ``STREAM_ERROR``; RST_STREAM(code) queued, the stream forgotten and what still
+        arrives on it ignored. The connection and its other streams go on."""
+        cdef int stream_id = stream.stream_id
+        self._idle_frames = 0
+        self._flush(stream)
+        self._u32_frame(F_RST_STREAM, stream_id, code)
+        self._forget(stream)
+        self._remember_reset(stream_id)
+        self._events.append((STREAM_ERROR, stream_id, code, message))
 
     cdef void _end_remote(self, _Stream stream) except *:
         self._idle_frames = 0
@@ -665,28 +757,34 @@ cdef class H2Core:
             self._idle()
             return 0
         self._idle_frames = 0
+        try:
+            self._head_or_trailers(stream, fields, end_stream)
+        except _Malformed as exc:
+            self._stream_error(stream, PROTOCOL_ERROR, str(exc))
+        return 0
+
+    cdef int _head_or_trailers(self, _Stream stream, list fields, bint end_stream) except -1:
+        """Apply a received field section (§8.1); ``_Malformed`` if the response is."""
+        cdef int stream_id = stream.stream_id
         if stream.head_done:  # trailers (§8.1)
             if not end_stream:
-                raise _ConnectionError(PROTOCOL_ERROR,
-                                       f"trailers without END_STREAM on stream {stream_id}")
+                raise _Malformed("trailers without END_STREAM")
+            trailers = _check_fields(fields, True)[1]
             self._flush(stream)
-            self._events.append((TRAILERS, stream_id, _check_fields(fields, True)[1], None))
+            self._events.append((TRAILERS, stream_id, trailers, None))
         else:
             status, regular = _check_fields(fields, False)
             if status < 200:
                 if end_stream:
-                    raise _ConnectionError(PROTOCOL_ERROR,
-                                           f"an informational response ends stream {stream_id}")
+                    raise _Malformed("an informational response with END_STREAM")
                 self._events.append((INFORMATIONAL, stream_id, status, regular))
                 return 0
-            stream.head_done = True
             if not stream.head_request and status != 204 and status != 304:
                 stream.expected_length = _content_length(regular)
             if end_stream and stream.expected_length > 0:
-                raise _ConnectionError(
-                    PROTOCOL_ERROR,
-                    f"stream {stream_id}: body length 0 does not match content-length "
-                    f"{stream.expected_length}")
+                raise _Malformed(
+                    f"body length 0 does not match content-length {stream.expected_length}")
+            stream.head_done = True
             self._events.append((RESPONSE, stream_id, status, regular))
         if end_stream:
             self._end_remote(stream)
@@ -711,8 +809,8 @@ cdef class H2Core:
             value = _u32(payload + i + 2)
             if identifier == 0x1:  # HEADER_TABLE_SIZE
                 self._encoder.table_size = value
-            elif identifier == 0x2:  # ENABLE_PUSH
-                if value > 1:
+            elif identifier == 0x2:  # ENABLE_PUSH: a server may only send 0 (§6.5.2)
+                if value != 0:
                     raise _ConnectionError(PROTOCOL_ERROR, f"SETTINGS_ENABLE_PUSH of {value}")
             elif identifier == 0x3:  # MAX_CONCURRENT_STREAMS
                 self._remote_max_streams = value
@@ -736,7 +834,9 @@ cdef class H2Core:
                 if value > 1:
                     raise _ConnectionError(PROTOCOL_ERROR,
                                            f"SETTINGS_ENABLE_CONNECT_PROTOCOL of {value}")
-            # MAX_HEADER_LIST_SIZE is advisory for our small request heads; others unknown.
+            elif identifier == 0x6:  # MAX_HEADER_LIST_SIZE: send_headers keeps to it
+                self._remote_max_header_list = value
+            # Others are unknown: ignored (§6.5.2).
         self._frame(0, F_SETTINGS, ACK, 0, NULL)
         self._events.append((SETTINGS_EVENT, 0, None, None))
         self._idle()
@@ -766,9 +866,11 @@ cdef class H2Core:
             self._idle()  # a closed stream: allowed for a while (§5.1), ignored
             return 0
         stream.send_window += increment
-        if stream.send_window > MAX_WINDOW:
-            raise _ConnectionError(FLOW_CONTROL_ERROR,
-                                   f"the flow-control window of stream {stream_id} overflowed")
+        if stream.send_window > MAX_WINDOW:  # a stream error (§6.9.1)
+            self._stream_error(stream, FLOW_CONTROL_ERROR,
+                               f"a WINDOW_UPDATE overflowed the flow-control window of stream "
+                               f"{stream_id}")
+            return 0
         self._events.append((WINDOW_UPDATED, stream_id, None, None))
         return 0
 
@@ -820,7 +922,7 @@ cdef int _check_stream_association(int kind, unsigned int stream_id) except -1:
 
 cdef tuple _check_fields(list fields, bint trailers):
     """(status, regular fields) of a received field section, checked per RFC 9113 §8.2-8.3;
-    a malformed section is a connection error (PROTOCOL_ERROR)."""
+    ``_Malformed`` if the response is malformed (a stream error, §8.1.1)."""
     cdef int status = -1
     cdef bint regular_seen = False
     cdef list regular = []
@@ -834,29 +936,28 @@ cdef tuple _check_fields(list fields, bint trailers):
         p = <const unsigned char*>PyBytes_AS_STRING(name)
         size = PyBytes_GET_SIZE(name)
         if size == 0:
-            raise _ConnectionError(PROTOCOL_ERROR, "an empty field name")
+            raise _Malformed("an empty field name")
         for i in range(1 if p[0] == 0x3A else 0, size):
             if not NAME_OK[p[i]] or p[i] == 0x3A:
-                raise _ConnectionError(PROTOCOL_ERROR, f"invalid field name {name!r}")
+                raise _Malformed(f"invalid field name {name!r}")
         _check_value(name, value)
         if p[0] == 0x3A:  # a pseudo-field
             if trailers or regular_seen or name != b":status" or status >= 0:
-                raise _ConnectionError(PROTOCOL_ERROR,
-                                       f"pseudo-field {name!r} misplaced or not allowed")
+                raise _Malformed(f"pseudo-field {name!r} misplaced or not allowed")
             p = <const unsigned char*>PyBytes_AS_STRING(value)
             if PyBytes_GET_SIZE(value) != 3 or not (b"0"[0] <= p[0] <= b"9"[0]) or \
                     not (b"0"[0] <= p[1] <= b"9"[0]) or not (b"0"[0] <= p[2] <= b"9"[0]):
-                raise _ConnectionError(PROTOCOL_ERROR, f"malformed :status {value!r}")
+                raise _Malformed(f"malformed :status {value!r}")
             status = (p[0] - 48) * 100 + (p[1] - 48) * 10 + (p[2] - 48)
             continue
         regular_seen = True
         if name in CONNECTION_FIELDS:
-            raise _ConnectionError(PROTOCOL_ERROR, f"connection-specific field {name!r}")
+            raise _Malformed(f"connection-specific field {name!r}")
         if name == b"te" and value.lower() != b"trailers":
-            raise _ConnectionError(PROTOCOL_ERROR, f"invalid te field {value!r}")
+            raise _Malformed(f"invalid te field {value!r}")
         regular.append(field)
     if not trailers and status < 0:
-        raise _ConnectionError(PROTOCOL_ERROR, "a response without :status")
+        raise _Malformed("a response without :status")
     return status, regular
 
 
@@ -867,9 +968,9 @@ cdef int _check_value(bytes name, bytes value) except -1:
     for i in range(size):
         c = p[i]
         if c == 0 or c == 0x0A or c == 0x0D:
-            raise _ConnectionError(PROTOCOL_ERROR, f"invalid character in field {name!r}")
+            raise _Malformed(f"invalid character in field {name!r}")
     if size and (p[0] == 0x20 or p[0] == 0x09 or p[size - 1] == 0x20 or p[size - 1] == 0x09):
-        raise _ConnectionError(PROTOCOL_ERROR, f"whitespace around the value of {name!r}")
+        raise _Malformed(f"whitespace around the value of {name!r}")
     return 0
 
 
@@ -882,9 +983,9 @@ cdef long long _content_length(list fields) except -2:
         if field[0] == b"content-length":
             value = field[1]
             if not value.isdigit() or len(value) > 18:
-                raise _ConnectionError(PROTOCOL_ERROR, f"invalid content-length {value!r}")
+                raise _Malformed(f"invalid content-length {value!r}")
             parsed = int(value)
             if found >= 0 and parsed != found:
-                raise _ConnectionError(PROTOCOL_ERROR, "conflicting content-length values")
+                raise _Malformed("conflicting content-length values")
             found = parsed
     return found

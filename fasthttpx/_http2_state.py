@@ -8,9 +8,11 @@ each stream (``receive_data`` returns the streams it touched so the I/O shell ca
 waiters), how much may be sent (both flow-control windows, §5.2 and §6.9), when received data is
 acknowledged (only as the caller consumes it, so a slow reader holds the server back instead of
 making us buffer a whole download), what a ``GOAWAY`` (§6.8: streams above its last stream id
-fail as "not processed", no new streams) or a ``RST_STREAM`` (§6.4: that stream fails, the
-others go on) does, and how the core's errors map to ours (``RemoteProtocolError`` for what the
-peer sent, ``LocalProtocolError`` for what we were asked to send). PING and SETTINGS from the
+fail as "not processed", no new streams), a ``RST_STREAM`` (§6.4) or a stream error the
+core found (a malformed response, §8.1.1; a stream window overflow, §6.9.1) does (that
+stream fails, the others go on), and how the core's errors map to ours
+(``RemoteProtocolError`` for what the peer sent, ``LocalProtocolError`` for what we were
+asked to send). PING and SETTINGS from the
 server are acknowledged by the core itself; their acknowledgements leave through
 ``data_to_send()`` like every other byte. Nothing here awaits or touches a socket.
 """
@@ -30,6 +32,7 @@ from ._h2_interface import (
     RESPONSE,
     SETTINGS,
     STREAM_ENDED,
+    STREAM_ERROR,
     STREAM_RESET,
     TRAILERS,
     WINDOW_UPDATED,
@@ -276,6 +279,9 @@ class HTTP2State:
             elif kind == STREAM_RESET:
                 self._stream_reset(stream_id, a, b)  # type: ignore[arg-type]
                 everyone = True
+            elif kind == STREAM_ERROR:
+                self._stream_error(stream_id, a, b)  # type: ignore[arg-type]
+                everyone = True  # a stream slot is free
             elif kind == WINDOW_UPDATED:
                 if stream_id:
                     touched.append(stream_id)
@@ -310,6 +316,21 @@ class HTTP2State:
             who = "the server" if remote else "the client"
             stream.error = RemoteProtocolError(
                 f"{who} reset HTTP/2 stream {stream.stream_id} ({_error_name(code)})"
+            )
+        self._drop_pieces(stream)
+
+    def _stream_error(self, stream_id: int, code: int, message: str) -> None:
+        """The core reset ``stream_id`` for what the server sent on it (RST_STREAM queued)."""
+        stream = self.streams.get(stream_id)
+        if stream is None:
+            return
+        stream.reset_code = code
+        if stream.ended and stream.status:
+            return  # the response is complete; the reset only stops our upload
+        if stream.error is None:
+            stream.error = RemoteProtocolError(
+                f"HTTP/2 stream error from the server on stream {stream_id} "
+                f"({_error_name(code)}): {message}"
             )
         self._drop_pieces(stream)
 

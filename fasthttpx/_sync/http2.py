@@ -11,9 +11,11 @@ waits. Several requests (tasks, or threads in the generated sync twin) share the
   everyone, on connection-wide news). Leaving the role, the reader wakes one waiter to take
   it over, so no waiter is left without a reader. Waiters wait without a timeout: the read
   timeout is the reader's, and a reader that times out hands the role on.
-* **Writing**: h2 queues outgoing bytes; whoever queued some flushes them unless someone is
-  already writing, in which case that writer picks them up before it stops (a single writer
-  at a time, as asyncio's drain and trio's ``send_all`` require).
+* **Writing**: the core queues outgoing bytes; whoever queued some flushes them unless
+  someone is already writing, in which case that writer picks them up before it stops (a
+  single writer at a time, as asyncio's drain and trio's ``send_all`` require). On one event
+  loop, a request opening a stream while others run yields once before flushing, so that the
+  requests started in the same turn leave in one write (one TLS record, one system call).
 * The backend lock guards only sections that never await; h2 is only touched inside it.
 
 The connection never sees its pool: it records when it goes idle (``expires_at``) and says
@@ -66,6 +68,8 @@ class HTTP2Connection:
         self._keepalive_expiry = keepalive_expiry
         self._backend = backend
         self._lock = backend.create_lock()
+        #: One event loop: a yield lets the other tasks queue their frames before a write.
+        self._coalesce: bool = getattr(backend, "single_threaded", False)
         self._state = HTTP2State(**(options or {}))
         self._scheme = origin[0].encode("ascii")
         self._reading = False
@@ -175,6 +179,13 @@ class HTTP2Connection:
                 object(), lambda: state.can_open_stream() or state.error is not None,
                 timeouts["read"],
             )
+        if self._coalesce and self._running > 1:
+            # Other requests on this connection are likely opening streams in this same turn
+            # of the event loop (a batch of responses woke them): let them queue their
+            # HEADERS first, so that one write (one TLS record, one system call) carries
+            # them all. Whoever flushes first sends everything queued; if this task is
+            # cancelled meanwhile, ending its stream flushes.
+            self._backend.sleep(0)
         self._flush(timeouts["write"])
         return stream
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import trustme
 
+from tests.http2.nginx import NginxServer, find_nginx
 from tests.http2.servers import HypercornServer, Script, ScriptedH2Server, SNIRecorder
 
 
@@ -95,3 +96,16 @@ def start_scripted(servers: list[ScriptedH2Server], script: Script) -> ScriptedH
     server = ScriptedH2Server(script).start()
     servers.append(server)
     return server
+
+
+@pytest.fixture(scope="session")
+def nginx_server(certs: Certs) -> Iterator[NginxServer]:
+    """nginx over TLS (h2 and http/1.1 by ALPN) with its own configuration; skipped, with
+    the reason, when nginx is not installed."""
+    binary = find_nginx()
+    if binary is None:
+        pytest.skip("nginx is not installed (looked for `nginx` on PATH and /usr/sbin/nginx; "
+                    "apt-get install nginx-light): the tests against nginx are skipped")
+    server = NginxServer(binary, certs.server_file).start()
+    yield server
+    server.close()

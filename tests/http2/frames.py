@@ -92,6 +92,17 @@ def parse_frames(raw: bytes) -> list[tuple[int, int, int, bytes]]:
     return out
 
 
+def rst_stream_codes(raw: bytes) -> dict[int, int]:
+    """Stream id -> the error code of the first RST_STREAM for it in the client's bytes."""
+    if raw.startswith(PREFACE):
+        raw = raw[len(PREFACE):]
+    codes: dict[int, int] = {}
+    for kind, _flags, stream_id, payload in parse_frames(raw):
+        if kind == RST_STREAM:
+            codes.setdefault(stream_id, int.from_bytes(payload[:4], "big"))
+    return codes
+
+
 def goaway_code(raw: bytes) -> int | None:
     """The error code of the first GOAWAY in the client's bytes (preface skipped)."""
     if raw.startswith(PREFACE):

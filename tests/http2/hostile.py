@@ -1,10 +1,11 @@
 """A hostile HTTP/2 server (cleartext, prior knowledge) that answers requests with scripted raw
 bytes, for the connection errors of RFC 9113 §5.4.1 seen from the client side.
 
-Per connection: read the client's preface and frames until its first HEADERS, write
-``attack(stream_id)`` (bytes, hand-made with ``tests.http2.frames``), then keep reading what
-the client sends until it closes (at most ``TIMEOUT`` seconds), recording it: the test looks
-for the client's GOAWAY and its error code. Kept out of the ``_async`` test modules so that
+Per connection: read the client's preface and frames until it has opened ``streams`` streams
+(HEADERS), write ``attack(*stream_ids)`` (bytes, hand-made with ``tests.http2.frames``), then
+keep reading what the client sends until it closes (at most ``TIMEOUT`` seconds), recording
+it, and answer each later request with 200 ``ok``: the test looks for the client's GOAWAY or
+RST_STREAM and their error codes. Kept out of the ``_async`` test modules so that
 generating the sync tests leaves this asyncio server alone.
 """
 
@@ -20,12 +21,13 @@ from tests.kit.loop_thread import LoopThread
 
 TIMEOUT = 5.0
 
-Attack = Callable[[int], bytes]
+Attack = Callable[..., bytes]  # (stream id, ...) -> what the server writes
 
 
 class HostileH2Server:
-    def __init__(self, attack: Attack) -> None:
+    def __init__(self, attack: Attack, streams: int = 1) -> None:
         self.attack = attack
+        self.streams = streams
         self.port = 0
         self.received: list[bytes] = []  # everything each connection's client sent
         self.finished = 0  # connections over (the client closed, or TIMEOUT passed)
@@ -43,25 +45,38 @@ class HostileH2Server:
         """The error code of the GOAWAY each connection's client sent (None: none)."""
         return [f.goaway_code(raw) for raw in self.received]
 
+    def rst_codes(self) -> list[dict[int, int]]:
+        """Per connection: stream id -> the error code of the client's first RST_STREAM."""
+        return [f.rst_stream_codes(raw) for raw in self.received]
+
+    def header_blocks(self) -> list[list[bytes]]:
+        """Per connection: the field block of each HEADERS frame the client sent (requests
+        small enough for one frame)."""
+        return [[payload for kind, _flags, _sid, payload in f.parse_frames(raw[len(f.PREFACE):])
+                 if kind == f.HEADERS] for raw in self.received]
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         seen = bytearray()
         self.received.append(b"")
         index = len(self.received) - 1
         try:
-            stream_id = None
-            while stream_id is None:
+            opened: list[int] = []
+            while len(opened) < self.streams:
                 chunk = await asyncio.wait_for(reader.read(65536), TIMEOUT)
                 if not chunk:
                     return
                 seen += chunk
-                body = bytes(seen[len(f.PREFACE):])
-                for kind, _flags, sid, _payload in f.parse_frames(body):
-                    if kind == f.HEADERS:
-                        stream_id = sid
-                        break
-            writer.write(self.attack(stream_id))
+                opened = _opened_streams(seen)
+            attacked = opened[:self.streams]
+            writer.write(self.attack(*attacked))
             await writer.drain()
+            answered = set(attacked)
             while True:
+                for stream_id in _opened_streams(seen):
+                    if stream_id not in answered:
+                        answered.add(stream_id)
+                        writer.write(_ok(stream_id))
+                await writer.drain()
                 chunk = await asyncio.wait_for(reader.read(65536), TIMEOUT)
                 if not chunk:
                     break
@@ -98,6 +113,12 @@ class HostileH2Server:
             self._thread.stop()
 
 
+def _opened_streams(seen: bytearray) -> list[int]:
+    """The streams the client's bytes so far opened (HEADERS), in order."""
+    return [sid for kind, _flags, sid, _payload in f.parse_frames(bytes(seen[len(f.PREFACE):]))
+            if kind == f.HEADERS]
+
+
 # -- the attacks ------------------------------------------------------------------------------
 
 PROTOCOL_ERROR, FLOW_CONTROL_ERROR, STREAM_CLOSED, FRAME_SIZE_ERROR = 0x1, 0x3, 0x5, 0x6
@@ -122,6 +143,8 @@ ATTACKS: dict[str, tuple[Attack, tuple[int, ...], tuple[int, ...]]] = {
                             (FRAME_SIZE_ERROR,), (FRAME_SIZE_ERROR, PROTOCOL_ERROR)),
     "settings-max-frame-size-too-small": (lambda sid: f.settings((5, 100)), (PROTOCOL_ERROR,),
                                           (PROTOCOL_ERROR,)),
+    "settings-enable-push-from-server": (lambda sid: f.settings((2, 1)), (PROTOCOL_ERROR,),
+                                         (PROTOCOL_ERROR,)),
     "settings-initial-window-too-big": (lambda sid: f.settings((4, 2**31)),
                                         (FLOW_CONTROL_ERROR,), (FLOW_CONTROL_ERROR,)),
     "frame-too-large": (lambda sid: _SETTINGS + f.data(sid, b"x" * 70000),
@@ -136,9 +159,6 @@ ATTACKS: dict[str, tuple[Attack, tuple[int, ...], tuple[int, ...]]] = {
         (ENHANCE_YOUR_CALM,), (ENHANCE_YOUR_CALM,)),
     "connection-window-overflow": (lambda sid: _SETTINGS + f.window_update(0, 2**31 - 1),
                                    (FLOW_CONTROL_ERROR,), (FLOW_CONTROL_ERROR,)),
-    # h2 resets just the stream (RST_STREAM FLOW_CONTROL_ERROR, as §6.9.1 allows).
-    "stream-window-overflow": (lambda sid: _SETTINGS + f.window_update(sid, 2**31 - 1),
-                               (FLOW_CONTROL_ERROR,), ()),
     "data-on-idle-stream": (lambda sid: _SETTINGS + f.data(sid + 2, b"x"), (PROTOCOL_ERROR,),
                             (PROTOCOL_ERROR, STREAM_CLOSED)),
     "push-promise": (lambda sid: _SETTINGS + f.frame(f.PUSH_PROMISE, f.END_HEADERS, sid,
@@ -156,11 +176,46 @@ ATTACKS: dict[str, tuple[Attack, tuple[int, ...], tuple[int, ...]]] = {
         (ENHANCE_YOUR_CALM, 0), ()),
     "data-after-end-stream": (lambda sid: _SETTINGS + _ok(sid) + f.data(sid, b"late", True),
                               (STREAM_CLOSED,), ()),
-    "malformed-status": (
-        lambda sid: _SETTINGS + f.headers(hpack.Encoder(), sid, [(b":status", b"2x0")], True),
-        (PROTOCOL_ERROR,), (PROTOCOL_ERROR,)),
-    "uppercase-field-name": (
-        lambda sid: _SETTINGS + f.headers(hpack.Encoder(), sid,
-                                          [(b":status", b"200"), (b"X-Upper", b"1")], True),
-        (PROTOCOL_ERROR,), (PROTOCOL_ERROR,)),
 }
+
+
+def _bad_head(fields: list[tuple[bytes, bytes]], end_stream: bool = True) -> Callable[[int],
+                                                                                     bytes]:
+    return lambda sid: f.headers(hpack.Encoder(), sid, fields, end_stream)
+
+
+def _stream_attack(bad: Callable[[int], bytes]) -> Attack:
+    """Two streams: ``bad(first)``, then the second's whole response, then frames that still
+    arrive on the first (the client must ignore them)."""
+    return lambda first, second: _SETTINGS + bad(first) + _ok(second) + f.data(first, b"late")
+
+
+_STATUS = (b":status", b"200")
+
+#: Stream errors (RFC 9113 §5.4.2), two streams open: name -> (attack, the RST_STREAM code the
+#: client must send for the first stream). The second stream's response must arrive, and the
+#: connection serve later requests. Malformed responses (§8.1.1) and a stream window overflow
+#: (§6.9.1).
+STREAM_ATTACKS: dict[str, tuple[Attack, int]] = {
+    "malformed-status": (_stream_attack(_bad_head([(b":status", b"2x0")])), PROTOCOL_ERROR),
+    "request-pseudo-field": (_stream_attack(_bad_head([_STATUS, (b":path", b"/")])),
+                             PROTOCOL_ERROR),
+    "uppercase-field-name": (_stream_attack(_bad_head([_STATUS, (b"X-Upper", b"1")])),
+                             PROTOCOL_ERROR),
+    "connection-specific-field": (
+        _stream_attack(_bad_head([_STATUS, (b"connection", b"keep-alive")])), PROTOCOL_ERROR),
+    "content-length-exceeded": (
+        _stream_attack(lambda sid: _bad_head([_STATUS, (b"content-length", b"2")], False)(sid)
+                       + f.data(sid, b"abc", True)), PROTOCOL_ERROR),
+    "content-length-short": (
+        _stream_attack(lambda sid: _bad_head([_STATUS, (b"content-length", b"5")], False)(sid)
+                       + f.data(sid, b"ab", True)), PROTOCOL_ERROR),
+    "stream-window-overflow": (_stream_attack(lambda sid: f.window_update(sid, 2**31 - 1)),
+                               FLOW_CONTROL_ERROR),
+}
+
+
+def header_list_limit(limit: int) -> Attack:
+    """Not an attack: SETTINGS_MAX_HEADER_LIST_SIZE of ``limit`` (RFC 9113 §6.5.2), then 200
+    ``ok`` for the first request (and, as always, the later ones)."""
+    return lambda sid: f.settings((3, 100), (6, limit)) + _ok(sid)
