@@ -81,7 +81,8 @@ fuzz-corpus: venv
 	$(PY) fuzz/make_corpus.py
 
 clean:
-	rm -rf build dist *.egg-info fasthttpx/*.so fasthttpx/_parser.c fasthttpx/_chunked.c
+	rm -rf build dist *.egg-info fasthttpx/*.so fasthttpx/_parser.c fasthttpx/_chunked.c \
+		fasthttpx/_websocket.c
 
 # A manylinux wheel for this interpreter, written to wheels/ (CI builds all platforms with
 # cibuildwheel: see wheels/README.md).

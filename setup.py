@@ -1,4 +1,4 @@
-"""Build the Cython core (parser and chunked decoder) unless told not to.
+"""Build the Cython core (parser, chunked decoder, WebSocket codec) unless told not to.
 
 `FASTHTTPX_NO_EXTENSIONS=1` at build time, or a non-CPython interpreter, builds the
 pure-Python package. Otherwise a compile error fails the build loudly: a wheel that
@@ -26,6 +26,8 @@ def _ext_modules() -> list:
     extensions = [
         Extension("fasthttpx._chunked", ["fasthttpx/_chunked.pyx"], extra_compile_args=["-O3"]),
         Extension("fasthttpx._parser", ["fasthttpx/_parser.pyx"], extra_compile_args=["-O3"]),
+        Extension("fasthttpx._websocket", ["fasthttpx/_websocket.pyx"],
+                  extra_compile_args=["-O3"]),
     ]
     return cythonize(
         extensions,

@@ -12,7 +12,7 @@ import os
 from typing import TYPE_CHECKING
 
 __all__ = ["IMPLEMENTATION", "ResponseParser", "ChunkedDecoder", "response_fields",
-           "extensions_disabled"]
+           "extensions_disabled", "FrameReader", "FrameWriter", "Utf8Validator", "mask"]
 
 
 def extensions_disabled(value: str | None) -> bool:
@@ -25,20 +25,24 @@ def extensions_disabled(value: str | None) -> bool:
 if TYPE_CHECKING:
     from ._chunked_py import ChunkedDecoder
     from ._parser_py import ResponseParser, response_fields
+    from ._websocket_py import FrameReader, FrameWriter, Utf8Validator, mask
 
     IMPLEMENTATION: str
 elif extensions_disabled(os.environ.get("FASTHTTPX_NO_EXTENSIONS")):
     from ._chunked_py import ChunkedDecoder
     from ._parser_py import ResponseParser, response_fields
+    from ._websocket_py import FrameReader, FrameWriter, Utf8Validator, mask
 
     IMPLEMENTATION = "python"
 else:
     try:
         from ._chunked import ChunkedDecoder
         from ._parser import ResponseParser, response_fields
+        from ._websocket import FrameReader, FrameWriter, Utf8Validator, mask
     except ImportError:
         from ._chunked_py import ChunkedDecoder
         from ._parser_py import ResponseParser, response_fields
+        from ._websocket_py import FrameReader, FrameWriter, Utf8Validator, mask
 
         IMPLEMENTATION = "python"
     else:
