@@ -15,6 +15,10 @@ skip over ASCII.
 
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+
+cdef extern from "Python.h":
+    const char* PyUnicode_AsUTF8AndSize(object text, Py_ssize_t* size) except NULL
 from libc.stdint cimport uint32_t, uint64_t
 from libc.string cimport memcpy
 
@@ -98,7 +102,12 @@ def mask(data, key):
 
 
 cdef bytes _build_frame(int first, bytes payload, const unsigned char* key):
-    cdef Py_ssize_t size = PyBytes_GET_SIZE(payload)
+    return _build_frame_from(first, <const unsigned char*>PyBytes_AS_STRING(payload),
+                             PyBytes_GET_SIZE(payload), key)
+
+
+cdef bytes _build_frame_from(int first, const unsigned char* src, Py_ssize_t size,
+                             const unsigned char* key):
     cdef Py_ssize_t header
     cdef unsigned long long length = <unsigned long long>size
     cdef int i
@@ -122,7 +131,7 @@ cdef bytes _build_frame(int first, bytes payload, const unsigned char* key):
         for i in range(8):
             out[2 + i] = <unsigned char>((length >> (8 * (7 - i))) & 0xFF)
     memcpy(out + header, key, 4)
-    _xor_any(<const unsigned char*>PyBytes_AS_STRING(payload), out + header + 4, size, key)
+    _xor_any(src, out + header + 4, size, key)
     return frame
 
 
@@ -149,6 +158,20 @@ cdef class FrameWriter:
         self._used = used + 4
         return _build_frame(0x80 | (0x40 if rsv1 else 0) | opcode, <bytes>payload,
                             <const unsigned char*>PyBytes_AS_STRING(self._pool) + used)
+
+    def frame_text(self, text):
+        """``frame(TEXT, text in UTF-8)``, masking the string's UTF-8 in place."""
+        if type(text) is not str:
+            raise TypeError(f"a text message must be str, not {type(text).__name__}")
+        cdef Py_ssize_t size
+        cdef const char* utf8 = PyUnicode_AsUTF8AndSize(text, &size)
+        cdef Py_ssize_t used = self._used
+        if used >= _RANDOM_POOL_SIZE:
+            self._pool = os.urandom(_RANDOM_POOL_SIZE)
+            used = 0
+        self._used = used + 4
+        return _build_frame_from(0x81, <const unsigned char*>utf8, size,
+                                 <const unsigned char*>PyBytes_AS_STRING(self._pool) + used)
 
     def frame_with_key(self, int opcode, payload, bint fin, bint rsv1, key):
         """A frame masked with ``key`` (for tests, which need the bytes to be known)."""
@@ -301,6 +324,55 @@ cdef class FrameReader:
         if got >= self._need:
             return self._finish_payload()
         return None
+
+    def take_messages(self, data, messages):
+        """Feed ``data``, then parse: every message that is one final, uncompressed frame goes
+        straight into ``messages``, as ``(TEXT, str)`` or ``(BINARY, bytes)``; the first
+        other frame is returned, None once the bytes run out (see `_websocket.pyi`)."""
+        if PyBytes_GET_SIZE(data):
+            self.feed(data)
+        cdef bytes buf
+        cdef Py_ssize_t pos, avail, size
+        cdef const unsigned char* p
+        cdef int first
+        while True:
+            buf = self._buf
+            pos = self._pos
+            avail = PyBytes_GET_SIZE(buf) - pos
+            if (self._error is None and self._pieces is None and not self._in_message
+                    and avail >= 2):
+                # A small final frame inside this read: its message straight from the bytes.
+                p = <const unsigned char*>PyBytes_AS_STRING(buf) + pos
+                first = p[0]
+                size = p[1]
+                if ((first == 0x81 or first == 0x82) and size < 126 and avail - 2 >= size
+                        and <unsigned long long>size <= self._max_size):
+                    if first == 0x82:
+                        messages.append((2, PyBytes_FromStringAndSize(<const char*>p + 2, size)))
+                        self._pos = pos + 2 + size
+                        continue
+                    try:
+                        text = PyUnicode_DecodeUTF8(<const char*>p + 2, size, NULL)
+                    except UnicodeDecodeError:
+                        return self.next_frame()  # the session fails it (1007)
+                    messages.append((1, text))
+                    self._pos = pos + 2 + size
+                    continue
+            frame = self.next_frame()
+            if frame is None:
+                return None
+            opcode, fin, rsv1, payload = <tuple>frame
+            if fin and not rsv1:
+                if opcode == 1:
+                    try:
+                        messages.append((1, (<bytes>payload).decode("utf-8")))
+                    except UnicodeDecodeError:
+                        return frame
+                    continue
+                if opcode == 2:
+                    messages.append((2, payload))
+                    continue
+            return frame
 
     cdef _gather_header(self):
         """Reads fed unparsed, joined after the rest of ``_buf`` until a header fits."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import codecs
 import os
+from collections import deque
 
 from ._exceptions import WebSocketProtocolError
 
@@ -91,6 +92,12 @@ class FrameWriter:
     def frame(self, opcode: int, payload: bytes, rsv1: bool = False) -> bytes:
         """One final frame carrying ``payload``, masked with a fresh random key."""
         return self.frame_with_key(opcode, payload, True, rsv1, self._next_key())
+
+    def frame_text(self, text: str) -> bytes:
+        """``frame(TEXT, text in UTF-8)``: the compiled twin masks the UTF-8 in place."""
+        if type(text) is not str:
+            raise TypeError(f"a text message must be str, not {type(text).__name__}")
+        return self.frame(TEXT, text.encode("utf-8"))
 
     def frame_with_key(
         self, opcode: int, payload: bytes, fin: bool, rsv1: bool, key: bytes
@@ -228,6 +235,33 @@ class FrameReader:
         if self._got >= size:
             return self._finish_payload(pieces)
         return None
+
+    def take_messages(
+        self, data: bytes, messages: deque[tuple[int, str | bytes]]
+    ) -> tuple[int, bool, bool, bytes] | None:
+        """Feed ``data``, then parse: every message that is one final, uncompressed frame goes
+        straight into ``messages``, as ``(TEXT, str)`` or ``(BINARY, bytes)``; the first
+        other frame (control, fragment, compressed, or text that is not valid UTF-8) is
+        returned, and None once the bytes run out. A session's hot path: one call per read.
+        Errors as ``next_frame``."""
+        if data:
+            self.feed(data)
+        while True:
+            frame = self.next_frame()
+            if frame is None:
+                return None
+            opcode, fin, rsv1, payload = frame
+            if fin and not rsv1:
+                if opcode == TEXT:
+                    try:
+                        messages.append((TEXT, payload.decode("utf-8")))
+                    except UnicodeDecodeError:
+                        return frame
+                    continue
+                if opcode == BINARY:
+                    messages.append((BINARY, payload))
+                    continue
+            return frame
 
     def _gather_header(self) -> tuple[bytes, int]:
         """Reads fed unparsed, joined after the rest of ``_buf`` until a header fits."""

@@ -23,7 +23,7 @@ pays one ``is None`` test for that.
 A request with the ``upgrade`` extension (``client.websocket()`` sets it) asked to switch
 protocols (RFC 9110 §7.8): a 101 answer ends the exchange and the connection with it. Its
 stream is handed over in the response's ``network_stream`` extension (wrapped in
-``AsyncPrefixedStream`` when bytes of the new protocol arrived with the 101 head, so none is
+``PrefixedStream`` when bytes of the new protocol arrived with the 101 head, so none is
 lost), and the connection is left closed without closing that stream: its lender forgets it.
 """
 
@@ -58,7 +58,7 @@ from .body import CompleteBody, close_iterator
 if TYPE_CHECKING:
     import ssl
 
-__all__ = ["HTTP11Connection", "HTTP11Body", "AsyncPrefixedStream",
+__all__ = ["HTTP11Connection", "HTTP11Body", "PrefixedStream",
            "StaleConnection", "Timeouts"]
 
 #: Seconds per phase (``connect``, ``read``, ``write``, ``pool``); None: no limit.
@@ -261,7 +261,7 @@ class HTTP11Connection:
         self.closed = True  # over for HTTP; closing it must not close the handed-over stream
         stream: NetworkStream = self._stream
         if parser.unused_data:
-            stream = AsyncPrefixedStream(stream, parser.unused_data)
+            stream = PrefixedStream(stream, parser.unused_data)
         response = Response.from_wire(
             101, headers, CompleteBody([]), request, "HTTP/1.1",
             head.reason.decode("latin-1"), started,
@@ -442,7 +442,7 @@ class HTTP11Body(TransportBody):
         self._give_up()
 
 
-class AsyncPrefixedStream:
+class PrefixedStream:
     """A stream handed over after a 101 whose first bytes already arrived with the head:
     reads return ``prefix`` first, then pass through to ``stream``. A new protocol's code
     may take both (``prefix``, ``stream``) and read the stream itself."""
