@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-compiled test-python lint demo bench bench-parser bench-client soak fuzz fuzz-corpus clean build-ext wheel wheel-test httpx-compat
+.PHONY: venv test test-compiled test-python lint demo bench bench-parser bench-client bench-ws soak fuzz fuzz-corpus clean build-ext wheel wheel-test httpx-compat
 
 $(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -39,16 +39,20 @@ demo: venv build-ext
 
 # Benchmark peers are installed here, not by the test extra.
 $(VENV)/.bench-installed: $(VENV)/.installed
-	$(PIP) install -q httpx aiohttp h11 httptools pyreqwest urllib3
+	$(PIP) install -q httpx aiohttp h11 httptools pyreqwest urllib3 httpx2
 	touch $@
 
-bench: bench-parser bench-client
+bench: bench-parser bench-client bench-ws
 
 bench-parser: $(VENV)/.bench-installed build-ext
 	$(PY) benchmarks/bench_parser.py
 
 bench-client: $(VENV)/.bench-installed build-ext
 	$(PY) benchmarks/bench_client.py
+
+# WebSocket echo round trips against a local `websockets` server (issue 15).
+bench-ws: $(VENV)/.bench-installed build-ext
+	$(PY) benchmarks/bench_ws.py --runs 3
 
 # HTTPX 0.28.1's own test suite run with `httpx` bound to fasthttpx (issue 13); downloads the
 # sdist and installs its test requirements. Not part of `make test`.

@@ -40,6 +40,13 @@ from ._exceptions import (
     TooManyRedirects,
     TransportError,
     UnsupportedProtocol,
+    WebSocketDisconnect,
+    WebSocketError,
+    WebSocketInvalidTypeReceived,
+    WebSocketNetworkError,
+    WebSocketProtocolError,
+    WebSocketTimeout,
+    WebSocketUpgradeError,
     WriteError,
     WriteTimeout,
 )
@@ -81,5 +88,7 @@ __all__ = [
     "ResponseClosed", "ResponseNotRead", "ResponseTooLarge", "stream", "StreamClosed",
     "StreamConsumed", "StreamError",
     "SyncByteStream", "Timeout", "TimeoutException", "TooManyRedirects", "TransportError",
-    "UnsupportedProtocol", "URL", "WriteError", "WriteTimeout", "WSGITransport",
+    "UnsupportedProtocol", "URL", "WebSocketDisconnect", "WebSocketError",
+    "WebSocketInvalidTypeReceived", "WebSocketNetworkError", "WebSocketProtocolError",
+    "WebSocketTimeout", "WebSocketUpgradeError", "WriteError", "WriteTimeout", "WSGITransport",
 ]

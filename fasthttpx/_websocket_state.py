@@ -65,11 +65,20 @@ def _valid_close_code(code: int) -> bool:
 
 
 def close_payload(code: int, reason: str) -> bytes:
-    """The payload of a close frame: the code, then the reason in UTF-8 (RFC 6455 §5.5.1)."""
+    """The payload of our close frame: the code, then the reason in UTF-8 (RFC 6455
+    §5.5.1). ``ValueError`` for a code an endpoint may not send or a reason over 123 bytes."""
+    if not _valid_close_code(code):
+        raise ValueError(f"invalid close code {code}")
     encoded = reason.encode("utf-8")
     if len(encoded) > 123:
         raise ValueError("a close reason is at most 123 bytes in UTF-8")
     return code.to_bytes(2, "big") + encoded
+
+
+def _failure_payload(code: int, reason: str) -> bytes:
+    """A close payload for ``reason`` cut to 123 bytes of UTF-8 (at a character boundary)."""
+    encoded = reason.encode("utf-8")[:123]
+    return code.to_bytes(2, "big") + encoded.decode("utf-8", "ignore").encode("utf-8")
 
 
 class WebSocketState:
@@ -293,7 +302,7 @@ class WebSocketState:
             return
         if not self.close_sent:
             self.close_sent = True
-            self.outgoing.append(self.writer.frame(CLOSE, close_payload(code, reason[:123])))
+            self.outgoing.append(self.writer.frame(CLOSE, _failure_payload(code, reason)))
         self.ended = WebSocketProtocolError(code, reason)
 
     # -- sending -------------------------------------------------------------------------
@@ -323,13 +332,12 @@ class WebSocketState:
         self._pings[payload] = self._ping_count
         return self._ping_count, self.writer.frame(PING, payload)
 
-    def close_frame(self, code: int, reason: str) -> bytes:
-        """Our close frame (``close(code, reason)``): receivers are told at once."""
-        if code != 1000 and not _valid_close_code(code):
-            raise ValueError(f"invalid close code {code}")
-        frame = self.writer.frame(CLOSE, close_payload(code, reason))
+    def close_frame(self, payload: bytes) -> bytes:
+        """Our close frame (``close_payload``): receivers are told at once."""
+        frame = self.writer.frame(CLOSE, payload)
         self.close_sent = True
         self.messages.clear()
         if self.ended is None:
-            self.ended = WebSocketDisconnect(code, reason)
+            code = int.from_bytes(payload[:2], "big")
+            self.ended = WebSocketDisconnect(code, payload[2:].decode("utf-8"))
         return frame

@@ -56,7 +56,14 @@ from .._exceptions import (
 )
 from .._models import Headers
 from .._websocket_handshake import handshake_headers, new_key, validate_response
-from .._websocket_state import BINARY, NORMAL_CLOSURES, PONG, TEXT, WebSocketState
+from .._websocket_state import (
+    BINARY,
+    NORMAL_CLOSURES,
+    PONG,
+    TEXT,
+    WebSocketState,
+    close_payload,
+)
 from ..concurrency.base import AsyncBackend, AsyncEvent, AsyncNetworkStream
 from .http11 import AsyncPrefixedStream
 
@@ -604,9 +611,10 @@ class AsyncWebSocketSession:
         server's, then close the connection. Pending and later receives raise
         ``WebSocketDisconnect``. Never raises for a connection that is already gone."""
         state = self._state
+        payload = close_payload(code, reason or "")  # ValueError before anything is done
         try:
             if not state.close_sent and not self._stream_closed:
-                frame = state.close_frame(code, reason or "")
+                frame = state.close_frame(payload)
                 try:
                     await self._send_control(frame)
                 except WebSocketError:

@@ -83,6 +83,7 @@ class _StreamProtocol(asyncio.BufferedProtocol):
         self.deadline = 0.0
         self.read_timeout: float | None = None
         self.timer: asyncio.TimerHandle | None = None
+        self.timer_at = 0.0  # when ``timer`` fires
         # TLS, once ``start_tls`` installed it; the handshake's waiter until it completes.
         self.tls: TLSSession | None = None
         self.handshake_waiter: asyncio.Future[None] | None = None
@@ -243,6 +244,7 @@ class _StreamProtocol(asyncio.BufferedProtocol):
             self.read_waiter = None
             waiter.set_exception(ReadTimeout(f"no data received within {self.read_timeout} s"))
         else:
+            self.timer_at = self.deadline
             self.timer = self.loop.call_at(self.deadline, self.check_deadline)
 
     def _wake_reader(self) -> None:
@@ -299,13 +301,19 @@ class AsyncioStream:
         waiter: asyncio.Future[bytes] = self._loop.create_future()
         protocol.read_waiter = waiter
         if timeout is not None:
-            # Only moves the deadline; the connection's timer re-arms when it fires early.
+            # Usually only moves the deadline: the connection's timer re-arms when it fires
+            # early. A deadline before the timer (a shorter timeout than the last read's, as
+            # a WebSocket ``receive(timeout=...)`` may ask) needs a new timer.
             protocol.read_timeout = timeout
             # time.monotonic is the loop's clock (asyncio's and uvloop's), without a call
             # through the loop.
-            protocol.deadline = time.monotonic() + timeout
-            if protocol.timer is None:
-                protocol.timer = self._loop.call_at(protocol.deadline, protocol.check_deadline)
+            deadline = protocol.deadline = time.monotonic() + timeout
+            timer = protocol.timer
+            if timer is None or deadline < protocol.timer_at:
+                if timer is not None:
+                    timer.cancel()
+                protocol.timer_at = deadline
+                protocol.timer = self._loop.call_at(deadline, protocol.check_deadline)
         return waiter
 
     async def _read_buffered(self) -> bytes:
