@@ -654,17 +654,22 @@ class AsyncWebSocketSession:
                     await self._pump(remaining)
         except WebSocketError:
             return  # the session ended; receivers raise why
+        except Exception as exc:  # never out of the task group (no ExceptionGroup)
+            state.connection_lost(exc)
+            self._interrupt_reader()
+            await self._close_stream()
 
     def _interrupt_reader(self) -> None:
         """Shut the socket down under a reader blocked in another thread (the sync client),
-        which closing the socket alone would not wake."""
-        if not self._reading:
+        which closing the socket alone would not wake. (On an event loop closing the stream
+        wakes its reader.)"""
+        if self._lock_free or not self._reading:
             return
         sock = self._stream.get_extra_info("socket")
         if sock is not None:
             try:
                 sock.shutdown(socket.SHUT_RDWR)
-            except (OSError, ValueError, AttributeError):
+            except (OSError, ValueError, TypeError, AttributeError):
                 pass
 
     async def _close_stream(self) -> None:

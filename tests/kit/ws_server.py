@@ -255,3 +255,63 @@ async def read_close_code(conn: RawConnection, timeout: float = 5.0) -> int | No
             return None
         if opcode == 0x8:
             return int.from_bytes(payload[:2], "big") if payload else 1005
+
+
+def scripted(*sends: bytes, record: list[Any], close: bool = False,
+             trailing: bytes = b"") -> Any:
+    """A raw server handler: accept the handshake (``trailing`` sent with the 101 head), send
+    each of ``sends``, then record the code of the client's close frame (None if it closed
+    without one); with ``close`` the server closes the connection after sending instead."""
+
+    async def handler(conn: RawConnection) -> None:
+        await accept(conn, trailing=trailing)
+        for data in sends:
+            await conn.send(data)
+        if close:
+            await conn.close()
+            return
+        record.append(await read_close_code(conn))
+
+    return handler
+
+
+def handshake_answer(head: bytes, *, body: bytes = b"", record: list[Any]) -> Any:
+    """A raw server handler answering the handshake with ``head`` (``{accept}`` in it is
+    replaced by the right Sec-WebSocket-Accept) and ``body``; records the bytes the client
+    sent afterwards until it closed (b"" when it closed without a word)."""
+
+    async def handler(conn: RawConnection) -> None:
+        request = await conn.read_request()
+        answer = head.replace(b"{accept}", accept_value(request_key(request)).encode())
+        await conn.send(answer + body)
+        record.append(await conn.wait_for_eof(10))
+
+    return handler
+
+
+def unresponsive(record: list[Any]) -> Any:
+    """A raw server handler that accepts the handshake, then reads and drops everything
+    (never a pong, never a close answer) until the client closes; records the seconds
+    from the handshake to the client's close."""
+
+    async def handler(conn: RawConnection) -> None:
+        await accept(conn)
+        started = asyncio.get_running_loop().time()
+        await conn.wait_for_eof(30)
+        record.append(asyncio.get_running_loop().time() - started)
+
+    return handler
+
+
+def pinging(payload: bytes, record: list[Any]) -> Any:
+    """A raw server handler that pings the client, records the frame it answers with, then
+    sends the text message ``pong seen`` and records the client's close code."""
+
+    async def handler(conn: RawConnection) -> None:
+        await accept(conn)
+        await conn.send(frame(0x9, payload))
+        record.append(await read_frame(conn))
+        await conn.send(frame(0x1, b"pong seen"))
+        record.append(await read_close_code(conn))
+
+    return handler
