@@ -315,3 +315,36 @@ def pinging(payload: bytes, record: list[Any]) -> Any:
         record.append(await read_close_code(conn))
 
     return handler
+
+
+async def asgi_echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """An ASGI app (uvicorn, hypercorn): a WebSocket at any path that echoes messages,
+    choosing the first subprotocol offered; plain HTTP gets ``404``. A text message
+    ``close <code>`` makes it close with that code."""
+    if scope["type"] == "lifespan":
+        while True:
+            event = (await receive())["type"]
+            if event == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif event == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    if scope["type"] == "http":
+        await send({"type": "http.response.start", "status": 404, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    assert (await receive())["type"] == "websocket.connect"
+    offered = scope.get("subprotocols") or []
+    await send({"type": "websocket.accept", "subprotocol": offered[0] if offered else None})
+    while True:
+        message = await receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        text = message.get("text")
+        if text is not None and text.startswith("close "):
+            await send({"type": "websocket.close", "code": int(text.split()[1])})
+            return
+        if text is not None:
+            await send({"type": "websocket.send", "text": text})
+        else:
+            await send({"type": "websocket.send", "bytes": message.get("bytes")})
