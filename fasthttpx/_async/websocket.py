@@ -730,6 +730,13 @@ async def connect_websocket(
             await response.aread()
         finally:
             await response.aclose()
+        if response.http_version == "HTTP/2":  # the handshake lost its Upgrade fields
+            raise WebSocketUpgradeError(
+                response,
+                f"the server answered the WebSocket handshake with {response.status_code} over "
+                "HTTP/2, where this client does not run WebSockets (RFC 8441): open them "
+                "with a client made with http2=False",
+            )
         raise WebSocketUpgradeError(response)
     stream = response.extensions.get("network_stream")
     if stream is None:
