@@ -34,7 +34,6 @@ What users of other clients complain about, and what happens here instead:
 from __future__ import annotations
 
 import json
-import socket
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -556,7 +555,6 @@ class AsyncWebSocketSession:
     async def _write_failed(self, exc: WriteError | WriteTimeout) -> None:
         """A write failed (a frame may be half sent): the session is over."""
         self._state.connection_lost(exc)
-        self._interrupt_reader()
         await self._close_stream()
         raise self._end_error() from exc
 
@@ -622,8 +620,6 @@ class AsyncWebSocketSession:
             if not state.reading_done and not self._stream_closed:
                 await self._wait_until(lambda: state.reading_done, self._close_timeout)
         finally:
-            if not state.reading_done:
-                self._interrupt_reader()
             await self._close_stream()
 
     async def _keepalive(self, interval: float, timeout: float | None) -> None:
@@ -648,7 +644,6 @@ class AsyncWebSocketSession:
                         state.connection_lost(
                             TimeoutError(f"no pong to a keepalive ping within {timeout} s")
                         )
-                        self._interrupt_reader()
                         await self._close_stream()
                         return
                     await self._pump(remaining)
@@ -656,23 +651,11 @@ class AsyncWebSocketSession:
             return  # the session ended; receivers raise why
         except Exception as exc:  # never out of the task group (no ExceptionGroup)
             state.connection_lost(exc)
-            self._interrupt_reader()
             await self._close_stream()
 
-    def _interrupt_reader(self) -> None:
-        """Shut the socket down under a reader blocked in another thread (the sync client),
-        which closing the socket alone would not wake. (On an event loop closing the stream
-        wakes its reader.)"""
-        if self._lock_free or not self._reading:
-            return
-        sock = self._stream.get_extra_info("socket")
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except (OSError, ValueError, TypeError, AttributeError):
-                pass
-
     async def _close_stream(self) -> None:
+        """Close the connection (once); a read pending in another task or thread wakes up
+        (every backend's close does that, the sync one by shutting the socket down)."""
         if self._stream_closed:
             return
         self._stream_closed = True
