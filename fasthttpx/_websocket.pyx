@@ -107,7 +107,11 @@ cdef bytes _build_frame(int first, bytes payload, const unsigned char* key):
 
 
 cdef bytes _build_frame_from(int first, const unsigned char* src, Py_ssize_t size,
-                             const unsigned char* key):
+                             const unsigned char* key_source):
+    # The key is copied first: ``key_source`` may point into the random pool, which another
+    # thread may replace while this one masks without the GIL.
+    cdef unsigned char key[4]
+    memcpy(key, key_source, 4)
     cdef Py_ssize_t header
     cdef unsigned long long length = <unsigned long long>size
     cdef int i
