@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-compiled test-python lint demo bench bench-parser bench-client bench-ws soak fuzz fuzz-corpus clean build-ext wheel wheel-test httpx-compat
+.PHONY: venv test test-compiled test-python lint demo bench bench-parser bench-client bench-sdk bench-sse bench-ws soak fuzz fuzz-corpus clean build-ext wheel wheel-test httpx-compat
 
 $(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -37,12 +37,13 @@ lint: venv
 demo: venv build-ext
 	$(PY) scripts/demo.py
 
-# Benchmark peers are installed here, not by the test extra.
+# Benchmark peers are installed here, not by the test extra (the SDKs and httpx2 for
+# bench-sdk come with it; aiohttp is their aiohttp engine's).
 $(VENV)/.bench-installed: $(VENV)/.installed
-	$(PIP) install -q httpx aiohttp h11 httptools pyreqwest urllib3 httpx2
+	$(PIP) install -q httpx aiohttp h11 httptools pyreqwest urllib3 httpx2 httpx-sse
 	touch $@
 
-bench: bench-parser bench-client bench-ws
+bench: bench-parser bench-client bench-sdk bench-sse bench-ws
 
 bench-parser: $(VENV)/.bench-installed build-ext
 	$(PY) benchmarks/bench_parser.py
@@ -50,12 +51,21 @@ bench-parser: $(VENV)/.bench-installed build-ext
 bench-client: $(VENV)/.bench-installed build-ext
 	$(PY) benchmarks/bench_client.py
 
+# CPU per OpenAI / Anthropic SDK call on each engine (issue 14; README "Using fasthttpx under
+# httpx, httpx2 and their SDKs").
+bench-sdk: $(VENV)/.bench-installed build-ext
+	$(PY) benchmarks/bench_sdk.py --markdown
+
+bench-sse: $(VENV)/.bench-installed build-ext
+	$(PY) benchmarks/bench_sse.py --loops asyncio,uvloop,trio,sync --runs 3
+
 # WebSocket echo round trips against a local `websockets` server (issue 15).
 bench-ws: $(VENV)/.bench-installed build-ext
 	$(PY) benchmarks/bench_ws.py --runs 3
 
 # HTTPX 0.28.1's own test suite run with `httpx` bound to fasthttpx (issue 13); downloads the
-# sdist and installs its test requirements. Not part of `make test`.
+# sdist and installs its test requirements. Not part of `make test`. The baseline, httpx itself
+# on the same suite: `$(PY) scripts/httpx_compat.py --real-httpx`.
 httpx-compat: venv build-ext
 	$(PY) scripts/httpx_compat.py $(PYTEST_ARGS)
 
@@ -67,7 +77,7 @@ soak: venv build-ext
 # fuzz/work/<target> (not committed). A crash or divergence stops the run with the input in
 # fuzz/work/crash-*. Not part of `make test`.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= parser chunked differential
+FUZZ_TARGETS ?= parser chunked differential h2core sse sse_differential
 FUZZ_ARGS ?= -timeout=10 -max_len=4096 -print_final_stats=1
 
 fuzz: venv build-ext
@@ -86,6 +96,7 @@ fuzz-corpus: venv
 
 clean:
 	rm -rf build dist *.egg-info fasthttpx/*.so fasthttpx/_parser.c fasthttpx/_chunked.c \
+		fasthttpx/_hpack.c fasthttpx/_h2core.c fasthttpx/_sse.c \
 		fasthttpx/_websocket.c
 
 # A manylinux wheel for this interpreter, written to wheels/ (CI builds all platforms with

@@ -5,8 +5,10 @@
 the compiled parser (``"cython"``) or its pure-Python twin (``"python"``) is running.
 """
 
+from . import adapters  # the engine under httpx / httpx2: their modules load only on demand
 from ._api import delete, get, head, options, parallel, patch, post, put, request, stream
 from ._async.client import AsyncClient
+from ._async.sse import AsyncEventSource
 from ._auth import Auth, BasicAuth, DigestAuth, FunctionAuth, NetRCAuth
 from ._config import Limits, Proxy, Timeout, create_ssl_context
 from ._cookies import Cookies
@@ -33,6 +35,7 @@ from ._exceptions import (
     ResponseClosed,
     ResponseNotRead,
     ResponseTooLarge,
+    SSEError,
     StreamClosed,
     StreamConsumed,
     StreamError,
@@ -53,9 +56,12 @@ from ._exceptions import (
 from ._implementation import IMPLEMENTATION as __implementation__  # noqa: F401 (not in __all__)
 from ._models import Headers, Request
 from ._response import AsyncResponse, Response
+from ._retry import Retry
+from ._sse_event import ServerSentEvent
 from ._status_codes import codes
 from ._streams import AsyncByteStream, ByteStream, SyncByteStream
 from ._sync.client import Client
+from ._sync.sse import EventSource
 from ._transports import (
     ASGITransport,
     AsyncBaseTransport,
@@ -72,20 +78,24 @@ __title__ = "fasthttpx"
 __description__ = "A fast HTTP client with an HTTPX-style API and a compiled HTTP/1.1 core."
 
 # As HTTPX's: every public name, sorted case-insensitively (`concurrency` is the backends'
-# subpackage, bound here by the imports above). `__implementation__` is an attribute only.
+# subpackage, bound here by the imports above; `adapters` the httpx/httpx2 engine's).
+# `__implementation__` is an attribute only.
 __all__ = [
-    "__description__", "__title__", "__version__", "ASGITransport", "AsyncBaseTransport",
-    "AsyncByteStream", "AsyncClient", "AsyncHTTPTransport", "AsyncResponse", "Auth",
+    "__description__", "__title__", "__version__", "adapters", "ASGITransport",
+    "AsyncBaseTransport", "AsyncByteStream", "AsyncClient", "AsyncEventSource",
+    "AsyncHTTPTransport", "AsyncResponse", "Auth",
     "BaseTransport", "BasicAuth", "ByteStream", "Client", "CloseError", "codes", "concurrency",
     "ConnectError", "ConnectTimeout", "CookieConflict", "Cookies", "create_ssl_context",
-    "DecodingError", "DecompressionBombError", "delete", "DigestAuth", "FunctionAuth", "get",
+    "DecodingError", "DecompressionBombError", "delete", "DigestAuth", "EventSource",
+    "FunctionAuth", "get",
     "head", "Headers", "HTTPError",
     "HTTPStatusError", "HTTPTransport", "InvalidURL", "Limits", "LocalProtocolError",
     "MockTransport", "NetRCAuth", "NetworkError", "options", "parallel", "patch", "PoolTimeout",
     "post",
     "ProtocolError", "Proxy", "ProxyError", "put", "QueryParams", "ReadError", "ReadTimeout",
     "RemoteProtocolError", "request", "Request", "RequestError", "RequestNotRead", "Response",
-    "ResponseClosed", "ResponseNotRead", "ResponseTooLarge", "stream", "StreamClosed",
+    "ResponseClosed", "ResponseNotRead", "ResponseTooLarge", "Retry", "ServerSentEvent",
+    "SSEError", "stream", "StreamClosed",
     "StreamConsumed", "StreamError",
     "SyncByteStream", "Timeout", "TimeoutException", "TooManyRedirects", "TransportError",
     "UnsupportedProtocol", "URL", "WebSocketDisconnect", "WebSocketError",

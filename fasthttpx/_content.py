@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from ._exceptions import StreamConsumed
 from ._multipart import DEFAULT_CHUNK_SIZE, MultipartStream, remaining_length
-from ._streams import AsyncByteStream, SyncByteStream
+from ._streams import AsyncByteStream, ByteStream, SyncByteStream
 from ._urls import primitive_str
 
 __all__ = [
@@ -77,7 +77,7 @@ class AsyncIteratorByteStream(AsyncByteStream):
 
 def is_replayable(body: Any) -> bool:
     """Whether a body returned by ``encode_request`` can be sent again (redirects, retries)."""
-    if isinstance(body, (bytes, MultipartStream)):
+    if isinstance(body, (bytes, ByteStream, MultipartStream)):
         return True
     return bool(getattr(body, "replayable", False))
 

@@ -20,7 +20,8 @@ arise, with the original chained as ``__cause__``. The tree (as HTTPX 0.28 draws
     │   │   │   ├── LocalProtocolError
     │   │   │   └── RemoteProtocolError
     │   │   ├── ProxyError
-    │   │   └── UnsupportedProtocol
+    │   │   ├── UnsupportedProtocol
+    │   │   └── SSEError
     │   ├── DecodingError
     │   │   └── DecompressionBombError
     │   ├── ResponseTooLarge
@@ -51,7 +52,7 @@ __all__ = [
     "HTTPError", "RequestError", "TransportError", "TimeoutException", "ConnectTimeout",
     "ReadTimeout", "WriteTimeout", "PoolTimeout", "NetworkError", "ConnectError", "ReadError",
     "WriteError", "CloseError", "ProtocolError", "LocalProtocolError", "RemoteProtocolError",
-    "ProxyError", "UnsupportedProtocol", "DecodingError", "DecompressionBombError",
+    "ProxyError", "UnsupportedProtocol", "SSEError", "DecodingError", "DecompressionBombError",
     "ResponseTooLarge", "TooManyRedirects", "HTTPStatusError",
     "InvalidURL", "CookieConflict", "StreamError", "StreamConsumed", "StreamClosed",
     "ResponseClosed", "ResponseNotRead", "RequestNotRead", "WebSocketError",
@@ -148,6 +149,16 @@ class ProxyError(TransportError):
 
 class UnsupportedProtocol(TransportError):
     """The URL scheme is not one we speak (only http and https are)."""
+
+
+class SSEError(TransportError):
+    """A server-sent events stream cannot be read: the response is not ``text/event-stream``,
+    or one event grew past ``max_event_size``. ``response`` is the response concerned (None
+    when the error did not come from one), as httpx2's ``SSEError`` is a ``TransportError``."""
+
+    def __init__(self, message: str, *, request: Any = None, response: Any = None) -> None:
+        super().__init__(message, request=request)
+        self.response = response
 
 
 class DecodingError(RequestError):

@@ -79,7 +79,10 @@ def serialize_request_head(
 
 def fields_ask_close(fields: bytes) -> bool:
     """True if a rendered header block (``Name: value`` CRLF lines) has a Connection field
-    listing ``close``."""
+    listing ``close``. A block without the letters ``close`` in any case (the usual one)
+    is answered by one scan, without splitting it into lines."""
+    if b"close" not in fields.lower():
+        return False
     for line in fields.split(b"\r\n"):
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"connection" and has_close_token(value):

@@ -1,36 +1,47 @@
-"""Sans-I/O bookkeeping of one HTTP/2 client connection, around ``h2.connection.H2Connection``.
+"""Sans-I/O bookkeeping of one HTTP/2 client connection, around a protocol core.
 
-``h2`` does the framing, HPACK and the protocol state machines; this module decides what the
-client does with them: which request headers go out (pseudo-headers first, RFC 9113 §8.3.1;
-connection-specific fields dropped, §8.2.2), what each received event means for each stream
-(``receive_data`` returns the streams it touched so the I/O shell can wake their waiters),
-how much may be sent (both flow-control windows, §5.2 and §6.9), when received data is
-acknowledged (only as the caller consumes it, so a slow reader holds the server back instead
-of making us buffer a whole download), what a ``GOAWAY`` (§6.8: streams above its last stream
-id fail as "not processed", no new streams) or a ``RST_STREAM`` (§6.4: that stream fails, the
-others go on) does, and how h2's exceptions map to ours (``RemoteProtocolError`` for what the
-peer sent, ``LocalProtocolError`` for what we were asked to send; the h2 error chained).
-PING and SETTINGS from the server are acknowledged by h2 itself; their acknowledgements leave
-through ``data_to_send()`` like every other byte. Nothing here awaits or touches a socket.
+The core (``_h2_interface``: the compiled ``_h2core`` or its twin over ``h2``, picked by
+``_implementation``) does the framing, HPACK and the protocol state machines; this module
+decides what the client does with them: which request headers go out (pseudo-headers first, RFC
+9113 §8.3.1; connection-specific fields dropped, §8.2.2), what each received event means for
+each stream (``receive_data`` returns the streams it touched so the I/O shell can wake their
+waiters), how much may be sent (both flow-control windows, §5.2 and §6.9), when received data is
+acknowledged (only as the caller consumes it, so a slow reader holds the server back instead of
+making us buffer a whole download), what a ``GOAWAY`` (§6.8: streams above its last stream id
+fail as "not processed", no new streams) or a ``RST_STREAM`` (§6.4: that stream fails, the
+others go on) does, and how the core's errors map to ours (``RemoteProtocolError`` for what the
+peer sent, ``LocalProtocolError`` for what we were asked to send). PING and SETTINGS from the
+server are acknowledged by the core itself; their acknowledgements leave through
+``data_to_send()`` like every other byte. Nothing here awaits or touches a socket.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
-import h2.config
-import h2.connection
-import h2.events
-import h2.exceptions
-import h2.settings
-from h2.errors import ErrorCodes
-
 from ._exceptions import LocalProtocolError, RemoteProtocolError, TransportError
+from ._h2_interface import (
+    CONN_ERROR,
+    DATA,
+    ERROR_NAMES,
+    GOAWAY,
+    RESPONSE,
+    SETTINGS,
+    STREAM_ENDED,
+    STREAM_RESET,
+    TRAILERS,
+    WINDOW_UPDATED,
+    Fields,
+    H2CoreInterface,
+)
+from ._implementation import H2Core
 
 __all__ = [
-    "HTTP2State", "H2Stream", "renew", "DEFAULT_STREAM_WINDOW", "DEFAULT_CONNECTION_WINDOW",
-    "DEFAULT_MAX_FRAME_SIZE", "DEFAULT_MAX_STREAMS", "DEFAULT_MAX_HEADER_LIST_SIZE",
+    "HTTP2State", "H2Stream", "renew", "Fields", "DEFAULT_STREAM_WINDOW",
+    "DEFAULT_CONNECTION_WINDOW", "DEFAULT_MAX_FRAME_SIZE", "DEFAULT_MAX_STREAMS",
+    "DEFAULT_MAX_HEADER_LIST_SIZE",
 ]
 
 #: Receive window per stream (SETTINGS_INITIAL_WINDOW_SIZE, RFC 9113 §6.5.2). The RFC
@@ -61,10 +72,7 @@ _EMPTY: list[bytes] = []
 
 
 def _error_name(code: int) -> str:
-    try:
-        return ErrorCodes(code).name
-    except ValueError:
-        return f"error code {code:#x}"
+    return ERROR_NAMES.get(code) or f"error code {code:#x}"
 
 
 def renew(error: TransportError, request: Any = None) -> TransportError:
@@ -73,20 +81,6 @@ def renew(error: TransportError, request: Any = None) -> TransportError:
     fresh = type(error)(str(error), request=request)
     fresh.__cause__ = error.__cause__
     return fresh
-
-
-class _H2Connection(h2.connection.H2Connection):
-    """h2 closes its connection state machine on a received GOAWAY, and then refuses every
-    later frame, including those of the streams the GOAWAY let finish (RFC 9113 §6.8: streams
-    up to its last stream id go on). Keep the machine open after a *received* GOAWAY;
-    ``HTTP2State`` itself refuses to open new streams from then on."""
-
-    def _receive_goaway_frame(self, frame: Any) -> Any:
-        result = super()._receive_goaway_frame(frame)
-        machine = self.state_machine
-        if machine.state is h2.connection.ConnectionState.CLOSED:
-            machine.state = h2.connection.ConnectionState.CLIENT_OPEN
-        return result
 
 
 class H2Stream:
@@ -120,7 +114,10 @@ def _check_field_name(name: bytes) -> None:
 
 
 class HTTP2State:
-    """One client connection's HTTP/2 state: h2 plus our per-stream view of it."""
+    """One client connection's HTTP/2 state: a protocol core plus our per-stream view."""
+
+    #: The protocol core's class: the one ``_implementation`` picked (tests swap it).
+    core_class: Callable[..., H2CoreInterface] = H2Core
 
     def __init__(
         self,
@@ -131,20 +128,12 @@ class HTTP2State:
         max_streams: int = DEFAULT_MAX_STREAMS,
         max_header_list_size: int = DEFAULT_MAX_HEADER_LIST_SIZE,
     ) -> None:
-        config = h2.config.H2Configuration(
-            client_side=True, header_encoding=None, validate_inbound_headers=True,
-            normalize_inbound_headers=False,
-            # We build the request fields ourselves (lower-case names, no connection-specific
-            # fields, checked values: ``open_stream``), so h2 need not check them again: its
-            # outbound validation was a third of the client's CPU per request.
-            validate_outbound_headers=False, normalize_outbound_headers=False,
+        self.core: H2CoreInterface = self.core_class(
+            stream_window=stream_window, connection_window=connection_window,
+            max_frame_size=max_frame_size, max_streams=max_streams,
+            max_header_list_size=max_header_list_size,
         )
-        self.h2 = _H2Connection(config=config)
-        self.stream_window = stream_window
-        self.connection_window = connection_window
-        self.max_frame_size = max_frame_size
         self.local_max_streams = max_streams
-        self.max_header_list_size = max_header_list_size
         self.streams: dict[int, H2Stream] = {}
         #: Last stream id of a received GOAWAY; no new stream may start once it is set.
         self.goaway_last_stream_id: int | None = None
@@ -156,45 +145,28 @@ class HTTP2State:
     def initiate(self) -> None:
         """Queue the connection preface and our SETTINGS (RFC 9113 §3.4), and widen the
         connection window (§6.9.2: only WINDOW_UPDATE can, SETTINGS cannot)."""
-        h2c = self.h2
-        h2c.local_settings = h2.settings.Settings(
-            client=True,
-            initial_values={
-                h2.settings.SettingCodes.ENABLE_PUSH: 0,  # §8.4: we never want pushes
-                h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: self.stream_window,
-                h2.settings.SettingCodes.MAX_FRAME_SIZE: self.max_frame_size,
-                h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: self.local_max_streams,
-                h2.settings.SettingCodes.MAX_HEADER_LIST_SIZE: self.max_header_list_size,
-            },
-        )
-        # Values given at construction are current at once (not pending an ACK), but h2 read
-        # the frame size limit when it was built: accepting bigger frames before the server
-        # saw our SETTINGS is harmless, it may not send them until then (§6.5.3).
-        h2c.max_inbound_frame_size = self.max_frame_size
-        h2c.initiate_connection()
-        extra = self.connection_window - 65535  # the connection window starts at 64 KiB - 1
-        if extra > 0:
-            h2c.increment_flow_control_window(extra)
+        self.core.initiate()
 
     def data_to_send(self) -> bytes:
-        return self.h2.data_to_send()
+        return self.core.data_to_send()
 
     @property
     def max_streams(self) -> int:
         """Streams that may be open at once: the server's limit, capped by ours."""
-        return min(self.h2.remote_settings.max_concurrent_streams, self.local_max_streams)
+        return min(self.core.remote_max_concurrent_streams, self.local_max_streams)
 
     def accepts_new_streams(self) -> bool:
         """False once the connection failed, got a GOAWAY, or ran out of stream ids."""
         return (
             self.error is None
             and self.goaway_last_stream_id is None
-            and self.h2.highest_outbound_stream_id < 2**31 - 64
+            and self.core.highest_stream_id < 2**31 - 64
         )
 
     def can_open_stream(self) -> bool:
         """A new stream may be opened now without exceeding the server's limit (§5.1.2)."""
-        return self.h2.open_outbound_streams < self.h2.remote_settings.max_concurrent_streams
+        core = self.core
+        return core.open_outbound_streams < core.remote_max_concurrent_streams
 
     def fail(self, error: TransportError) -> None:
         """The connection is gone: every stream not yet complete fails with ``error``."""
@@ -216,7 +188,7 @@ class HTTP2State:
         end_stream: bool,
     ) -> H2Stream:
         """Queue a request's HEADERS frame on a new stream; raises ``LocalProtocolError``
-        if h2 refuses the fields. ``authority`` is used unless ``fields`` has a Host."""
+        if the fields cannot be sent. ``authority`` is used unless ``fields`` has a Host."""
         if self.error is not None:
             raise renew(self.error)
         headers = [(b":method", method), (b":authority", authority), (b":scheme", scheme),
@@ -237,11 +209,9 @@ class HTTP2State:
                     f"invalid character (CR, LF or NUL) in request header {name!r}"
                 )
             headers.append((lname, value))
-        h2c = self.h2
-        stream_id = h2c.get_next_available_stream_id()
         try:
-            h2c.send_headers(stream_id, headers, end_stream=end_stream)
-        except h2.exceptions.ProtocolError as exc:
+            stream_id = self.core.send_headers(headers, end_stream)
+        except LocalProtocolError as exc:
             raise LocalProtocolError(f"cannot send the request headers over HTTP/2: {exc}") \
                 from exc
         stream = self.streams[stream_id] = H2Stream(stream_id)
@@ -250,24 +220,19 @@ class HTTP2State:
     def send_window(self, stream: H2Stream) -> int:
         """How many body bytes may be sent on ``stream`` now (both windows and the frame
         size, §6.9.1); 0 means wait for a WINDOW_UPDATE."""
-        h2c = self.h2
-        try:
-            window = h2c.local_flow_control_window(stream.stream_id)
-        except h2.exceptions.StreamClosedError:
-            return 0
-        return min(window, h2c.max_outbound_frame_size)
+        return self.core.send_window(stream.stream_id)
 
     def send_data(self, stream: H2Stream, data: bytes | memoryview, end_stream: bool) -> None:
         try:
-            self.h2.send_data(stream.stream_id, data, end_stream=end_stream)
-        except h2.exceptions.ProtocolError as exc:
+            self.core.send_data(stream.stream_id, data, end_stream)
+        except LocalProtocolError as exc:
             raise LocalProtocolError(f"cannot send the request body over HTTP/2: {exc}") \
                 from exc
 
     def end_stream(self, stream: H2Stream) -> None:
         try:
-            self.h2.end_stream(stream.stream_id)
-        except h2.exceptions.ProtocolError as exc:
+            self.core.end_stream(stream.stream_id)
+        except LocalProtocolError as exc:
             raise LocalProtocolError(f"cannot end the request over HTTP/2: {exc}") from exc
 
     def request_done_sending(self, stream: H2Stream) -> bool:
@@ -278,104 +243,81 @@ class HTTP2State:
     # -- receiving ---------------------------------------------------------------------------
 
     def receive_data(self, data: bytes) -> tuple[list[int], bool]:
-        """Feed received bytes to h2 and apply its events.
+        """Feed received bytes to the core and apply its events.
 
         Returns the ids of the streams whose state changed and whether something changed for
         every stream (windows, settings, GOAWAY, a stream slot freed, connection failure)."""
-        try:
-            events = self.h2.receive_data(data)
-        except h2.exceptions.ProtocolError as exc:
-            # h2 has queued a GOAWAY for data_to_send(); the connection is over.
-            error = RemoteProtocolError(f"HTTP/2 protocol error from the server: {exc}")
-            error.__cause__ = exc
-            self.fail(error)
-            return [], True
         touched: list[int] = []
         everyone = False
         streams = self.streams
-        event: Any
-        for event in events:
-            kind = type(event)
-            if kind is h2.events.DataReceived:
-                stream = streams.get(event.stream_id)
-                size = event.flow_controlled_length or 0
+        core = self.core
+        for kind, stream_id, a, b in core.receive_data(data):
+            if kind == DATA:
+                stream = streams.get(stream_id)
+                payload: bytes = a  # type: ignore[assignment]
                 if stream is None or stream.error is not None:
-                    if size:  # nobody will read it: give the window back at once
-                        self._acknowledge(event.stream_id, size)
+                    core.acknowledge(stream_id, len(payload))  # nobody will read it
                     continue
-                if event.data:
-                    stream.pieces.append(event.data)
-                padding = size - len(event.data or b"")
-                stream.unacked += size - padding
-                if padding:
-                    self._acknowledge(event.stream_id, padding)
-                touched.append(event.stream_id)
-            elif kind is h2.events.ResponseReceived:
-                stream = streams.get(event.stream_id)
+                stream.pieces.append(payload)
+                stream.unacked += len(payload)
+                touched.append(stream_id)
+            elif kind == RESPONSE:
+                stream = streams.get(stream_id)
                 if stream is not None:
-                    self._take_head(stream, event.headers)
-                    touched.append(event.stream_id)
-            elif kind is h2.events.StreamEnded:
-                stream = streams.get(event.stream_id)
+                    stream.status = a  # type: ignore[assignment]
+                    stream.headers = b  # type: ignore[assignment]
+                    touched.append(stream_id)
+            elif kind == STREAM_ENDED:
+                stream = streams.get(stream_id)
                 if stream is not None:
                     stream.ended = True
-                    touched.append(event.stream_id)
+                    touched.append(stream_id)
                 everyone = True  # a stream slot is free
-            elif kind is h2.events.StreamReset:
-                self._stream_reset(event)
+            elif kind == STREAM_RESET:
+                self._stream_reset(stream_id, a, b)  # type: ignore[arg-type]
                 everyone = True
-            elif kind is h2.events.WindowUpdated:
-                if event.stream_id:
-                    touched.append(event.stream_id)
+            elif kind == WINDOW_UPDATED:
+                if stream_id:
+                    touched.append(stream_id)
                 else:
                     everyone = True
-            elif kind is h2.events.RemoteSettingsChanged:
+            elif kind == SETTINGS:
                 everyone = True
-            elif kind is h2.events.ConnectionTerminated:
-                self._goaway(event)
+            elif kind == GOAWAY:
+                self._goaway(stream_id, a, b)  # type: ignore[arg-type]
                 everyone = True
-            elif kind is h2.events.TrailersReceived:
-                stream = streams.get(event.stream_id)
+            elif kind == TRAILERS:
+                stream = streams.get(stream_id)
                 if stream is not None:
-                    stream.trailers = list(event.headers or [])
-            # InformationalResponseReceived (1xx, skipped as in HTTP/1.1), PingReceived and
-            # SettingsAcknowledged (h2 acknowledges them itself), priority, ALTSVC and
-            # unknown frames need nothing from us.
+                    stream.trailers = a  # type: ignore[assignment]
+            elif kind == CONN_ERROR:
+                # The core has queued a GOAWAY for data_to_send(); the connection is over.
+                self.fail(RemoteProtocolError(
+                    f"HTTP/2 protocol error from the server ({_error_name(a)}): {b}"  # type: ignore[arg-type]
+                ))
+                return [], True
+            # INFORMATIONAL (1xx, skipped as in HTTP/1.1) needs nothing from us.
         return touched, everyone
 
-    def _take_head(self, stream: H2Stream, headers: Any) -> None:
-        status = 0
-        fields: list[tuple[bytes, bytes]] = []
-        for name, value in headers:
-            if name == b":status":
-                status = int(value)
-            elif not name.startswith(b":"):
-                fields.append((name, value))
-        stream.status = status
-        stream.headers = fields
-
-    def _stream_reset(self, event: h2.events.StreamReset) -> None:
-        stream = self.streams.get(event.stream_id or 0)
+    def _stream_reset(self, stream_id: int, code: int, remote: bool) -> None:
+        stream = self.streams.get(stream_id)
         if stream is None:
             return
-        code = int(event.error_code or 0)
         stream.reset_code = code
         if code == 0 and stream.status and stream.ended:
             return  # §8.1: the response is complete; the reset only stops our upload
         if stream.error is None:
-            who = "the server" if event.remote_reset else "h2"
+            who = "the server" if remote else "the client"
             stream.error = RemoteProtocolError(
                 f"{who} reset HTTP/2 stream {stream.stream_id} ({_error_name(code)})"
             )
         self._drop_pieces(stream)
 
-    def _goaway(self, event: h2.events.ConnectionTerminated) -> None:
-        last = int(event.last_stream_id or 0)
+    def _goaway(self, last: int, code: int, debug: bytes) -> None:
         self.goaway_last_stream_id = last
-        code = int(event.error_code or 0)
         reason = _error_name(code)
-        if event.additional_data:
-            reason += f": {event.additional_data.decode('utf-8', 'replace')[:200]}"
+        if debug:
+            reason += f": {debug.decode('utf-8', 'replace')[:200]}"
         for stream in self.streams.values():
             if stream.stream_id > last and stream.error is None and not stream.ended:
                 stream.unprocessed = True
@@ -401,20 +343,14 @@ class HTTP2State:
         stream.pieces = []
         if stream.unacked:
             size, stream.unacked = stream.unacked, 0
-            self._acknowledge(stream.stream_id, size)
+            self.core.acknowledge(stream.stream_id, size)
         return pieces
 
     def _drop_pieces(self, stream: H2Stream) -> None:
         stream.pieces = []
         if stream.unacked:
             size, stream.unacked = stream.unacked, 0
-            self._acknowledge(stream.stream_id, size)
-
-    def _acknowledge(self, stream_id: int, size: int) -> None:
-        try:
-            self.h2.acknowledge_received_data(size, stream_id)
-        except h2.exceptions.ProtocolError:  # the connection is already closed
-            pass
+            self.core.acknowledge(stream.stream_id, size)
 
     def close_stream(self, stream: H2Stream) -> None:
         """The caller is done with ``stream``: forget it, and reset it with CANCEL (§8.7)
@@ -422,19 +358,10 @@ class HTTP2State:
         if self.streams.pop(stream.stream_id, None) is None:
             return
         self._drop_pieces(stream)
-        if self.error is not None:
-            return
-        try:
-            if self.h2.streams.get(stream.stream_id) is not None and \
-                    not self.h2.streams[stream.stream_id].closed:
-                self.h2.reset_stream(stream.stream_id, ErrorCodes.CANCEL)
-        except h2.exceptions.ProtocolError:
-            pass
+        if self.error is None:
+            self.core.cancel_stream(stream.stream_id)
 
     def close(self) -> None:
         """Queue a GOAWAY (NO_ERROR) before we close the connection (§6.8)."""
         if self.error is None:
-            try:
-                self.h2.close_connection()
-            except h2.exceptions.ProtocolError:
-                pass
+            self.core.close()

@@ -53,7 +53,10 @@ from ._status_codes import codes
 from ._streams import ByteStream, UnattachedStream
 from ._urls import URL
 
-__all__ = ["Headers", "Request", "BaseResponse", "HeaderTypes", "RequestBody", "PreparedHead"]
+__all__ = [
+    "Headers", "Request", "BaseResponse", "HeaderTypes", "RequestBody", "RequestStream",
+    "PreparedHead",
+]
 
 HeaderTypes = Union[
     "Headers",
@@ -63,6 +66,8 @@ HeaderTypes = Union[
     Iterable[tuple[bytes, bytes]],
 ]
 RequestBody = bytes | Iterable[bytes] | AsyncIterable[bytes]
+#: What ``request.stream`` hands out: a body held as bytes comes as a ``ByteStream`` over them.
+RequestStream = ByteStream | Iterable[bytes] | AsyncIterable[bytes]
 
 _SENSITIVE = frozenset({b"authorization", b"proxy-authorization"})
 #: Methods that get ``Content-Length: 0`` when sent without a body (RFC 9110 §8.6).
@@ -382,10 +387,6 @@ def _boundary_from_content_type(headers: Headers) -> bytes | None:
     return b.encode("latin-1") if b else None
 
 
-#: The stream of a request built without a body: an empty ``ByteStream`` (still ``bytes``).
-_EMPTY_BODY = ByteStream(b"")
-
-
 class Request:
     """An HTTP request, ready for a transport: method, URL, headers and encoded body."""
 
@@ -413,15 +414,14 @@ class Request:
         self.headers: Headers = Headers(headers)
         self.extensions: dict[str, Any] = {} if extensions is None else extensions
         self._content: bytes | None = None
-        self.stream: RequestBody
         body_headers: dict[str, str]
 
         if cookies:
             Cookies(cookies).set_cookie_header(self)
 
         if stream is None and content is None and data is None and files is None and json is None:
-            # No body: the common GET. As HTTPX, its stream iterates sync and async.
-            self.stream = _EMPTY_BODY
+            # No body: the common GET.
+            self._body = b""
             self._content = b""
             body_headers = {}
         elif stream is None:
@@ -440,19 +440,20 @@ class Request:
                 json=json,
                 boundary=_boundary_from_content_type(self.headers) if files else None,
             )
-            self.stream = body
+            self._body = body
             if type(body) is bytes:
                 self._content = body
-                if not body:
-                    self.stream = _EMPTY_BODY  # ``data={}``: no body, as when none is given
         else:
             body_headers = {}
-            self.stream = stream
+            self._body = stream
             if type(stream) is bytes:
                 self._content = stream
         self._prepare(body_headers)
 
     _headers: Headers
+    #: The body as the transports send it: bytes (written whole, replayable) or a stream.
+    #: HTTPX code sees it as ``stream``.
+    _body: RequestBody
     #: ``_headers`` is a template other requests share (see ``prepared``): the request copies
     #: it the first time its ``headers`` are handed out.
     _shared_headers = False
@@ -491,7 +492,29 @@ class Request:
         self.prepared = prepared
         self.extensions = extensions
         self._content = b""
-        self.stream = b""
+        self._body = b""
+        return self
+
+    @classmethod
+    def from_parts(
+        cls,
+        method: str,
+        url: URL,
+        headers: list[tuple[bytes, bytes]],
+        stream: RequestBody,
+        extensions: dict[str, Any],
+    ) -> Request:
+        """A request another client already built (the httpx adapters'): ``headers`` are
+        the raw fields to send, in order and as cased, taken over as they are (no Host or
+        Content-Length added: that client framed the body); ``stream`` is the body, bytes or
+        an iterable (sync or async) of them."""
+        self = cls.__new__(cls)
+        self.method = method
+        self.url = url
+        self._headers = Headers.from_raw(headers)
+        self.extensions = extensions
+        self._content = stream if type(stream) is bytes else None
+        self._body = stream
         return self
 
     def _prepare(self, body_headers: dict[str, str]) -> None:
@@ -517,34 +540,47 @@ class Request:
             self._headers = Headers(auto + headers.raw)
 
     @property
+    def stream(self) -> RequestStream:
+        """The body as HTTPX hands it out: a stream to iterate, sync or async (or both, for a
+        body in memory). A body held as bytes comes as a ``ByteStream`` over those bytes,
+        made here when asked for: sending never needs it (the connections write the bytes)."""
+        body = self._body
+        if isinstance(body, bytes):
+            return ByteStream(body)
+        return body
+
+    @stream.setter
+    def stream(self, body: RequestBody) -> None:
+        self._body = body
+
+    @property
     def content(self) -> bytes:
         if self._content is None:
             raise RequestNotRead()
         return self._content
 
     def read(self) -> bytes:
-        """Read a streamed body into ``content`` (and make it replayable). Afterwards
-        ``stream`` is a ``ByteStream``: the same bytes, iterable sync or async as in HTTPX."""
-        if self._content is None or type(self.stream) is not ByteStream:
-            if self._content is None:
-                stream = self.stream
-                if not isinstance(stream, Iterable):
-                    raise TypeError(
-                        "This request has an async body: use 'await request.aread()'."
-                    )
-                self._content = b"".join(stream)  # type: ignore[arg-type]
-            self.stream = ByteStream(self._content)
+        """Read a streamed body into ``content`` and make it replayable: afterwards
+        ``stream`` is a ``ByteStream`` of the same bytes, iterable sync or async as in HTTPX
+        (and sent framed as the headers say, chunked or not)."""
+        if self._content is None:
+            body = self._body
+            if isinstance(body, bytes):  # set through ``stream``
+                self._content = body
+                return body
+            if not isinstance(body, Iterable):
+                raise TypeError("This request has an async body: use 'await request.aread()'.")
+            self._content = b"".join(body)
+            self._body = ByteStream(self._content)
         return self._content
 
     async def aread(self) -> bytes:
-        if self._content is None or type(self.stream) is not ByteStream:
-            if self._content is None:
-                stream = self.stream
-                if isinstance(stream, AsyncIterable):
-                    self._content = b"".join([part async for part in stream])
-                else:
-                    self._content = b"".join(stream)  # type: ignore[arg-type]
-            self.stream = ByteStream(self._content)
+        if self._content is None:
+            body = self._body
+            if not isinstance(body, AsyncIterable):
+                return self.read()
+            self._content = b"".join([part async for part in body])
+            self._body = ByteStream(self._content)
         return self._content
 
     def __getstate__(self) -> dict[str, Any]:
@@ -553,8 +589,8 @@ class Request:
         state.pop("prepared", None)  # the client's, not the request's
         if state.pop("_shared_headers", False):
             state["_headers"] = state["_headers"].copy()
-        if not isinstance(self.stream, bytes):
-            state["stream"] = UnattachedStream()
+        if not isinstance(self._body, (bytes, ByteStream)):
+            state["_body"] = UnattachedStream()
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -15,8 +15,15 @@ generated from it (``_sync/body.py``). This class joins the two and adds:
   said otherwise (``attach``). The HTTPX spellings (``aread``/``read``, ``aiter_bytes``/
   ``iter_bytes``...) always are what their names say.
 
-HTTPX's ``response.stream`` is an attribute (the byte stream); here ``stream()`` is the seed's
-method, the decoded body in pieces (``iter_bytes``/``aiter_bytes``).
+``response.stream`` is HTTPX's attribute and the seed's method, one object made on access
+(``ResponseStream``): HTTPX code iterates it (``for``/``async for``) for the body as sent
+(``iter_raw``/``aiter_raw``: transfer coding removed, content coding kept), readable once,
+while a body held in memory (a response built with ``content=``) gives its bytes each time,
+as HTTPX's ``ByteStream`` does; fasthttpx code calls it, ``response.stream(chunk_size)``, for
+the decoded body in pieces (``iter_bytes``/``aiter_bytes``, the async one for a response
+whose seed spellings are awaited). Its class says which ways it iterates, as the body does
+(HTTPX code checks ``typing.Iterable`` / ``AsyncIterable``): sync, async, or both for a body
+in memory.
 """
 
 from __future__ import annotations
@@ -26,13 +33,13 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
 
-from ._async.body import AsyncBodyReading, AsyncIterableBody
+from ._async.body import AsyncBodyReading, AsyncIterableBody, close_iterator
 from ._events import SET_COOKIE_FIELD
 from ._models import Headers, Request
-from ._streams import MemoryBody
+from ._streams import AsyncByteStream, ByteStream, MemoryBody, SyncByteStream
 from ._sync.body import BodyReading, IterableBody
 
-__all__ = ["Response"]
+__all__ = ["Response", "ResponseStream"]
 
 _BYTES_LIKE = (bytes, bytearray, memoryview, str)
 
@@ -105,12 +112,14 @@ class Response(BodyReading, AsyncBodyReading):
         for an async response)."""
         return self.aread() if self._awaited() else BodyReading.read(self)
 
-    def stream(self, chunk_size: int | None = None) -> Any:
-        """The body decoded from its Content-Encoding, in pieces as they arrive (an async
-        iterator for an async response)."""
-        if self._awaited():
-            return self.aiter_bytes(chunk_size)
-        return self.iter_bytes(chunk_size)
+    @property
+    def stream(self) -> Any:
+        """HTTPX's byte stream (iterate it: the body as sent) that is also the seed's method
+        (call it: ``response.stream(chunk_size)``, the body decoded from its
+        Content-Encoding, in pieces as they arrive; an async iterator for an async
+        response). Made when asked for (``ResponseStream``). Its kind (sync, async, both)
+        is the body's, so it is typed ``Any``."""
+        return response_stream(self)
 
     def raw(self, chunk_size: int | None = None) -> Iterator[bytes] | AsyncIterator[bytes]:
         """The body as sent, transfer coding removed, content coding kept (an async
@@ -123,6 +132,87 @@ class Response(BodyReading, AsyncBodyReading):
         return self.aclose() if self._awaited() else BodyReading.close(self)
 
 
+# -- ``response.stream`` ------------------------------------------------------------------------
+
+
+class ResponseStream:
+    """What ``response.stream`` is; the subclasses add the ways it iterates."""
+
+    __slots__ = ("_response",)
+
+    def __init__(self, response: Response) -> None:
+        self._response = response
+
+    def __call__(self, chunk_size: int | None = None) -> Any:
+        """The seed's ``response.stream(chunk_size)``: the body decoded from its
+        Content-Encoding, in pieces (an async iterator for an async response)."""
+        response = self._response
+        if response._awaited():
+            return response.aiter_bytes(chunk_size)
+        return response.iter_bytes(chunk_size)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._response!r}>"
+
+
+class SyncResponseStream(ResponseStream, SyncByteStream):
+    """The stream of a body read sync."""
+
+    __slots__ = ()
+
+    def __iter__(self) -> Iterator[bytes]:
+        response = self._response
+        if response._body_stream is None:  # in memory: the same bytes every time
+            content = response._content
+            if content:
+                yield content
+            return
+        yield from BodyReading.iter_raw(response)
+
+    def close(self) -> None:
+        BodyReading.close(self._response)
+
+
+class AsyncResponseStream(ResponseStream, AsyncByteStream):
+    """The stream of a body read async."""
+
+    __slots__ = ()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        response = self._response
+        if response._body_stream is None:
+            content = response._content
+            if content:
+                yield content
+            return
+        pieces = AsyncBodyReading.aiter_raw(response)
+        try:
+            async for piece in pieces:
+                yield piece
+        finally:
+            await close_iterator(pieces)
+
+    async def aclose(self) -> None:
+        await AsyncBodyReading.aclose(self._response)
+
+
+class MemoryResponseStream(SyncResponseStream, AsyncResponseStream):
+    """The stream of a body in memory: iterated either way."""
+
+    __slots__ = ()
+
+
+def response_stream(response: Response) -> ResponseStream:
+    """The stream object for ``response``, of the kind its body is."""
+    body = response._body_stream
+    if body is None:
+        return MemoryResponseStream(response)
+    reads_sync = hasattr(body, "__iter__")
+    if hasattr(body, "__aiter__"):
+        return MemoryResponseStream(response) if reads_sync else AsyncResponseStream(response)
+    return SyncResponseStream(response)
+
+
 #: The seed's name, kept: the same class.
 AsyncResponse = Response
 
@@ -131,6 +221,8 @@ def _body_of(source: Any) -> Any:
     """A body stream for what ``Response(stream=...)`` / ``Response(content=...)`` got."""
     if hasattr(source, "take_complete"):
         return source  # a transport's body stream already
+    if isinstance(source, ByteStream):
+        return MemoryBody(bytes(source))  # HTTPX's fixed body: read in memory, not iterated
     if isinstance(source, _BYTES_LIKE):
         data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
         return MemoryBody(data)

@@ -2,8 +2,9 @@
 
 ``SyncByteStream`` / ``AsyncByteStream`` are the base classes HTTPX code subclasses to give a
 request or response body as an iterator with a ``close``. ``ByteStream`` is a fixed body that
-is both: here it is a ``bytes`` subclass, so that a transport which checks ``isinstance(body,
-bytes)`` still sends it in one write and may replay it (retries, redirects).
+is both: a view over the bytes it is given (never a copy), iterable any number of times. A
+request keeps a body given as bytes as those bytes (what the connections write whole) and
+makes the ``ByteStream`` only when someone asks for ``request.stream``.
 
 ``MemoryBody`` is what ``ASGITransport`` and ``WSGITransport`` give a response: a body already
 complete in memory, behind the same interface a connection's body stream has (``take_complete``
@@ -49,21 +50,28 @@ class AsyncByteStream:
         """Release what the stream holds; nothing by default."""
 
 
-class ByteStream(bytes, SyncByteStream, AsyncByteStream):
-    """A fixed body, iterable (sync or async) as one piece; still ``bytes`` for transports."""
+class ByteStream(SyncByteStream, AsyncByteStream):
+    """A fixed body, iterable (sync or async) as one piece, as often as asked; ``bytes()``
+    of it gives the bytes back (the same object)."""
 
-    __slots__ = ()
+    __slots__ = ("_data",)
 
-    def __iter__(self) -> Iterator[bytes]:  # type: ignore[override]
-        if self:
-            yield bytes(self)
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def __bytes__(self) -> bytes:
+        return self._data
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self._data:
+            yield self._data
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        if self:
-            yield bytes(self)
+        if self._data:
+            yield self._data
 
     def __repr__(self) -> str:
-        return f"<ByteStream [{len(self)} bytes]>"
+        return f"<ByteStream [{len(self._data)} bytes]>"
 
 
 class UnattachedStream(SyncByteStream, AsyncByteStream):

@@ -8,11 +8,10 @@ A transport turns a ``Request`` into a response; the client calls
   code that uses fasthttpx (as HTTPX's). The handler receives the ``Request`` and returns a
   response built with ``fasthttpx.Response(status, json=..., ...)`` (or an awaitable of one).
 * ``HTTPTransport`` / ``AsyncHTTPTransport``: the connection pool with HTTPX's constructor
-  arguments, for ``Client(transport=HTTPTransport(...))``. ``retries`` differs in meaning
-  between the two projects, so these take both: an int (HTTPX: how many times a failed
-  *connection attempt* is retried, the first time at once, then after 0.5 s, 1 s, 2 s...;
-  nothing was sent, so any request may be retried) and ``retry_stale`` (ours, default True:
-  an idempotent request whose reused keep-alive connection turns out closed is resent once).
+  arguments, for ``Client(transport=HTTPTransport(...))``; a client's own transport is one
+  too. Written in the I/O shell (``_async/http_transport.py``, its sync twin generated), with
+  the interfaces below it (``_transport_base.py``), so that a client can make one; exported
+  from here.
 * ``ASGITransport``: calls an ASGI app in memory. The request becomes an ASGI ``http`` scope
   (ASGI 3.0, HTTP connection scope); ``receive()`` hands the app the body piece by piece and,
   once it is done, waits until the response is complete before answering ``http.disconnect``
@@ -41,65 +40,23 @@ from collections.abc import (
     Iterable,
     Iterator,
     MutableMapping,
-    Sequence,
 )
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 from urllib.parse import unquote, unquote_to_bytes
 
-from ._async.connection_pool import AsyncConnectionPool
-from ._config import DEFAULT_LIMITS, CertTypes, Limits, ProxyTypes, create_ssl_context
-from ._exceptions import ConnectError, ConnectTimeout
+from ._async.http_transport import AsyncHTTPTransport
 from ._models import Request, RequestBody
-from ._proxy import build_router
 from ._response import Response
 from ._streams import AsyncMemoryBody, TransportBody
-from ._sync.connection_pool import ConnectionPool
+from ._sync.http_transport import HTTPTransport
+from ._transport_base import RETRY_BACKOFF, AsyncBaseTransport, BaseTransport
 from .concurrency.asyncio import default_backend
-from .concurrency.base import AsyncBackend, AsyncEvent, Backend, SocketOption
-from .concurrency.sync import SyncBackend
-
-if TYPE_CHECKING:
-    import ssl
+from .concurrency.base import AsyncEvent
 
 __all__ = [
     "ASGITransport", "AsyncBaseTransport", "AsyncHTTPTransport", "BaseTransport",
     "HTTPTransport", "MockTransport", "WSGITransport", "RETRY_BACKOFF",
 ]
-
-#: First pause between connection attempts when ``retries`` > 1; doubled each time.
-RETRY_BACKOFF = 0.5
-
-
-class BaseTransport:
-    """What a sync ``Client`` needs from a transport."""
-
-    def handle_request(self, request: Request) -> Response:
-        raise NotImplementedError("transports must implement handle_request()")
-
-    def close(self) -> None:
-        return None
-
-    def __enter__(self) -> Any:
-        return self
-
-    def __exit__(self, *args: object) -> None:
-        self.close()
-
-
-class AsyncBaseTransport:
-    """What an ``AsyncClient`` needs from a transport."""
-
-    async def handle_async_request(self, request: Request) -> Response:
-        raise NotImplementedError("transports must implement handle_async_request()")
-
-    async def aclose(self) -> None:
-        return None
-
-    async def __aenter__(self) -> Any:
-        return self
-
-    async def __aexit__(self, *args: object) -> None:
-        await self.aclose()
 
 
 class MockTransport(BaseTransport, AsyncBaseTransport):
@@ -132,158 +89,6 @@ def _handed_over(result: object, request: Request, *, asynchronous: bool) -> Res
         raise TypeError(f"the handler must return a response, not {type(result).__name__}")
     result.attach(request, asynchronous=asynchronous)
     return result
-
-
-class _LazySSLContext:
-    """The TLS context of a transport, built on first HTTPS use (loading CA certificates
-    costs milliseconds that an http:// only transport need not pay)."""
-
-    __slots__ = ("_args", "_context")
-
-    def __init__(
-        self,
-        verify: ssl.SSLContext | str | bool,
-        cert: CertTypes | None,
-        trust_env: bool,
-        http1: bool,
-        http2: bool,
-    ) -> None:
-        self._args = (verify, cert, trust_env, http1, http2)
-        self._context: ssl.SSLContext | None = None
-
-    def __call__(self) -> ssl.SSLContext:
-        if self._context is None:
-            verify, cert, trust_env, http1, http2 = self._args
-            self._context = create_ssl_context(
-                verify=verify, cert=cert, trust_env=trust_env, http1=http1, http2=http2
-            )
-        return self._context
-
-
-def _retry_count(retries: int) -> int:
-    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-        raise TypeError(f"retries must be an int >= 0 (connect retries), not {retries!r}")
-    return retries
-
-
-class HTTPTransport(ConnectionPool, BaseTransport):
-    """The connection pool as a transport, with HTTPX's arguments:
-    ``Client(transport=HTTPTransport(retries=2, http2=True))``. See the module docstring for
-    ``retries``. ``proxy``: a URL or ``Proxy`` that carries every request of this transport
-    (as in ``mounts={"https://": HTTPTransport(proxy=...)}``). ``uds``: connect to this Unix
-    domain socket instead of the URL's host (which still gives ``Host`` and, for https://,
-    the TLS server name); not with ``proxy``. ``local_address``: the IP address to connect
-    from. ``socket_options``: ``(level, option, value)`` tuples set on every new socket once
-    connected (``[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]``)."""
-
-    def __init__(
-        self,
-        verify: ssl.SSLContext | str | bool = True,
-        cert: CertTypes | None = None,
-        trust_env: bool = True,
-        http1: bool = True,
-        http2: bool = False,
-        limits: Limits = DEFAULT_LIMITS,
-        proxy: ProxyTypes | None = None,
-        uds: str | None = None,
-        local_address: str | None = None,
-        retries: int = 0,
-        socket_options: Sequence[SocketOption] | None = None,
-        *,
-        retry_stale: bool = True,
-        http1_parser_limits: dict[str, int] | None = None,
-        backend: Backend | None = None,
-    ) -> None:
-        self.retries = _retry_count(retries)
-        super().__init__(
-            backend=backend if backend is not None else SyncBackend(),
-            limits=limits,
-            ssl_context=_LazySSLContext(verify, cert, trust_env, http1, http2),
-            http1=http1,
-            http2=http2,
-            retries=retry_stale,
-            local_address=local_address,
-            parser_options=http1_parser_limits,
-            proxy=build_router(proxy, False) if proxy is not None else None,
-            uds=uds,
-            socket_options=socket_options,
-            proxy_ssl_context=_LazySSLContext(verify, cert, trust_env, True, False)
-            if proxy is not None else None,
-        )
-
-    def handle_request(self, request: Request) -> Response:
-        retries = self.retries
-        if not retries:
-            return super().handle_request(request)
-        delay = 0.0
-        while True:
-            try:
-                return super().handle_request(request)
-            except (ConnectError, ConnectTimeout):
-                if retries <= 0:
-                    raise
-            retries -= 1
-            if delay:
-                self._backend.sleep(delay)
-            delay = delay * 2 if delay else RETRY_BACKOFF
-
-
-class AsyncHTTPTransport(AsyncConnectionPool, AsyncBaseTransport):
-    """``HTTPTransport`` for ``AsyncClient``. ``backend`` picks the async library (by default
-    the one running when the transport is created, as for ``AsyncClient``)."""
-
-    def __init__(
-        self,
-        verify: ssl.SSLContext | str | bool = True,
-        cert: CertTypes | None = None,
-        trust_env: bool = True,
-        http1: bool = True,
-        http2: bool = False,
-        limits: Limits = DEFAULT_LIMITS,
-        proxy: ProxyTypes | None = None,
-        uds: str | None = None,
-        local_address: str | None = None,
-        retries: int = 0,
-        socket_options: Sequence[SocketOption] | None = None,
-        *,
-        retry_stale: bool = True,
-        http1_parser_limits: dict[str, int] | None = None,
-        backend: AsyncBackend | None = None,
-    ) -> None:
-        self.retries = _retry_count(retries)
-        if backend is None:
-            backend = default_backend()
-        super().__init__(
-            backend=backend,
-            limits=limits,
-            ssl_context=_LazySSLContext(verify, cert, trust_env, http1, http2),
-            http1=http1,
-            http2=http2,
-            retries=retry_stale,
-            local_address=local_address,
-            parser_options=http1_parser_limits,
-            proxy=build_router(proxy, False) if proxy is not None else None,
-            uds=uds,
-            socket_options=socket_options,
-            proxy_ssl_context=_LazySSLContext(verify, cert, trust_env, True, False)
-            if proxy is not None else None,
-        )
-
-    async def handle_async_request(self, request: Request) -> Response:
-        retries = self.retries
-        if not retries:
-            return await super().handle_async_request(request)
-        delay = 0.0
-        while True:
-            try:
-                return await super().handle_async_request(request)
-            except (ConnectError, ConnectTimeout):
-                if retries <= 0:
-                    raise
-            retries -= 1
-            if delay:
-                await self._backend.sleep(delay)
-            delay = delay * 2 if delay else RETRY_BACKOFF
 
 
 ASGIApp = Callable[
@@ -354,7 +159,7 @@ class ASGITransport(AsyncBaseTransport):
 
     async def handle_async_request(self, request: Request) -> Response:
         scope = self._scope(request)
-        pieces = _body_pieces(request.stream)
+        pieces = _body_pieces(request._body)
         request_complete = False
         response_complete = _create_event()
         response_done = False

@@ -553,6 +553,18 @@ class URL:
         )
 
     @classmethod
+    def from_parts(cls, scheme: str, host: str, port: int | None, target: bytes) -> URL:
+        """A URL from parts another URL parser already normalised (the httpx adapters'
+        requests): ``host`` in lower-case ASCII (IPv6 without brackets), ``port`` None for the
+        scheme's default, ``target`` the path and query as the request line sends them.
+        Nothing is checked or encoded again: these parts go on the wire as they are."""
+        path, sep, query = target.decode("ascii").partition("?")
+        obj = cls.__new__(cls)
+        obj._set((scheme, "", host, port, path, query if sep else None, None))
+        obj._raw_path = target
+        return obj
+
+    @classmethod
     def _from_components(cls, c: _Components) -> URL:
         obj = cls.__new__(cls)
         obj._set(c)

@@ -1,16 +1,18 @@
 """What the fuzz harnesses share: the input layout, the runs, and the checks.
 
-Why: ``fuzz_parser.py``, ``fuzz_chunked.py`` and ``fuzz_differential.py`` hold the compiled
-cores and their twins to the contract in ``fasthttpx/_parser.pyi`` / ``_chunked.pyi`` on inputs
-that libFuzzer (through atheris) grows from a seed corpus (``fuzz/corpus/``, made from our own
-case tables by ``fuzz/make_corpus.py``).
+Why: ``fuzz_parser.py``, ``fuzz_chunked.py``, ``fuzz_differential.py``, ``fuzz_sse.py`` and
+``fuzz_sse_differential.py`` hold the compiled cores and their twins to the contracts in
+``fasthttpx/_parser.pyi`` / ``_chunked.pyi`` / ``_sse.pyi`` on inputs that libFuzzer (through
+atheris) grows from a seed corpus (``fuzz/corpus/``, made from our own case tables by
+``fuzz/make_corpus.py``).
 
 How: an input is three control bytes, then the bytes a server would send. Control byte 0
-picks the options (the request method, the small limits of the case tables, a ``feed_eof()``
-at the end); bytes 1-2 pick a split point (modulo the length + 1). The runs reuse
-``tests/core/runner.py``, which checks the per-call rules of the contract as it feeds (at most
-one ``Data`` per feed, no empty ``Data``, only our event types) and returns a comparable
-``Outcome``. Coverage: gcc cannot give libFuzzer coverage counters for the compiled modules (that
+picks the options (the request method, or for the event-stream parser its ``last_event_id=``;
+the small limits of the case tables; a ``feed_eof()`` at the end); bytes 1-2 pick a split
+point (modulo the length + 1). The runs reuse ``tests/core/runner.py`` and
+``tests/core/sse_cases.py``, which check the per-call rules of the contracts as they feed (at
+most one ``Data`` per feed, no empty ``Data``, only our event types) and return comparable
+outcomes. Coverage: gcc cannot give libFuzzer coverage counters for the compiled modules (that
 needs clang's ``-fsanitize=fuzzer-no-link``), so the harnesses instrument the pure-Python twins
 and run them on every input: the twins have the same functions and branches in the same order
 as the compiled code, so the paths the twin reaches are the paths the compiled code is driven
@@ -23,6 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tests.core.runner import DecoderOutcome, Outcome, run_decoder, run_parser
+from tests.core.sse_cases import SSEOutcome, run_sse
 
 #: The small limits used by the case tables (``tests/core/cases.py``), so that limit errors
 #: are reachable within short inputs.
@@ -38,6 +41,10 @@ SMALL_DECODER_LIMITS: dict[str, int] = {
     "max_trailer_count": 3,
     "max_trailers_size": 128,
 }
+#: The event-stream parser's small limit (the flag picks it over no limit), as in its table.
+SMALL_MAX_EVENT_SIZE = 32
+#: The parser's ``last_event_id=``, picked by the method bits for the event-stream targets.
+INITIAL_IDS = ("", "7", "\u2713", "resume")
 METHODS = (b"GET", b"HEAD", b"CONNECT", b"POST")
 CONTROL = 3  # control bytes before the payload
 
@@ -81,6 +88,13 @@ def parse(parser_cls: Any, item: Input, split: bool) -> Outcome:
 def decode(decoder_cls: Any, item: Input, split: bool) -> DecoderOutcome:
     limits: Mapping[str, int] | None = SMALL_DECODER_LIMITS if item.small else None
     return run_decoder(decoder_cls, item.pieces(split), limits=limits, eof=item.eof)
+
+
+def parse_events(parser_cls: Any, item: Input, split: bool) -> SSEOutcome:
+    """The event-stream parser on ``item`` (the method bits pick its ``last_event_id=``)."""
+    return run_sse(parser_cls, item.pieces(split),
+                   max_event_size=SMALL_MAX_EVENT_SIZE if item.small else None,
+                   initial_id=INITIAL_IDS[METHODS.index(item.method)], eof=item.eof)
 
 
 def check_parser_outcome(out: Outcome) -> None:

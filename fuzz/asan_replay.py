@@ -1,4 +1,4 @@
-"""Run the differential harness over corpora under an AddressSanitizer build, then mutate.
+"""Run the differential harnesses over corpora under an AddressSanitizer build, then mutate.
 
 Why: gcc (the compiler here) builds the compiled modules with ``-fsanitize=address`` but
 cannot give libFuzzer its coverage counters, and with gcc's ``libasan`` preloaded atheris'
@@ -6,7 +6,8 @@ own Python coverage breaks too, so a coverage-guided run under ASan learns nothi
 this replays every input the guided runs kept (``fuzz/work/*``) and the seed corpus through
 the ASan-built cores, then spends the rest of ``--seconds`` on random mutations of them (bit
 flips, byte inserts and deletions, splices of two inputs), each checked by
-``fuzz_differential.test_one_input``. An out-of-bounds read or write aborts with ASan's report.
+``fuzz_differential.test_one_input`` and ``fuzz_sse_differential.test_one_input``. An
+out-of-bounds read or write aborts with ASan's report.
 
     LD_PRELOAD=$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 \\
     FUZZ_FASTHTTPX_ROOT=/tmp/asan-build python fuzz/asan_replay.py --seconds 300 DIR...
@@ -24,6 +25,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import fuzz_differential  # noqa: E402
+import fuzz_sse_differential  # noqa: E402
+
+
+def check(data: bytes) -> None:
+    """Every input goes through both differential checks (HTTP/1.1 cores, event stream)."""
+    fuzz_differential.test_one_input(data)
+    fuzz_sse_differential.test_one_input(data)
 
 
 def mutate(rng: random.Random, data: bytes, other: bytes) -> bytes:
@@ -52,8 +60,10 @@ def main() -> None:
     parser.add_argument("dirs", nargs="+")
     args = parser.parse_args()
     import fasthttpx._parser
+    import fasthttpx._sse
 
     print("compiled parser:", fasthttpx._parser.__file__)
+    print("compiled event-stream parser:", fasthttpx._sse.__file__)
     corpus: list[bytes] = []
     for directory in args.dirs:
         for name in sorted(os.listdir(directory)):
@@ -63,16 +73,14 @@ def main() -> None:
                     corpus.append(f.read())
     started = time.monotonic()
     for data in corpus:
-        fuzz_differential.test_one_input(data)
+        check(data)
     print(f"replayed {len(corpus)} corpus inputs in {time.monotonic() - started:.1f} s")
     rng = random.Random(args.seed)
     runs = 0
     deadline = started + args.seconds
     while time.monotonic() < deadline:
         for _ in range(1000):
-            fuzz_differential.test_one_input(
-                mutate(rng, rng.choice(corpus), rng.choice(corpus))
-            )
+            check(mutate(rng, rng.choice(corpus), rng.choice(corpus)))
         runs += 1000
     print(f"{runs} mutated inputs in {time.monotonic() - started:.0f} s: no error")
 

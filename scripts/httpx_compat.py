@@ -10,7 +10,12 @@ imports it, and runs pytest on the suite minus the excluded files (internals we 
 mirror, and the httpx command line). It prints the pass count, the percentage and a per-file
 summary. Nothing is copied into this repository.
 
-Usage: ``python scripts/httpx_compat.py [--sdist PATH] [--keep] [--failures] [-- PYTEST_ARGS]``.
+``--real-httpx`` is the baseline: the same suite, files and settings run against the genuine
+httpx package unpacked from the same sdist (no binding), so that a count can be read against
+what httpx itself passes on this machine (tests needing the internet fail for both).
+
+Usage: ``python scripts/httpx_compat.py [--sdist PATH] [--real-httpx] [--keep] [--failures]
+[-- PYTEST_ARGS]``.
 """
 
 from __future__ import annotations
@@ -52,14 +57,47 @@ TEST_REQUIREMENTS = {
     "zstandard": "zstandard",
 }
 
+# What the genuine httpx package needs besides those (its install requirements), for the
+# ``--real-httpx`` baseline.
+REAL_HTTPX_REQUIREMENTS = {"h11": "h11", "idna": "idna", "socksio": "socksio", "h2": "h2"}
+
 
 CONFTEST = '''\
-"""Written by scripts/httpx_compat.py: the httpx tests import fasthttpx as `httpx`."""
+"""Written by scripts/httpx_compat.py: the httpx tests import fasthttpx as `httpx`.
+
+A finder keeps the binding when a test drops `httpx` from sys.modules and imports it again
+(test_httpcore_lazy_loading does): the import gives fasthttpx back, never another httpx
+installed in this environment."""
+import importlib.abc
+import importlib.util
 import sys
 
 import fasthttpx
 
+
+class _FasthttpxAsHttpx(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def find_spec(self, name, path, target=None):
+        return importlib.util.spec_from_loader(name, self) if name == "httpx" else None
+
+    def create_module(self, spec):
+        self._own_spec = fasthttpx.__spec__
+        return fasthttpx
+
+    def exec_module(self, module):
+        module.__spec__ = self._own_spec  # the import machinery set the "httpx" one
+
+
+sys.meta_path.insert(0, _FasthttpxAsHttpx())
 sys.modules["httpx"] = fasthttpx
+'''
+
+REAL_CONFTEST = '''\
+"""Written by scripts/httpx_compat.py --real-httpx: the genuine httpx from the sdist."""
+import pathlib
+
+import httpx
+
+assert pathlib.Path(httpx.__file__).parent.parent == pathlib.Path(__file__).parent, httpx.__file__
 '''
 
 # HTTPX's own pytest settings (from its pyproject.toml), plus a per-test timeout so a hang
@@ -88,11 +126,13 @@ def download_sdist(dest: Path) -> Path:
     return sdist
 
 
-def extract_tests(sdist: Path, dest: Path) -> Path:
-    """Unpack only ``tests/`` of the sdist into ``dest/tests``."""
-    prefix = f"httpx-{HTTPX_VERSION}/tests/"
+def extract_tests(sdist: Path, dest: Path, *, with_package: bool = False) -> Path:
+    """Unpack ``tests/`` of the sdist into ``dest/tests`` (and ``httpx/`` too, for the
+    ``--real-httpx`` baseline)."""
+    folders = ("tests/", "httpx/") if with_package else ("tests/",)
+    prefixes = tuple(f"httpx-{HTTPX_VERSION}/{folder}" for folder in folders)
     with tarfile.open(sdist) as tar:
-        members = [m for m in tar.getmembers() if m.name.startswith(prefix)]
+        members = [m for m in tar.getmembers() if m.name.startswith(prefixes)]
         for member in members:
             member.name = member.name[len(f"httpx-{HTTPX_VERSION}/"):]
         tar.extractall(dest, members=members, filter="data")
@@ -111,14 +151,14 @@ def _satisfied(name: str, requirement: str) -> bool:
         return False
 
 
-def install_missing() -> None:
-    missing = [req for name, req in TEST_REQUIREMENTS.items() if not _satisfied(name, req)]
+def install_missing(requirements: dict[str, str]) -> None:
+    missing = [req for name, req in requirements.items() if not _satisfied(name, req)]
     if missing:
         print(f"installing test requirements: {' '.join(missing)}", flush=True)
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=True)
 
 
-def summarise(junit: Path) -> int:
+def summarise(junit: Path, subject: str) -> int:
     per_file: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     failures: list[str] = []
     for case in ET.parse(junit).getroot().iter("testcase"):
@@ -144,7 +184,7 @@ def summarise(junit: Path) -> int:
     run = total["passed"] + total["failed"]
     pct = 100.0 * total["passed"] / run if run else 0.0
     print(
-        f"\nhttpx {HTTPX_VERSION} suite on fasthttpx: {total['passed']}/{run} passed "
+        f"\nhttpx {HTTPX_VERSION} suite on {subject}: {total['passed']}/{run} passed "
         f"({pct:.1f}%), {total['skipped']} skipped"
     )
     return len(failures)
@@ -155,15 +195,19 @@ def main() -> int:
     parser.add_argument("--sdist", type=Path, help="use this httpx sdist instead of downloading")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--failures", action="store_true", help="list every failing test")
+    parser.add_argument("--real-httpx", action="store_true",
+                        help="baseline: run the suite against the sdist's own httpx package")
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     args = parser.parse_args()
 
-    install_missing()
+    install_missing(
+        {**TEST_REQUIREMENTS, **REAL_HTTPX_REQUIREMENTS} if args.real_httpx else TEST_REQUIREMENTS
+    )
     work = Path(tempfile.mkdtemp(prefix="httpx-compat-"))
     try:
         sdist = args.sdist if args.sdist else download_sdist(work / "dist")
-        tests = extract_tests(sdist, work)
-        (work / "conftest.py").write_text(CONFTEST)
+        tests = extract_tests(sdist, work, with_package=args.real_httpx)
+        (work / "conftest.py").write_text(REAL_CONFTEST if args.real_httpx else CONFTEST)
         (work / "pytest.ini").write_text(PYTEST_INI)
         junit = work / "junit.xml"
         ignores = [f"--ignore={work / path}" for path in EXCLUDED]
@@ -172,7 +216,8 @@ def main() -> int:
             f"--junitxml={junit}", f"--rootdir={work}", "-c", str(work / "pytest.ini"),
             *args.pytest_args,
         ]
-        env_path = str(REPO)  # fasthttpx from this checkout
+        # fasthttpx from this checkout, or (baseline) httpx unpacked in the work folder
+        env_path = str(work) if args.real_httpx else str(REPO)
         result = subprocess.run(
             cmd, cwd=work, env={**os.environ, "PYTHONPATH": env_path},
             stdout=subprocess.PIPE if not args.failures else None, text=True,
@@ -184,7 +229,14 @@ def main() -> int:
         if not junit.exists():
             print(result.stdout or "", file=sys.stderr)
             return 2
-        summarise(junit)
+        summarise(junit, f"httpx {HTTPX_VERSION} itself" if args.real_httpx else "fasthttpx")
+        tested = subprocess.run(
+            [sys.executable, "-c", "import httpx; print(httpx.__file__)"
+             if args.real_httpx else
+             "import fasthttpx; print(fasthttpx.__file__, fasthttpx.__implementation__)"],
+            cwd=work, env={**os.environ, "PYTHONPATH": env_path}, capture_output=True, text=True,
+        )
+        print(f"tested: {tested.stdout.strip() or tested.stderr.strip()}")
         if args.keep:
             print(f"kept {work}")
         return 0

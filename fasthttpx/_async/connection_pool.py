@@ -55,7 +55,7 @@ from .._models import Request
 from .._pool_state import Origin, PoolState
 from .._proxy import FORWARD_SCHEME, ProxyRouter, Route
 from .._response import Response
-from .._streams import AsyncTransportBody
+from .._streams import AsyncTransportBody, ByteStream
 from ..concurrency.base import AsyncBackend, AsyncEvent, AsyncNetworkStream, SocketOption
 from .body import AsyncBodyStream, close_iterator
 from .http2 import AsyncHTTP2Connection
@@ -202,7 +202,9 @@ class AsyncConnectionPool:
                     with self._lock:
                         conn = state.take_usable_idle(origin, time.monotonic())
             if conn is None:
-                conn = await self._checkout(origin, timeouts, fresh=retried)
+                conn = await self._checkout(
+                    origin, timeouts, retried, request.extensions.get("sni_hostname")
+                )
             try:
                 response = await conn.handle_async_request(request, timeouts)
             except StaleConnection as exc:
@@ -258,14 +260,18 @@ class AsyncConnectionPool:
             return "retries are disabled"
         if request.method not in IDEMPOTENT_METHODS:
             return "its method is not idempotent"
-        if not isinstance(request.stream, bytes):
+        if not isinstance(request._body, (bytes, ByteStream)):
             return "its body was a stream that cannot be replayed"
         return None
 
-    async def _checkout(self, origin: Origin, timeouts: Timeouts, fresh: bool) -> Connection:
+    async def _checkout(
+        self, origin: Origin, timeouts: Timeouts, fresh: bool, sni_hostname: str | None = None
+    ) -> Connection:
         """Do what ``PoolState.checkout`` decides until it yields a connection: close what it
         drops, open a new connection, or wait (up to the pool timeout) and ask again.
-        ``fresh`` (a retry after a stale connection): never an idle connection."""
+        ``fresh`` (a retry after a stale connection): never an idle connection.
+        ``sni_hostname`` (the request's extension, as HTTPX's): the TLS server name of a
+        connection opened for it, instead of the URL's host."""
         state = self._state
         pool_timeout = timeouts.get("pool")
         deadline = None if pool_timeout is None else time.monotonic() + pool_timeout
@@ -291,7 +297,7 @@ class AsyncConnectionPool:
             if conn is not None:
                 return conn
             if waiter is None:
-                return await self._open(origin, timeouts, action.opening)
+                return await self._open(origin, timeouts, action.opening, sni_hostname)
             remaining = None if deadline is None else deadline - time.monotonic()
             woken = False
             try:
@@ -307,11 +313,13 @@ class AsyncConnectionPool:
                     f"(max_connections={state.max_connections})"
                 )
 
-    async def _open(self, origin: Origin, timeouts: Timeouts, opening: bool) -> Connection:
+    async def _open(
+        self, origin: Origin, timeouts: Timeouts, opening: bool, sni_hostname: str | None
+    ) -> Connection:
         """Open the connection ``checkout`` counted, and report how it went."""
         state = self._state
         try:
-            conn = await self._connect(origin, timeouts)
+            conn = await self._connect(origin, timeouts, sni_hostname)
         except BaseException:
             with self._lock:
                 state.connect_failed(origin, opening)
@@ -330,9 +338,12 @@ class AsyncConnectionPool:
             raise RuntimeError("the client has been closed")
         return conn
 
-    async def _connect(self, origin: Origin, timeouts: Timeouts) -> Connection:
+    async def _connect(
+        self, origin: Origin, timeouts: Timeouts, sni_hostname: str | None = None
+    ) -> Connection:
         """A new connection for the pool key ``origin``: direct, through a tunnel, or to a
-        forward proxy (then always HTTP/1.1: the proxy is the peer)."""
+        forward proxy (then always HTTP/1.1: the proxy is the peer). TLS names the server
+        ``sni_hostname`` when given (and checks the certificate against it), else the host."""
         self.connections_opened += 1
         route: Route | None = None
         if self._proxies:
@@ -354,26 +365,27 @@ class AsyncConnectionPool:
             ssl_context = self._ssl_context() if callable(self._ssl_context) \
                 else self._ssl_context
         host_str = host.decode("ascii")
+        tls_name = sni_hostname or host_str
         if route is not None and route.socks:
             stream = await open_socks_tunnel(
                 self._backend, route, host_str, port, timeouts, self._connect_options
             )
             if ssl_context is not None:
-                stream = await _start_tls(stream, ssl_context, host_str, timeouts)
+                stream = await _start_tls(stream, ssl_context, tls_name, timeouts)
         elif route is not None:
             stream = await open_tunnel(
-                self._backend, route, ssl_context, host_str, timeouts, self._connect_options,
+                self._backend, route, ssl_context, tls_name, timeouts, self._connect_options,
                 self._parser_options, self._proxy_context(route),
             )
         elif self._uds is not None:
-            stream = await self._connect_uds(self._uds, ssl_context, host_str, timeouts)
+            stream = await self._connect_uds(self._uds, ssl_context, tls_name, timeouts)
         else:
             stream = await self._backend.connect_tcp(
                 host_str,
                 port,
                 timeout=timeouts.get("connect"),
                 ssl_context=ssl_context,
-                server_hostname=host_str if ssl_context is not None else None,
+                server_hostname=tls_name if ssl_context is not None else None,
                 **self._connect_options,
             )
         if self._http2:

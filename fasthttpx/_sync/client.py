@@ -11,6 +11,7 @@ URL string from the client's prepared requests (``_prepared.py``: the one per-cl
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Iterable, Iterator, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -32,22 +33,27 @@ from .._config import (
     VerifyTypes,
     create_ssl_context,
 )
-from .._content import RequestContent, RequestData, RequestFiles
+from .._content import RequestContent, RequestData, RequestFiles, is_replayable
 from .._cookies import Cookies, CookieTypes
 from .._decoders import accept_encoding_value
-from .._exceptions import StreamConsumed, TooManyRedirects
+from .._exceptions import StreamConsumed, TooManyRedirects, TransportError
 from .._models import Headers, HeaderTypes, Request
 from .._mounts import Mounts
 from .._prepared import PreparedRequests, prepare
 from .._proxy import build_router
 from .._redirects import build_redirect_request, redirect_headers
 from .._response import Response
+from .._retry import Retry, RetryTypes, as_retry, retry_for
+from .._sse_event import DEFAULT_MAX_EVENT_SIZE
 from .._urls import URL, QueryParams, QueryParamTypes
 from .._version import __version__
 from ..concurrency.sync import default_backend
 from ..concurrency.base import Backend
-from .connection_pool import ConnectionPool
+from .http_transport import HTTPTransport
 from .parallel import Parallel
+from .sse import DEFAULT_MAX_RECONNECTS, DEFAULT_RETRY_MS, EventSource, sse_headers
+
+logger = logging.getLogger("fasthttpx")
 
 if TYPE_CHECKING:
     from .websocket import WebSocketSession
@@ -62,7 +68,7 @@ _PER_REQUEST_COOKIES = (
 
 
 class TransportType(Protocol):
-    """What the client needs of a transport (``AsyncBaseTransport``, the pool, a mock)."""
+    """What the client needs of a transport (``BaseTransport``, the pool, a mock)."""
 
     def handle_request(self, request: Request) -> Response: ...
 
@@ -77,10 +83,12 @@ class Client:
     created: asyncio — also on uvloop — or trio; or pass ``SyncBackend()`` /
     ``fasthttpx.concurrency.trio.TrioBackend()``). Beyond HTTPX: ``retries`` (default
     True) resends an idempotent request once when a reused keep-alive connection turns out
-    closed; ``max_body_size`` (decoded bytes) and ``max_decompression_ratio`` (decoded bytes
-    per byte received, past the first MiB) bound what reading a body may take, both off by
-    default (``_body_limits.py``; per request as ``request()`` keywords or extensions of the
-    same names); ``http1_parser_limits`` overrides the response parser's limits
+    closed; ``retry`` (a ``Retry``, an int for ``Retry(total=n)``, default None: off) retries
+    failed tries by policy (``_retry.py``; per request as a ``request()`` keyword or the
+    ``retry`` extension); ``max_body_size`` (decoded bytes) and ``max_decompression_ratio``
+    (decoded bytes per byte received, past the first MiB) bound what reading a body may
+    take, both off by default (``_body_limits.py``; per request as ``request()`` keywords
+    or extensions of the same names); ``http1_parser_limits`` overrides the response parser's limits
     (``max_line_size`` 64 KiB, ``max_header_count`` 100, ``max_headers_size`` 256 KiB,
     ``max_chunk_line_size`` 4 KiB). ``proxy`` (a URL, ``URL`` or ``Proxy``) carries every
     request; without it, ``trust_env`` takes ``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY`` and
@@ -114,6 +122,7 @@ class Client:
         backend: Backend | None = None,
         max_body_size: int | None = None,
         max_decompression_ratio: float | None = None,
+        retry: RetryTypes = None,
     ) -> None:
         if proxy is not None and transport is not None:
             raise ValueError("proxy= has no effect with transport=: configure the transport")
@@ -129,10 +138,8 @@ class Client:
         self.max_redirects = max_redirects
         #: ``_body_limits.py``: None (the default) when neither limit is set.
         self._body_limits = BodyLimits.of(max_body_size, max_decompression_ratio)
-        #: ``send`` works out a response's limits only for a request with more extensions
-        #: than this: 1 (the ``timeout`` every request carries) when the client has no limits
-        #: (only a request's own extensions can set some), 0 when it has (every request).
-        self._limits_past = 1 if self._body_limits is None else 0
+        self._retry: Retry | None = None
+        self.retry = retry  # sets ``_policies_past``
         self.follow_redirects = follow_redirects
         self._base_url = self._enforce_trailing_slash(URL(base_url))
         self.event_hooks = event_hooks or {}
@@ -143,7 +150,7 @@ class Client:
         self._ssl_context: Any = None
         self._proxy_ssl_context: Any = None
         if transport is None:
-            transport = ConnectionPool(
+            transport = HTTPTransport._for_client(
                 backend=self._backend,
                 limits=limits,
                 ssl_context=self._get_ssl_context,
@@ -273,6 +280,20 @@ class Client:
         self._prepared.invalidate()
 
     @property
+    def retry(self) -> Retry | None:
+        """The retry policy of every request (None: failed tries are not retried)."""
+        return self._retry
+
+    @retry.setter
+    def retry(self, retry: RetryTypes) -> None:
+        self._retry = as_retry(retry)
+        #: ``send`` looks at body limits and retry policy (``_send_policed``) only for a
+        #: request with more extensions than this: 1 (the ``timeout`` every request carries)
+        #: when the client has neither (only a request's own extensions can set them), 0
+        #: when it has one (every request).
+        self._policies_past = 1 if self._body_limits is None and self._retry is None else 0
+
+    @property
     def transport(self) -> TransportType:
         return self._transport
 
@@ -398,7 +419,7 @@ class Client:
             self._opened = True
         if "timeout" not in request.extensions:  # a Request built by hand: the client's
             request.extensions["timeout"] = self._timeout_dict.copy()
-        body = request.stream
+        body = request._body
         if type(body) is not bytes and not isinstance(body, Iterable):
             raise RuntimeError(
                 f"Attempted to send a request whose body {type(self).__name__} cannot read: "
@@ -418,11 +439,11 @@ class Client:
             # the jar takes what the response sets.
             transport = self._transport if self._mounts is None else \
                 self._transport_for_url(request.url)
-            response = transport.handle_request(request)
-            response.default_encoding = self._default_encoding
-            # Body limits: the client's, or the request's own extensions (``_limits_past``).
-            if len(request.extensions) > self._limits_past:
-                response.limit_body(body_limits_for(self._body_limits, request.extensions))
+            if len(request.extensions) > self._policies_past:
+                response = self._send_policed(transport, request, stream)
+            else:
+                response = transport.handle_request(request)
+                response.default_encoding = self._default_encoding
             try:
                 if response.may_set_cookies:  # an empty jar still takes cookies (as HTTPX)
                     self._cookies.extract_cookies(response)
@@ -439,7 +460,7 @@ class Client:
                 response.close()
                 raise
         else:
-            response = self._send_handling_auth(request, auth_obj, follow, [])
+            response = self._send_handling_auth(request, auth_obj, follow, [], stream)
         if not stream:
             try:
                 if not response.read_if_complete():
@@ -450,17 +471,18 @@ class Client:
         return response
 
     def _send_handling_auth(
-        self, request: Request, auth: Auth | None, follow: bool, history: list[Response]
+        self, request: Request, auth: Auth | None, follow: bool, history: list[Response],
+        stream: bool,
     ) -> Response:
         if auth is None:
-            return self._send_handling_redirects(request, follow, history)
+            return self._send_handling_redirects(request, follow, history, stream)
         # As HTTPX: AsyncClient drives ``Auth.async_auth_flow``, Client ``sync_auth_flow``;
         # each reads the request body and the responses first when the Auth needs them.
         flow = auth.sync_auth_flow(request)
         try:
             request = flow.__next__()
             while True:
-                response = self._send_handling_redirects(request, follow, history)
+                response = self._send_handling_redirects(request, follow, history, stream)
                 try:
                     try:
                         next_request = flow.send(response)
@@ -479,7 +501,7 @@ class Client:
             flow.close()
 
     def _send_handling_redirects(
-        self, request: Request, follow: bool, history: list[Response]
+        self, request: Request, follow: bool, history: list[Response], stream: bool
     ) -> Response:
         while True:
             if len(history) > self.max_redirects:
@@ -493,10 +515,9 @@ class Client:
                     result
             if self._cookies:
                 self._cookies.set_cookie_header(request)
-            response = self._transport_for_url(request.url).handle_request(request)
-            response.default_encoding = self._default_encoding
-            if len(request.extensions) > self._limits_past:
-                response.limit_body(body_limits_for(self._body_limits, request.extensions))
+            response = self._send_policed(
+                self._transport_for_url(request.url), request, stream
+            )
             response.history = list(history)
             try:
                 self._cookies.extract_cookies(response)
@@ -518,6 +539,58 @@ class Client:
             history = history + [response]
             request = next_request
 
+    def _send_policed(
+        self, transport: TransportType, request: Request, stream: bool
+    ) -> Response:
+        """One hop, under the body limits and retry policy that apply to ``request`` (the
+        client's, or its own extensions). With a policy, every try of a request that is not
+        streamed reads the body too, so an error half-way through it is retried as well."""
+        extensions = request.extensions
+        limits = body_limits_for(self._body_limits, extensions)
+        policy = retry_for(self._retry, extensions)
+        if policy is not None and not is_replayable(request._body):
+            policy = None  # a one-shot body cannot be sent twice
+        if policy is None:
+            response = transport.handle_request(request)
+            response.default_encoding = self._default_encoding
+            if limits is not None:
+                response.limit_body(limits)
+            return response
+        tries = policy.start(request.method)
+        while True:
+            try:
+                response = transport.handle_request(request)
+                response.default_encoding = self._default_encoding
+                if limits is not None:
+                    response.limit_body(limits)
+                delay = tries.after_status(
+                    response.status_code, response.headers.get("retry-after")
+                )
+                if delay is None and not stream:
+                    try:
+                        if not response.read_if_complete():
+                            response.read()
+                    except BaseException:
+                        response.close()
+                        raise
+            except TransportError as exc:
+                delay = tries.after_error(exc)
+                if delay is None:
+                    tries.chain_failures(exc)
+                    raise
+                logger.debug("try %d of %s %s failed (%r): retrying in %.3f s",
+                             tries.retries, request.method, request.url, exc, delay)
+            else:
+                if delay is None:
+                    response.extensions["retries"] = tries.retries
+                    return response
+                response.close()  # an unread body: its connection is discarded
+                logger.debug("try %d of %s %s answered %d: retrying in %.3f s",
+                             tries.retries, request.method, request.url,
+                             response.status_code, delay)
+            if delay > 0:
+                self._backend.sleep(delay)
+
     def request(
         self,
         method: str,
@@ -537,22 +610,27 @@ class Client:
         stream: bool = False,
         max_body_size: int | None | UnsetType = UNSET,
         max_decompression_ratio: float | None | UnsetType = UNSET,
+        retry: RetryTypes | UnsetType = UNSET,
     ) -> Response:
         """Build and send a request. With ``stream=True`` the body is left unread.
-        ``max_body_size`` / ``max_decompression_ratio`` override the client's for this
-        request (None lifts the limit); they travel as the request's extensions.
+        ``max_body_size`` / ``max_decompression_ratio`` / ``retry`` override the client's for
+        this request (None lifts the limit, or turns retries off); they travel as the
+        request's extensions.
 
         Returns the coroutine of ``send()`` (awaited by the caller: one frame less on every
         request and every resume than an ``def`` around it); an error in building the
         request is raised when that is awaited, as from an ``def``."""
         if cookies is not None:
             warnings.warn(_PER_REQUEST_COOKIES, DeprecationWarning, stacklevel=2)
-        if max_body_size is not UNSET or max_decompression_ratio is not UNSET:
+        if max_body_size is not UNSET or max_decompression_ratio is not UNSET or \
+                retry is not UNSET:
             extensions = dict(extensions) if extensions else {}
             if max_body_size is not UNSET:
                 extensions["max_body_size"] = max_body_size
             if max_decompression_ratio is not UNSET:
                 extensions["max_decompression_ratio"] = max_decompression_ratio
+            if retry is not UNSET:
+                extensions["retry"] = retry  # checked when sent (``retry_for``)
         try:
             request = self.build_request(
                 method, url, content=content, data=data, files=files, json=json,
@@ -596,6 +674,56 @@ class Client:
             yield response
         finally:
             response.close()
+
+    @contextmanager
+    def sse(
+        self,
+        url: URL | str,
+        *,
+        method: str = "GET",
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        files: RequestFiles | None = None,
+        json: Any = None,
+        params: QueryParamTypes = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes = None,
+        auth: AuthTypes | UnsetType = UNSET,
+        follow_redirects: bool | UnsetType = UNSET,
+        timeout: TimeoutTypes | UnsetType = UNSET,
+        extensions: dict[str, Any] | None = None,
+        max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+        reconnect: bool = False,
+        max_reconnects: int = DEFAULT_MAX_RECONNECTS,
+        retry_ms: int = DEFAULT_RETRY_MS,
+    ) -> Iterator[EventSource]:
+        """``with client.sse(url) as source: for event in source:`` — server-sent
+        events (``ServerSentEvent``), as httpx2's. Sends ``Accept: text/event-stream`` and
+        ``Cache-Control: no-store``; the other keywords are ``request()``'s.
+        ``max_event_size`` (bytes, None: no limit) bounds one event, and replaces the
+        client's ``max_body_size`` for this endless body. ``reconnect=True``: when the stream
+        ends or breaks, send the request again after the reconnection time (the server's
+        ``retry``, else ``retry_ms``) with ``Last-Event-ID``, at most ``max_reconnects``
+        times in a row without an event (see ``_async/sse.py``). The response is closed on
+        exit."""
+        request_kwargs: dict[str, Any] = {
+            "content": content, "data": data, "files": files, "json": json, "params": params,
+            "headers": sse_headers(headers), "cookies": cookies, "auth": auth,
+            "follow_redirects": follow_redirects, "timeout": timeout, "extensions": extensions,
+        }
+        limits = self._body_limits
+        if (limits is not None and limits.max_body_size is not None
+                and "max_body_size" not in (extensions or ())):
+            request_kwargs["max_body_size"] = None
+        source = EventSource(
+            self, method, url, request_kwargs, max_event_size=max_event_size,
+            reconnect=reconnect, max_reconnects=max_reconnects, retry_ms=retry_ms,
+        )
+        source.connect()
+        try:
+            yield source
+        finally:
+            source.close()
 
     def websocket(
         self,

@@ -153,11 +153,11 @@ class HTTP11Connection:
             head, asks_close = serialize_request_head(
                 method, absolute_form(request.url), headers, self._forward.fields_for(headers)
             )
-        body = request.stream
+        body = request._body
         write_error: WriteError | None = None
         try:
-            # A body read into memory (``ByteStream``, a ``bytes``) keeps the framing its
-            # headers announce: chunked unless it has a Content-Length.
+            # Bytes go out whole with the head (a streamed body read into memory is a
+            # ``ByteStream``, sent by ``_send_body`` as its headers say: chunked or not).
             if type(body) is bytes or (
                 isinstance(body, bytes) and "transfer-encoding" not in request.headers
             ):

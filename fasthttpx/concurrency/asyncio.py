@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
+import sys
 import threading
 import time
 import weakref
@@ -79,11 +80,12 @@ class _StreamProtocol(asyncio.BufferedProtocol):
         self.drain_waiter: asyncio.Future[None] | None = None
         self.write_paused = False
         self.read_paused = False
-        # Read timeouts: one timer per connection that re-arms itself, not one per read.
+        # Read timeouts: one timer per connection that re-arms itself, not one per read;
+        # ``timer_at`` is when it fires (a read with an earlier deadline moves it sooner).
         self.deadline = 0.0
         self.read_timeout: float | None = None
         self.timer: asyncio.TimerHandle | None = None
-        self.timer_at = 0.0  # when ``timer`` fires
+        self.timer_at = 0.0
         # TLS, once ``start_tls`` installed it; the handshake's waiter until it completes.
         self.tls: TLSSession | None = None
         self.handshake_waiter: asyncio.Future[None] | None = None
@@ -301,9 +303,9 @@ class AsyncioStream:
         waiter: asyncio.Future[bytes] = self._loop.create_future()
         protocol.read_waiter = waiter
         if timeout is not None:
-            # Usually only moves the deadline: the connection's timer re-arms when it fires
-            # early. A deadline before the timer (a shorter timeout than the last read's, as
-            # a WebSocket ``receive(timeout=...)`` may ask) needs a new timer.
+            # Usually only moves the deadline later: the connection's timer re-arms when it
+            # fires early. A deadline before the timer's (a shorter timeout than the last
+            # read's) re-arms it now.
             protocol.read_timeout = timeout
             # time.monotonic is the loop's clock (asyncio's and uvloop's), without a call
             # through the loop.
@@ -676,18 +678,46 @@ def _set_options(
         raise
 
 
-def default_backend() -> AsyncBackend:
-    """The backend for an ``AsyncClient`` built without one: trio's when the client is
-    created inside ``trio.run`` (as HTTPX, which follows the running library), else asyncio's.
-    Decided once per client, never per request."""
+def running_backend() -> AsyncBackend | None:
+    """The backend for the async library running now (trio's inside ``trio.run``, else
+    asyncio's, uvloop included), or None when none runs yet (the httpx adapters then decide
+    at their first request). Asks ``sniffio`` when it is installed, else looks itself."""
     try:
         import sniffio
-
-        library = sniffio.current_async_library()
-    except Exception:  # sniffio missing, or no async library running yet
-        library = "asyncio"
+    except ImportError:
+        library = _running_library()
+    else:
+        try:
+            library = sniffio.current_async_library()
+        except sniffio.AsyncLibraryNotFoundError:
+            library = None
     if library == "trio":
         from .trio import TrioBackend
 
         return TrioBackend()
-    return AsyncioBackend()
+    return AsyncioBackend() if library is not None else None
+
+
+def _running_library() -> str | None:
+    """``"asyncio"``, ``"trio"`` or None, without sniffio."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        return "asyncio"
+    trio = sys.modules.get("trio")
+    if trio is not None:
+        try:
+            trio.lowlevel.current_task()
+        except RuntimeError:
+            return None
+        return "trio"
+    return None
+
+
+def default_backend() -> AsyncBackend:
+    """The backend for an ``AsyncClient`` built without one: trio's when the client is
+    created inside ``trio.run`` (as HTTPX, which follows the running library), else asyncio's.
+    Decided once per client, never per request."""
+    return running_backend() or AsyncioBackend()

@@ -299,3 +299,9 @@ class SyncBackend:
 def default_backend() -> Backend:
     """The backend of a ``Client`` built without one: blocking sockets."""
     return SyncBackend()
+
+
+def running_backend() -> Backend:
+    """The sync twin of the asyncio backend's ``running_backend``: blocking sockets are
+    always there."""
+    return SyncBackend()

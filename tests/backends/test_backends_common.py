@@ -8,6 +8,7 @@ the stray bytes already sit inside the TLS layer rather than in the socket.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -111,6 +112,25 @@ def test_read_timeout(runner: Runner) -> None:
             p.accepted()
             with pytest.raises(ReadTimeout):
                 await stream.read(10, timeout=0.05)
+            await stream.close()
+
+        runner.run(body)
+
+
+def test_shorter_read_timeout_after_a_longer_one_fires_on_time(runner: Runner) -> None:
+    """A read with a long timeout that was answered, then one with a short timeout: the
+    second expires after its own timeout, not the first one's (a connection's read timer
+    armed for the earlier, later deadline must be moved sooner)."""
+    with peer() as p:
+        async def body(r: Runner) -> None:
+            stream = await r.connect(p.port)
+            conn = p.accepted()
+            conn.sendall(b"a")
+            assert await stream.read(10, timeout=30.0) == b"a"
+            started = time.monotonic()
+            with pytest.raises(ReadTimeout):
+                await stream.read(10, timeout=0.05)
+            assert time.monotonic() - started < 5.0
             await stream.close()
 
         runner.run(body)

@@ -10,11 +10,13 @@ Layers, lowest first (a module may import its own layer or lower ones):
 3. backends: ``concurrency/``
 4. I/O shell: ``_async/``, ``_sync/`` (which never import each other), and ``_response``,
    the one ``Response`` class that joins the two generated halves of its body reading
-5. public API: ``__init__``, ``_api``, ``_transports``, ``_cli``, ``_demo``, ``__main__``
+5. public API: ``__init__``, ``_api``, ``_transports``, ``_cli``, ``_demo``, ``__main__``,
+   ``adapters/`` (fasthttpx under httpx and httpx2)
 
 The parser twins import only ``_events``, ``_exceptions`` and the chunked twin of their own
-kind. Outside ``concurrency/`` no module imports ``socket``, ``ssl`` (``_config`` may),
-``asyncio``, ``trio``, ``selectors``, ``threading``, ``concurrent`` or ``uvloop``. Imports
+kind; the event-stream parser twins only ``_sse_event`` and ``_exceptions``. Outside
+``concurrency/`` no module imports ``socket``, ``ssl`` (``_config`` may), ``asyncio``,
+``trio``, ``selectors``, ``threading``, ``concurrent`` or ``uvloop``. Imports
 under ``if TYPE_CHECKING:`` are not executed and are not checked. Every module is parsed
 with ``ast`` (``.pyx`` files by their import lines), so new modules are covered as they
 appear; a failure names the module, the line and the offending import.
@@ -41,6 +43,8 @@ TWIN_ALLOWED = {
     f"{PACKAGE}._chunked_py": {"_events", "_exceptions"},
     f"{PACKAGE}._parser": {"_events", "_exceptions", "_chunked"},
     f"{PACKAGE}._chunked": {"_events", "_exceptions"},
+    f"{PACKAGE}._sse_py": {"_sse_event", "_exceptions"},
+    f"{PACKAGE}._sse": {"_sse_event", "_exceptions"},
 }
 LOW_ALLOWED = {
     f"{PACKAGE}._exceptions": set(),
@@ -69,8 +73,8 @@ def layer(module: str) -> int:
     name = parts[1]
     if name in ("_exceptions", "_events", "_version"):
         return 0
-    if name in ("_api", "_transports", "_cli", "_demo", "__main__"):
-        return 5
+    if name in ("_api", "_transports", "_cli", "_demo", "__main__", "adapters"):
+        return 5  # adapters: fasthttpx under httpx and httpx2, built on the transports
     if name.endswith("_state") or name == "_prepared":  # _prepared formats HTTP/1.1 heads
         return 2
     return 1

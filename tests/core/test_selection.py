@@ -38,14 +38,18 @@ package = sys.modules["fasthttpx"]
 print(json.dumps({{
     "implementation": impl.IMPLEMENTATION,
     "parser": impl.ResponseParser.__module__,
+    "h2core": impl.H2Core.__module__,
     "chunked": impl.ChunkedDecoder.__module__,
+    "sse": impl.EventStreamParser.__module__,
     "exported": getattr(package, "__implementation__", None),
 }}))
 """
 
 EXPECTED_MODULES = {
-    "cython": {"parser": "fasthttpx._parser", "chunked": "fasthttpx._chunked"},
-    "python": {"parser": "fasthttpx._parser_py", "chunked": "fasthttpx._chunked_py"},
+    "cython": {"parser": "fasthttpx._parser", "chunked": "fasthttpx._chunked",
+               "h2core": "fasthttpx._h2core", "sse": "fasthttpx._sse"},
+    "python": {"parser": "fasthttpx._parser_py", "chunked": "fasthttpx._chunked_py",
+               "h2core": "fasthttpx._h2core_py", "sse": "fasthttpx._sse_py"},
 }
 
 
@@ -66,6 +70,8 @@ def _check(result: dict[str, str | None], expected: str) -> None:
     assert result["implementation"] == expected, result
     assert result["parser"] == EXPECTED_MODULES[expected]["parser"], result
     assert result["chunked"] == EXPECTED_MODULES[expected]["chunked"], result
+    assert result["h2core"] == EXPECTED_MODULES[expected]["h2core"], result
+    assert result["sse"] == EXPECTED_MODULES[expected]["sse"], result
     if result["exported"] is not None:  # fasthttpx.__implementation__, once exported
         assert result["exported"] == expected, result
 
@@ -74,6 +80,7 @@ def _require_compiled() -> None:
     try:
         importlib.import_module("fasthttpx._parser")
         importlib.import_module("fasthttpx._chunked")
+        importlib.import_module("fasthttpx._sse")
     except ImportError as exc:
         if extensions_disabled(os.environ.get("FASTHTTPX_NO_EXTENSIONS")):
             pytest.skip(f"compiled core not built and this run opted out: {exc!r}")
@@ -93,8 +100,10 @@ def test_twins_selected_when_disabled(value: str) -> None:
 
 
 @pytest.mark.parametrize("blocked", [("fasthttpx._parser",), ("fasthttpx._chunked",),
-                                     ("fasthttpx._parser", "fasthttpx._chunked")],
-                         ids=["parser", "chunked", "both"])
+                                     ("fasthttpx._parser", "fasthttpx._chunked"),
+                                     ("fasthttpx._h2core",), ("fasthttpx._hpack",),
+                                     ("fasthttpx._sse",)],
+                         ids=["parser", "chunked", "both", "h2core", "hpack", "sse"])
 def test_falls_back_when_compiled_import_fails(blocked: tuple[str, ...]) -> None:
     _check(_probe(None, blocked), "python")
 

@@ -125,9 +125,9 @@ def test_method_rewriting(method: str, status: int, expected: str) -> None:
     new = _redirect(method, status, "/c", content=b"body")
     assert new.method == expected
     if expected == method:
-        assert new.stream == b"body" and new.headers["content-length"] == "4"
+        assert new.content == b"body" and new.headers["content-length"] == "4"
     else:
-        assert new.stream == b"" and "content-length" not in new.headers
+        assert new.content == b"" and "content-length" not in new.headers
 
 
 def test_relative_location_and_fragment() -> None:

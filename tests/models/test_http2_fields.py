@@ -12,7 +12,8 @@ from fasthttpx._http2_state import HTTP2State
 
 def _state() -> HTTP2State:
     state = HTTP2State()
-    state.h2.initiate_connection()
+    state.initiate()
+    state.data_to_send()
     return state
 
 
@@ -32,10 +33,9 @@ def test_bad_fields_are_refused(fields: list[tuple[bytes, bytes]]) -> None:
 
 def test_connection_specific_fields_are_dropped_and_names_lowered() -> None:
     state = _state()
-    state.h2.clear_outbound_data_buffer()
     stream = state.open_stream(
         b"GET", b"https", b"example.test", b"/",
         [(b"Connection", b"keep-alive"), (b"X-Trace", b"1"), (b"Host", b"other.test")], True,
     )
     assert stream.stream_id == 1
-    assert state.h2.data_to_send()  # a HEADERS frame was queued
+    assert state.data_to_send()  # a HEADERS frame was queued

@@ -35,8 +35,9 @@ def test_one_class_and_the_old_name() -> None:
     assert "AsyncResponse" in fasthttpx.__all__
     for name in ("read", "aread", "iter_bytes", "aiter_bytes", "iter_text", "aiter_text",
                  "iter_lines", "aiter_lines", "iter_raw", "aiter_raw", "close", "aclose",
-                 "stream", "raw"):
+                 "raw"):
         assert callable(getattr(fasthttpx.Response, name)), name
+    assert callable(fasthttpx.Response(200).stream)  # an attribute that is also the method
 
 
 def test_bytes_content_reads_both_ways() -> None:
