@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-compiled test-python lint demo bench bench-parser bench-client bench-sdk bench-sse bench-h2 soak fuzz fuzz-corpus clean build-ext wheel wheel-test httpx-compat
+.PHONY: venv test test-compiled test-python lint demo bench bench-parser bench-client bench-sdk bench-sse bench-h2 bench-ws soak fuzz fuzz-corpus clean build-ext wheel wheel-test httpx-compat
 
 $(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,7 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 	$(PIP) install -q httpx aiohttp h11 httptools pyreqwest urllib3 httpx2 httpx-sse
 	touch $@
 
-bench: bench-parser bench-client bench-sdk bench-sse bench-h2
+bench: bench-parser bench-client bench-sdk bench-sse bench-h2 bench-ws
 
 bench-parser: $(VENV)/.bench-installed build-ext
 	$(PY) benchmarks/bench_parser.py
@@ -62,6 +62,10 @@ bench-sse: $(VENV)/.bench-installed build-ext
 # HTTP/2 against nginx over TLS (skipped with a message when nginx is not installed).
 bench-h2: $(VENV)/.bench-installed build-ext
 	$(PY) benchmarks/bench_h2.py
+
+# WebSocket echo round trips against a local `websockets` server (issue 15).
+bench-ws: $(VENV)/.bench-installed build-ext
+	$(PY) benchmarks/bench_ws.py --runs 3
 
 # HTTPX 0.28.1's own test suite run with `httpx` bound to fasthttpx (issue 13); downloads the
 # sdist and installs its test requirements. Not part of `make test`. The baseline, httpx itself
@@ -96,7 +100,8 @@ fuzz-corpus: venv
 
 clean:
 	rm -rf build dist *.egg-info fasthttpx/*.so fasthttpx/_parser.c fasthttpx/_chunked.c \
-		fasthttpx/_hpack.c fasthttpx/_h2core.c fasthttpx/_sse.c
+		fasthttpx/_hpack.c fasthttpx/_h2core.c fasthttpx/_sse.c \
+		fasthttpx/_websocket.c
 
 # A manylinux wheel for this interpreter, written to wheels/ (CI builds all platforms with
 # cibuildwheel: see wheels/README.md).

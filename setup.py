@@ -1,5 +1,5 @@
-"""Build the Cython core (parser, chunked decoder, HPACK, HTTP/2 core, event-stream parser)
-unless told not to.
+"""Build the Cython core (parser, chunked decoder, HPACK, HTTP/2 core, event-stream parser,
+WebSocket codec) unless told not to.
 
 `FASTHTTPX_NO_EXTENSIONS=1` at build time, or a non-CPython interpreter, builds the
 pure-Python package. Otherwise a compile error fails the build loudly: a wheel that
@@ -27,6 +27,8 @@ def _ext_modules() -> list:
     extensions = [
         Extension("fasthttpx._chunked", ["fasthttpx/_chunked.pyx"], extra_compile_args=["-O3"]),
         Extension("fasthttpx._parser", ["fasthttpx/_parser.pyx"], extra_compile_args=["-O3"]),
+        Extension("fasthttpx._websocket", ["fasthttpx/_websocket.pyx"],
+                  extra_compile_args=["-O3"]),
         Extension("fasthttpx._sse", ["fasthttpx/_sse.pyx"], extra_compile_args=["-O3"]),
         Extension("fasthttpx._hpack", ["fasthttpx/_hpack.pyx"], extra_compile_args=["-O3"]),
         Extension("fasthttpx._h2core", ["fasthttpx/_h2core.pyx"], extra_compile_args=["-O3"]),

@@ -43,6 +43,13 @@ from ._exceptions import (
     TooManyRedirects,
     TransportError,
     UnsupportedProtocol,
+    WebSocketDisconnect,
+    WebSocketError,
+    WebSocketInvalidTypeReceived,
+    WebSocketNetworkError,
+    WebSocketProtocolError,
+    WebSocketTimeout,
+    WebSocketUpgradeError,
     WriteError,
     WriteTimeout,
 )
@@ -91,5 +98,7 @@ __all__ = [
     "SSEError", "stream", "StreamClosed",
     "StreamConsumed", "StreamError",
     "SyncByteStream", "Timeout", "TimeoutException", "TooManyRedirects", "TransportError",
-    "UnsupportedProtocol", "URL", "WriteError", "WriteTimeout", "WSGITransport",
+    "UnsupportedProtocol", "URL", "WebSocketDisconnect", "WebSocketError",
+    "WebSocketInvalidTypeReceived", "WebSocketNetworkError", "WebSocketProtocolError",
+    "WebSocketTimeout", "WebSocketUpgradeError", "WriteError", "WriteTimeout", "WSGITransport",
 ]

@@ -26,7 +26,14 @@ arise, with the original chained as ``__cause__``. The tree (as HTTPX 0.28 draws
     │   │   └── DecompressionBombError
     │   ├── ResponseTooLarge
     │   └── TooManyRedirects
-    └── HTTPStatusError
+    ├── HTTPStatusError
+    └── WebSocketError
+        ├── WebSocketUpgradeError
+        ├── WebSocketDisconnect
+        │   └── WebSocketProtocolError
+        ├── WebSocketNetworkError (also a NetworkError)
+        ├── WebSocketInvalidTypeReceived
+        └── WebSocketTimeout (also the builtin TimeoutError)
     InvalidURL
     CookieConflict
     StreamError
@@ -48,7 +55,9 @@ __all__ = [
     "ProxyError", "UnsupportedProtocol", "SSEError", "DecodingError", "DecompressionBombError",
     "ResponseTooLarge", "TooManyRedirects", "HTTPStatusError",
     "InvalidURL", "CookieConflict", "StreamError", "StreamConsumed", "StreamClosed",
-    "ResponseClosed", "ResponseNotRead", "RequestNotRead",
+    "ResponseClosed", "ResponseNotRead", "RequestNotRead", "WebSocketError",
+    "WebSocketUpgradeError", "WebSocketDisconnect", "WebSocketProtocolError",
+    "WebSocketNetworkError", "WebSocketInvalidTypeReceived", "WebSocketTimeout",
 ]
 
 
@@ -177,6 +186,62 @@ class HTTPStatusError(HTTPError):
         super().__init__(message)
         self._request = request
         self.response = response
+
+
+class WebSocketError(HTTPError):
+    """Base class of what a WebSocket session (``client.websocket()``) raises."""
+
+
+class WebSocketUpgradeError(WebSocketError):
+    """The server did not switch to the WebSocket protocol: it answered the handshake with
+    something other than 101, or a 101 whose handshake fields are wrong (RFC 6455 §4.1).
+    ``response`` is its answer (with its body read, for a non-101)."""
+
+    def __init__(self, response: Any, message: str | None = None) -> None:
+        if message is None:
+            message = (
+                f"the server answered the WebSocket handshake with {response.status_code} "
+                f"{response.reason_phrase}, not 101 Switching Protocols".rstrip()
+            )
+        super().__init__(message)
+        self.response = response
+        self._request = getattr(response, "_request", None)
+
+
+class WebSocketDisconnect(WebSocketError):
+    """The WebSocket session is over: ``code`` and ``reason`` are those of the server's close
+    frame (RFC 6455 §7.1.5; 1005 when it carried no code), or of ours when we ended it."""
+
+    def __init__(self, code: int = 1000, reason: str | None = None) -> None:
+        self.code = code
+        self.reason = reason or ""
+        text = f"WebSocket closed with code {code}"
+        super().__init__(f"{text}: {self.reason}" if self.reason else text)
+
+
+class WebSocketProtocolError(WebSocketDisconnect):
+    """The server broke RFC 6455 (a malformed frame, invalid UTF-8, a message over the size
+    limit...): we closed the session with ``code`` (1002 protocol error, 1007 invalid data,
+    1009 message too big) and ``reason`` says what was wrong."""
+
+
+class WebSocketNetworkError(WebSocketError, NetworkError):
+    """The connection under a WebSocket session failed (reset, closed without a close frame,
+    a keepalive ping unanswered within its timeout, a write that failed)."""
+
+
+class WebSocketInvalidTypeReceived(WebSocketError):
+    """``receive_text()`` got a binary message, or ``receive_bytes()`` a text message;
+    ``event`` is what arrived (a ``wsproto`` message event, as HTTPX-WS gives)."""
+
+    def __init__(self, event: Any, message: str | None = None) -> None:
+        super().__init__(message or f"unexpected WebSocket message: {type(event).__name__}")
+        self.event = event
+
+
+class WebSocketTimeout(WebSocketError, TimeoutError):
+    """No message arrived within a ``receive*(timeout=...)``; the session stays usable.
+    Also a builtin ``TimeoutError``, which is what HTTPX-WS raises there."""
 
 
 class InvalidURL(Exception):

@@ -16,7 +16,8 @@ import os
 from typing import TYPE_CHECKING
 
 __all__ = ["IMPLEMENTATION", "ResponseParser", "ChunkedDecoder", "EventStreamParser",
-           "response_fields", "extensions_disabled", "H2Core"]
+           "response_fields", "extensions_disabled", "H2Core", "FrameReader", "FrameWriter",
+           "Utf8Validator", "mask"]
 
 
 def extensions_disabled(value: str | None) -> bool:
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from ._h2core_py import H2Core
     from ._parser_py import ResponseParser, response_fields
     from ._sse_py import EventStreamParser
+    from ._websocket_py import FrameReader, FrameWriter, Utf8Validator, mask
 
     IMPLEMENTATION: str
 elif extensions_disabled(os.environ.get("FASTHTTPX_NO_EXTENSIONS")):
@@ -38,6 +40,7 @@ elif extensions_disabled(os.environ.get("FASTHTTPX_NO_EXTENSIONS")):
     from ._h2core_py import H2Core
     from ._parser_py import ResponseParser, response_fields
     from ._sse_py import EventStreamParser
+    from ._websocket_py import FrameReader, FrameWriter, Utf8Validator, mask
 
     IMPLEMENTATION = "python"
 else:
@@ -46,11 +49,13 @@ else:
         from ._h2core import H2Core
         from ._parser import ResponseParser, response_fields
         from ._sse import EventStreamParser
+        from ._websocket import FrameReader, FrameWriter, Utf8Validator, mask
     except ImportError:
         from ._chunked_py import ChunkedDecoder
         from ._h2core_py import H2Core
         from ._parser_py import ResponseParser, response_fields
         from ._sse_py import EventStreamParser
+        from ._websocket_py import FrameReader, FrameWriter, Utf8Validator, mask
 
         IMPLEMENTATION = "python"
     else:

@@ -28,6 +28,11 @@ Contract (both twins, byte for byte and error for error):
   arrive, so an endless line fails as soon as it passes the limit; when a line breaks both
   its line limit and the head-size limit, the error is the limit passed first (a tie: the
   head size), so every split of the same input gives the same error.
+* ``allow_upgrade()`` (before feeding): the request asked to switch protocols (``Upgrade``,
+  RFC 9110 §7.8), so a 101 is its final response, reported as ``ResponseHead`` and
+  ``EndOfMessage`` with no body; every byte after its head belongs to the new protocol and is
+  kept in ``unused_data``; ``keep_alive`` is False. Otherwise a 101 is an error ("unexpected
+  101 Switching Protocols"): we never asked.
 * ``feed`` takes exactly ``bytes`` (the twins raise the same ``TypeError`` otherwise).
 """
 
@@ -43,6 +48,7 @@ class ResponseParser:
         max_headers_size: int = 262144,
         max_chunk_line_size: int = 4096,
     ) -> None: ...
+    def allow_upgrade(self) -> None: ...
     def feed(self, data: bytes) -> list[Event]: ...
     def feed_eof(self) -> list[Event]: ...
     @property

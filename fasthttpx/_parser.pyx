@@ -201,6 +201,7 @@ cdef class ResponseParser:
     cdef long long _bytes_received
     cdef bint _is_head
     cdef bint _is_connect
+    cdef bint _upgrade
     cdef Py_ssize_t _max_line_size
     cdef Py_ssize_t _max_header_count
     cdef Py_ssize_t _max_headers_size
@@ -234,12 +235,17 @@ cdef class ResponseParser:
         self._bytes_received = 0
         self._is_head = request_method == b"HEAD"
         self._is_connect = request_method == b"CONNECT"
+        self._upgrade = False  # the request asked to switch protocols: 101 is final
         self._max_line_size = max_line_size  # status line and each header/trailer line
         self._max_header_count = max_header_count  # fields in the head (and in trailers)
         self._max_headers_size = max_headers_size  # bytes of head (and of trailers)
         self._max_chunk_line_size = max_chunk_line_size  # chunk-size line with extensions
 
     # -- public interface ---------------------------------------------------------------
+
+    def allow_upgrade(self):
+        """The request asked to switch protocols: a 101 is its final response."""
+        self._upgrade = True
 
     def feed(self, bytes data not None):
         cdef Py_ssize_t pos
@@ -419,7 +425,7 @@ cdef class ResponseParser:
         code = (s[9] - 0x30) * 100 + (s[10] - 0x30) * 10 + (s[11] - 0x30)
         if code < 100:
             raise RemoteProtocolError("invalid status code")
-        if code == 101:  # we never ask for an upgrade (RFC 9110 §15.2.2)
+        if code == 101 and not self._upgrade:  # only an upgrade request may get it (§15.2.2)
             raise RemoteProtocolError("unexpected 101 Switching Protocols")
         if code > 599:
             raise RemoteProtocolError("invalid status code")
@@ -445,6 +451,12 @@ cdef class ResponseParser:
         """The empty line ending a head: report it and decide how the body is framed."""
         cdef int code = self._status_code
         cdef list headers = self._headers
+        if code == 101:  # the protocol switches after this head (RFC 9110 §15.2.2, §7.8)
+            self._state = _DONE
+            self._keep_alive = False
+            events.append(_head_event(ResponseHead, code, self._reason, self._http_version, headers))
+            events.append(_end_event([]))
+            return 0
         if code < 200:  # 1xx interim response; the final one follows (RFC 9110 §15.2)
             events.append(
                 _head_event(InformationalResponse, code, self._reason, self._http_version, headers)

@@ -11,6 +11,9 @@ How: ``feed(data)`` runs a state machine over the input:
   unfinished line is carried over to the next feed (``_buf``), so a head that arrives in one
   piece is never copied. The status line (RFC 9112 §4), then field lines (§5), then an empty
   line. 1xx interim heads (other than 101) are reported and the next status line expected.
+  A 101 is an error unless ``allow_upgrade()`` was called (the request asked to
+  switch protocols): then it is the final head, with no body, and what follows belongs to
+  the new protocol (``unused_data``).
   Python-only shortcut, which changes no result: when the whole head is in one read, its
   field lines are checked and collected by two regexes (``_take_field_block``); anything
   unusual goes down the line path, which applies every rule in order.
@@ -73,7 +76,7 @@ class ResponseParser:
     __slots__ = (
         "_state", "_buf", "_head_size", "_status_code", "_reason", "_http_version", "_minor",
         "_headers", "_remaining", "_received_body", "_content_length", "_decoder", "_unused",
-        "_error", "_keep_alive", "_bytes_received", "_is_head", "_is_connect",
+        "_error", "_keep_alive", "_bytes_received", "_is_head", "_is_connect", "_upgrade",
         "_max_line_size", "_max_header_count", "_max_headers_size", "_max_chunk_line_size",
     )
 
@@ -106,12 +109,17 @@ class ResponseParser:
         self._bytes_received = 0
         self._is_head = request_method == b"HEAD"
         self._is_connect = request_method == b"CONNECT"
+        self._upgrade = False  # the request asked to switch protocols: 101 is final
         self._max_line_size = max_line_size  # status line and each header/trailer line
         self._max_header_count = max_header_count  # fields in the head (and in trailers)
         self._max_headers_size = max_headers_size  # bytes of head (and of trailers)
         self._max_chunk_line_size = max_chunk_line_size  # chunk-size line with extensions
 
     # -- public interface ---------------------------------------------------------------
+
+    def allow_upgrade(self) -> None:
+        """The request asked to switch protocols: a 101 is its final response."""
+        self._upgrade = True
 
     def feed(self, data: bytes) -> list[Event]:
         if type(data) is not bytes:
@@ -297,7 +305,7 @@ class ResponseParser:
         code = int(line[9:12])
         if code < 100:
             raise RemoteProtocolError("invalid status code")
-        if code == 101:  # we never ask for an upgrade (RFC 9110 §15.2.2)
+        if code == 101 and not self._upgrade:  # only an upgrade request may get it (§15.2.2)
             raise RemoteProtocolError("unexpected 101 Switching Protocols")
         if code > 599:
             raise RemoteProtocolError("invalid status code")
@@ -315,6 +323,12 @@ class ResponseParser:
         """The empty line ending a head: report it and decide how the body is framed."""
         code = self._status_code
         headers = self._headers
+        if code == 101:  # the protocol switches after this head (RFC 9110 §15.2.2, §7.8)
+            self._state = _DONE
+            self._keep_alive = False
+            events.append(ResponseHead(code, self._reason, self._http_version, headers))
+            events.append(EndOfMessage())
+            return
         if code < 200:  # 1xx interim response; the final one follows (RFC 9110 §15.2)
             events.append(InformationalResponse(code, self._reason, self._http_version, headers))
             self._status_code = -1

@@ -26,7 +26,8 @@ with a port before one without, a longer host before a shorter one, ``https://``
   client's ``verify=``), under either kind of route;
 * ``https://`` targets go through a **tunnel** (RFC 9110 §9.3.6): ``CONNECT host:port`` in
   authority-form (RFC 9112 §3.2.3), then TLS with the target inside it; such connections are
-  pooled under the target's origin.
+  pooled under the target's origin. So does a request to an ``http://`` target that switches
+  protocols (a WebSocket handshake, RFC 6455 §4.1), without the TLS.
 * ``socks5://`` and ``socks5h://`` proxies (RFC 1928, with RFC 1929 username/password) carry
   every target through a tunnel opened by the SOCKS handshake (``Socks5Handshake``, over
   the sans-I/O ``socksio``: ``pip install fasthttpx[socks]``); ``socks5h`` lets the proxy
@@ -127,7 +128,7 @@ class Route:
     __slots__ = ("proxy", "tunnel", "socks", "key", "target", "proxy_host", "proxy_port",
                  "fields", "field_names", "count", "connect_head")
 
-    def __init__(self, proxy: Proxy, target: Origin) -> None:
+    def __init__(self, proxy: Proxy, target: Origin, tunnel: bool = False) -> None:
         self.proxy = proxy
         self.target = target
         scheme, host, port = target
@@ -137,7 +138,8 @@ class Route:
         self.socks = proxy.url.scheme in SOCKS_SCHEMES
         self.proxy_port = proxy_origin[2] or (DEFAULT_SOCKS_PORT if self.socks else 0)
         fields = [] if self.socks else _proxy_fields(proxy)
-        self.tunnel = scheme == "https" or self.socks
+        #: ``tunnel``: asked for (an ``http://`` target switching protocols: RFC 6455 §4.1).
+        self.tunnel = scheme == "https" or self.socks or tunnel
         if self.tunnel:
             self.key = target
             self.connect_head = b"" if self.socks else build_connect_head(host, port, fields)
@@ -161,6 +163,10 @@ class Route:
         fields = [f for f in _proxy_fields(proxy)
                   if f[0].decode("latin-1").lower() not in request_headers]
         return _header_lines(fields), len(fields)
+
+    def as_tunnel(self) -> Route:
+        """This route's proxy reached by a CONNECT tunnel even for an ``http://`` target."""
+        return self if self.tunnel else Route(self.proxy, self.target, tunnel=True)
 
     def __repr__(self) -> str:
         how = "socks" if self.socks else "tunnel" if self.tunnel else "forward"

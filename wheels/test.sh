@@ -46,11 +46,13 @@ import fasthttpx
 import fasthttpx._chunked
 import fasthttpx._parser
 import fasthttpx._sse
+import fasthttpx._websocket
 
 site = pathlib.Path(sysconfig.get_paths()["platlib"]).resolve()
 checkout = pathlib.Path(os.environ["FASTHTTPX_CHECKOUT"]).resolve()
 assert fasthttpx.__implementation__ == "cython", fasthttpx.__implementation__
-for module in (fasthttpx, fasthttpx._parser, fasthttpx._chunked, fasthttpx._sse):
+for module in (fasthttpx, fasthttpx._parser, fasthttpx._chunked, fasthttpx._sse,
+               fasthttpx._websocket):
     path = pathlib.Path(module.__file__ or "").resolve()
     assert site in path.parents, f"{module.__name__} loaded from {path}, not {site}"
     assert checkout not in path.parents, f"{module.__name__} loaded from the checkout: {path}"
@@ -58,6 +60,7 @@ print(f"fasthttpx {fasthttpx.__version__} ({fasthttpx.__implementation__}) from 
 print(f"  {pathlib.Path(fasthttpx._parser.__file__ or '').name}")
 print(f"  {pathlib.Path(fasthttpx._chunked.__file__ or '').name}")
 print(f"  {pathlib.Path(fasthttpx._sse.__file__ or '').name}")
+print(f"  {pathlib.Path(fasthttpx._websocket.__file__ or '').name}")
 PY
 
 env -u FASTHTTPX_NO_EXTENSIONS "$VPY" -m pytest tests -m "not slow" -p no:cacheprovider "$@"

@@ -26,8 +26,9 @@ looked up once and cached (``route_cache_size`` origins, then the cache starts o
 gives the pool key the request is sent under: ``http://`` requests share the connections to
 their forward proxy (keyed by the proxy), ``https://`` requests get tunnels through
 ``CONNECT`` (``tunnel.py``) keyed by their own origin, so a tunnel is reused for its origin
-only. SOCKS5 proxies (``socks.py``) tunnel every origin that way; an ``https://`` proxy adds
-TLS with the proxy underneath either kind of route.
+only; so does a request switching protocols (``upgrade`` extension: a WebSocket handshake) to
+an ``http://`` origin. SOCKS5 proxies (``socks.py``) tunnel every origin that way; an
+``https://`` proxy adds TLS with the proxy underneath either kind of route.
 
 Connection options, paid for only when given: ``uds`` sends every direct connection to a
 Unix domain socket (the URL still names the host), ``local_address`` binds the client side,
@@ -184,7 +185,10 @@ class AsyncConnectionPool:
             raise LocalProtocolError(f"request URL {str(url)!r} has no host to send it to")
         timeouts: Timeouts = request.extensions.get("timeout") or _NO_TIMEOUTS
         if self._proxies:
-            origin = self._route_keys.get(origin) or self._route(origin)
+            key = self._route_keys.get(origin) or self._route(origin)
+            if key[0] == FORWARD_SCHEME and "upgrade" in request.extensions:
+                key = origin  # switching protocols: a tunnel of its own (see ``_connect``)
+            origin = key
         state = self._state
         retried = False
         while True:
@@ -353,6 +357,8 @@ class AsyncConnectionPool:
                     stream, origin, self._parser_options, self._keepalive_expiry, forward
                 )
             route = self._proxies.route(origin)  # https:// or any target of a SOCKS proxy
+            if route is not None and not route.tunnel:
+                route = route.as_tunnel()  # an http:// upgrade request (``handle_async_request``)
         scheme, host, port = origin
         ssl_context = None
         if scheme == "https":
@@ -367,7 +373,6 @@ class AsyncConnectionPool:
             if ssl_context is not None:
                 stream = await _start_tls(stream, ssl_context, tls_name, timeouts)
         elif route is not None:
-            assert ssl_context is not None  # only https:// origins are tunnelled
             stream = await open_tunnel(
                 self._backend, route, ssl_context, tls_name, timeouts, self._connect_options,
                 self._parser_options, self._proxy_context(route),

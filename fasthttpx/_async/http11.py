@@ -18,6 +18,12 @@ whole costs nothing more.
 A connection to a forward proxy (``forward``, set at creation) sends each request with an
 absolute-form target (RFC 9112 §3.2.2) and the proxy's header fields; a direct connection
 pays one ``is None`` test for that.
+
+A request with the ``upgrade`` extension (``client.websocket()`` sets it) asked to switch
+protocols (RFC 9110 §7.8): a 101 answer ends the exchange and the connection with it. Its
+stream is handed over in the response's ``network_stream`` extension (wrapped in
+``AsyncPrefixedStream`` when bytes of the new protocol arrived with the 101 head, so none is
+lost), and the connection is left closed without closing that stream: its lender forgets it.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import logging
 import time
 from collections import abc
 from collections.abc import AsyncIterator
-from typing import TypeAlias, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from .._events import KEEP_ALIVE_FIELD, Data, EndOfMessage, InformationalResponse, ResponseHead
 from .._exceptions import ReadError, RemoteProtocolError, WriteError
@@ -48,7 +54,11 @@ from .._streams import AsyncTransportBody
 from ..concurrency.base import AsyncNetworkStream
 from .body import CompleteBody, close_iterator
 
-__all__ = ["AsyncHTTP11Connection", "AsyncHTTP11Body", "StaleConnection", "Timeouts"]
+if TYPE_CHECKING:
+    import ssl
+
+__all__ = ["AsyncHTTP11Connection", "AsyncHTTP11Body", "AsyncPrefixedStream",
+           "StaleConnection", "Timeouts"]
 
 #: Seconds per phase (``connect``, ``read``, ``write``, ``pool``); None: no limit.
 Timeouts: TypeAlias = dict[str, float | None]
@@ -167,6 +177,8 @@ class AsyncHTTP11Connection:
 
         options = self._parser_options
         parser = ResponseParser(method, **options) if options else ResponseParser(method)
+        if "upgrade" in request.extensions:  # a 101 may answer it (RFC 9110 §15.2.2)
+            parser.allow_upgrade()
         read_timeout = timeouts["read"]
         pieces: list[bytes] = []
         response_head: ResponseHead | None = None
@@ -215,6 +227,8 @@ class AsyncHTTP11Connection:
         fields = response_fields(response_head.headers)
         body_stream: AsyncHTTP11Body | CompleteBody
         if finished:  # the whole response is here: the exchange is over
+            if response_head.status_code == 101:
+                return self._switch_protocols(parser, response_head, headers, request, started)
             body_stream = CompleteBody(pieces)
             self._end_exchange(parser, asks_close, response_head.headers, fields)
         else:
@@ -231,6 +245,28 @@ class AsyncHTTP11Connection:
             started,
             fields,
         )
+
+    def _switch_protocols(
+        self,
+        parser: ResponseParser,
+        head: ResponseHead,
+        headers: Headers,
+        request: Request,
+        started: float,
+    ) -> Response:
+        """101 to an upgrade request: the stream leaves HTTP (see the module docstring)."""
+        self.reusable = False
+        self.in_exchange = False
+        self.closed = True  # over for HTTP; closing it must not close the handed-over stream
+        stream: AsyncNetworkStream = self._stream
+        if parser.unused_data:
+            stream = AsyncPrefixedStream(stream, parser.unused_data)
+        response = Response.from_wire(
+            101, headers, CompleteBody([]), request, "HTTP/1.1",
+            head.reason.decode("latin-1"), started,
+        )
+        response.extensions = {"network_stream": stream}
+        return response
 
     async def _send_body(
         self, request: Request, body: RequestBody, write_timeout: float | None
@@ -403,3 +439,42 @@ class AsyncHTTP11Body(AsyncTransportBody):
         """Give up on the rest: a connection with an unread body cannot be reused (whoever
         lent it closes it)."""
         self._give_up()
+
+
+class AsyncPrefixedStream:
+    """A stream handed over after a 101 whose first bytes already arrived with the head:
+    reads return ``prefix`` first, then pass through to ``stream``. A new protocol's code
+    may take both (``prefix``, ``stream``) and read the stream itself."""
+
+    __slots__ = ("stream", "prefix")
+
+    def __init__(self, stream: AsyncNetworkStream, prefix: bytes) -> None:
+        self.stream = stream
+        self.prefix = prefix
+
+    async def read(self, max_bytes: int, timeout: float | None) -> bytes:
+        prefix = self.prefix
+        if prefix:
+            self.prefix = b""
+            return prefix
+        return await self.stream.read(max_bytes, timeout)
+
+    async def write(self, data: bytes, timeout: float | None) -> None:
+        await self.stream.write(data, timeout)
+
+    async def aclose(self) -> None:
+        self.prefix = b""
+        await self.stream.aclose()
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None, timeout: float | None
+    ) -> AsyncNetworkStream:
+        if self.prefix:
+            raise RuntimeError("start_tls with unread bytes of the previous protocol")
+        return await self.stream.start_tls(ssl_context, server_hostname, timeout)
+
+    def is_readable_or_closed(self) -> bool:
+        return bool(self.prefix) or self.stream.is_readable_or_closed()
+
+    def get_extra_info(self, name: str) -> Any:
+        return self.stream.get_extra_info(name)

@@ -64,7 +64,7 @@ async def connect_proxy(
 async def open_tunnel(
     backend: AsyncBackend,
     route: Route,
-    ssl_context: ssl.SSLContext,
+    ssl_context: ssl.SSLContext | None,
     host: str,
     timeouts: Timeouts,
     options: Mapping[str, Any],
@@ -72,8 +72,9 @@ async def open_tunnel(
     proxy_ssl_context: ssl.SSLContext | None = None,
 ) -> AsyncNetworkStream:
     """CONNECT through the proxy (RFC 9110 §9.3.6), then TLS with the target inside the
-    tunnel. A 2xx answer to CONNECT has no body (RFC 9112 §6.3); anything else is a
-    ``ProxyError`` and the connection is closed."""
+    tunnel (none when ``ssl_context`` is None: a WebSocket to an ``http://`` target). A 2xx
+    answer to CONNECT has no body (RFC 9112 §6.3); anything else is a ``ProxyError`` and the
+    connection is closed."""
     stream = await connect_proxy(backend, route, timeouts, options, proxy_ssl_context)
     try:
         await stream.write(route.connect_head, timeouts.get("write"))
@@ -97,6 +98,8 @@ async def open_tunnel(
                 f"the proxy {route.proxy.url} sent bytes after its answer to CONNECT "
                 f"{authority}, before the TLS handshake"
             )
+        if ssl_context is None:
+            return stream
         return await stream.start_tls(
             ssl_context, server_hostname=host, timeout=timeouts.get("connect")
         )

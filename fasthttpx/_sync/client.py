@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Iterable, Iterator, Callable, Mapping
-from contextlib import contextmanager
-from typing import Any, Protocol
+from collections.abc import Iterable, Iterator, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .._auth import Auth, AuthTypes, build_auth, check_body_replayable
 from .._body_limits import BodyLimits, body_limits_for
@@ -54,6 +54,9 @@ from .parallel import Parallel
 from .sse import DEFAULT_MAX_RECONNECTS, DEFAULT_RETRY_MS, EventSource, sse_headers
 
 logger = logging.getLogger("fasthttpx")
+
+if TYPE_CHECKING:
+    from .websocket import WebSocketSession
 
 __all__ = ["Client"]
 
@@ -721,6 +724,57 @@ class Client:
             yield source
         finally:
             source.close()
+
+    def websocket(
+        self,
+        url: URL | str,
+        *,
+        max_message_size_bytes: int | None = 65_536,
+        queue_size: int = 512,
+        keepalive_ping_interval_seconds: float | None = 20.0,
+        keepalive_ping_timeout_seconds: float | None = 20.0,
+        close_timeout_seconds: float | None = 10.0,
+        subprotocols: Sequence[str] | None = None,
+        compression: str | None = "deflate",
+        params: QueryParamTypes = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes = None,
+        auth: AuthTypes | UnsetType = UNSET,
+        follow_redirects: bool | UnsetType = UNSET,
+        timeout: TimeoutTypes | UnsetType = UNSET,
+        extensions: dict[str, Any] | None = None,
+    ) -> AbstractContextManager[WebSocketSession]:
+        """``with client.websocket("wss://...") as ws:`` — a WebSocket session (RFC
+        6455) over one of this client's connections, closed when the block ends (see
+        ``websocket.py``; needs ``pip install fasthttpx[ws]``).
+
+        As HTTPX-WS's: ``max_message_size_bytes`` (a bigger message closes the session with
+        1009; None: no limit), ``queue_size`` (messages read ahead by the keepalive task
+        before it stops reading), ``keepalive_ping_interval_seconds`` /
+        ``keepalive_ping_timeout_seconds`` (None: no keepalive / no deadline for its pong),
+        ``subprotocols`` offered; beyond it: ``close_timeout_seconds`` (how long closing
+        waits for the server's close frame) and ``compression`` (``"deflate"`` offers
+        permessage-deflate, RFC 7692; None does not). The rest applies to the handshake
+        request as to any request. ``ws://``/``wss://`` URLs (or ``http://``/``https://``)."""
+        from .websocket import connect_websocket
+
+        return connect_websocket(
+            self, url,
+            max_message_size_bytes=max_message_size_bytes,
+            queue_size=queue_size,
+            keepalive_ping_interval_seconds=keepalive_ping_interval_seconds,
+            keepalive_ping_timeout_seconds=keepalive_ping_timeout_seconds,
+            close_timeout_seconds=close_timeout_seconds,
+            subprotocols=subprotocols,
+            compression=compression,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            auth=auth,
+            follow_redirects=follow_redirects,
+            timeout=timeout,
+            extensions=extensions,
+        )
 
     def parallel(self, limit: int | None = None) -> Parallel:
         """``with client.parallel() as parallel:`` — start requests without waiting,

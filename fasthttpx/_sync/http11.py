@@ -19,6 +19,12 @@ whole costs nothing more.
 A connection to a forward proxy (``forward``, set at creation) sends each request with an
 absolute-form target (RFC 9112 §3.2.2) and the proxy's header fields; a direct connection
 pays one ``is None`` test for that.
+
+A request with the ``upgrade`` extension (``client.websocket()`` sets it) asked to switch
+protocols (RFC 9110 §7.8): a 101 answer ends the exchange and the connection with it. Its
+stream is handed over in the response's ``network_stream`` extension (wrapped in
+``PrefixedStream`` when bytes of the new protocol arrived with the 101 head, so none is
+lost), and the connection is left closed without closing that stream: its lender forgets it.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import logging
 import time
 from collections import abc
 from collections.abc import Iterator
-from typing import TypeAlias, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from .._events import KEEP_ALIVE_FIELD, Data, EndOfMessage, InformationalResponse, ResponseHead
 from .._exceptions import ReadError, RemoteProtocolError, WriteError
@@ -49,7 +55,11 @@ from .._streams import TransportBody
 from ..concurrency.base import NetworkStream
 from .body import CompleteBody, close_iterator
 
-__all__ = ["HTTP11Connection", "HTTP11Body", "StaleConnection", "Timeouts"]
+if TYPE_CHECKING:
+    import ssl
+
+__all__ = ["HTTP11Connection", "HTTP11Body", "PrefixedStream",
+           "StaleConnection", "Timeouts"]
 
 #: Seconds per phase (``connect``, ``read``, ``write``, ``pool``); None: no limit.
 Timeouts: TypeAlias = dict[str, float | None]
@@ -168,6 +178,8 @@ class HTTP11Connection:
 
         options = self._parser_options
         parser = ResponseParser(method, **options) if options else ResponseParser(method)
+        if "upgrade" in request.extensions:  # a 101 may answer it (RFC 9110 §15.2.2)
+            parser.allow_upgrade()
         read_timeout = timeouts["read"]
         pieces: list[bytes] = []
         response_head: ResponseHead | None = None
@@ -216,6 +228,8 @@ class HTTP11Connection:
         fields = response_fields(response_head.headers)
         body_stream: HTTP11Body | CompleteBody
         if finished:  # the whole response is here: the exchange is over
+            if response_head.status_code == 101:
+                return self._switch_protocols(parser, response_head, headers, request, started)
             body_stream = CompleteBody(pieces)
             self._end_exchange(parser, asks_close, response_head.headers, fields)
         else:
@@ -232,6 +246,28 @@ class HTTP11Connection:
             started,
             fields,
         )
+
+    def _switch_protocols(
+        self,
+        parser: ResponseParser,
+        head: ResponseHead,
+        headers: Headers,
+        request: Request,
+        started: float,
+    ) -> Response:
+        """101 to an upgrade request: the stream leaves HTTP (see the module docstring)."""
+        self.reusable = False
+        self.in_exchange = False
+        self.closed = True  # over for HTTP; closing it must not close the handed-over stream
+        stream: NetworkStream = self._stream
+        if parser.unused_data:
+            stream = PrefixedStream(stream, parser.unused_data)
+        response = Response.from_wire(
+            101, headers, CompleteBody([]), request, "HTTP/1.1",
+            head.reason.decode("latin-1"), started,
+        )
+        response.extensions = {"network_stream": stream}
+        return response
 
     def _send_body(
         self, request: Request, body: RequestBody, write_timeout: float | None
@@ -404,3 +440,42 @@ class HTTP11Body(TransportBody):
         """Give up on the rest: a connection with an unread body cannot be reused (whoever
         lent it closes it)."""
         self._give_up()
+
+
+class PrefixedStream:
+    """A stream handed over after a 101 whose first bytes already arrived with the head:
+    reads return ``prefix`` first, then pass through to ``stream``. A new protocol's code
+    may take both (``prefix``, ``stream``) and read the stream itself."""
+
+    __slots__ = ("stream", "prefix")
+
+    def __init__(self, stream: NetworkStream, prefix: bytes) -> None:
+        self.stream = stream
+        self.prefix = prefix
+
+    def read(self, max_bytes: int, timeout: float | None) -> bytes:
+        prefix = self.prefix
+        if prefix:
+            self.prefix = b""
+            return prefix
+        return self.stream.read(max_bytes, timeout)
+
+    def write(self, data: bytes, timeout: float | None) -> None:
+        self.stream.write(data, timeout)
+
+    def close(self) -> None:
+        self.prefix = b""
+        self.stream.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None, timeout: float | None
+    ) -> NetworkStream:
+        if self.prefix:
+            raise RuntimeError("start_tls with unread bytes of the previous protocol")
+        return self.stream.start_tls(ssl_context, server_hostname, timeout)
+
+    def is_readable_or_closed(self) -> bool:
+        return bool(self.prefix) or self.stream.is_readable_or_closed()
+
+    def get_extra_info(self, name: str) -> Any:
+        return self.stream.get_extra_info(name)

@@ -65,7 +65,7 @@ def connect_proxy(
 def open_tunnel(
     backend: Backend,
     route: Route,
-    ssl_context: ssl.SSLContext,
+    ssl_context: ssl.SSLContext | None,
     host: str,
     timeouts: Timeouts,
     options: Mapping[str, Any],
@@ -73,8 +73,9 @@ def open_tunnel(
     proxy_ssl_context: ssl.SSLContext | None = None,
 ) -> NetworkStream:
     """CONNECT through the proxy (RFC 9110 §9.3.6), then TLS with the target inside the
-    tunnel. A 2xx answer to CONNECT has no body (RFC 9112 §6.3); anything else is a
-    ``ProxyError`` and the connection is closed."""
+    tunnel (none when ``ssl_context`` is None: a WebSocket to an ``http://`` target). A 2xx
+    answer to CONNECT has no body (RFC 9112 §6.3); anything else is a ``ProxyError`` and the
+    connection is closed."""
     stream = connect_proxy(backend, route, timeouts, options, proxy_ssl_context)
     try:
         stream.write(route.connect_head, timeouts.get("write"))
@@ -98,6 +99,8 @@ def open_tunnel(
                 f"the proxy {route.proxy.url} sent bytes after its answer to CONNECT "
                 f"{authority}, before the TLS handshake"
             )
+        if ssl_context is None:
+            return stream
         return stream.start_tls(
             ssl_context, server_hostname=host, timeout=timeouts.get("connect")
         )

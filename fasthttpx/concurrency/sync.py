@@ -100,8 +100,15 @@ class SyncStream:
             raise WriteError(f"connection lost: {exc}") from exc
 
     def close(self) -> None:
+        """Close the socket. It is shut down first: a ``recv`` blocked in another thread (a
+        WebSocket session read while another thread closes it) returns at once, which
+        ``close`` alone does not make happen on Linux."""
         if not self._closed:
             self._closed = True
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:  # not connected any more
+                pass
             try:
                 self._sock.close()
             except OSError:  # pragma: no cover - close of a broken socket

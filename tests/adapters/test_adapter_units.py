@@ -52,6 +52,12 @@ def test_every_error_maps_to_the_same_name(lib: Lib) -> None:
             args: tuple[Any, ...] = ()
         elif issubclass(ours, fasthttpx.StreamError):
             args = ()
+        elif name == "WebSocketUpgradeError":  # (response, message)
+            args = (fasthttpx.Response(400), "boom")
+        elif issubclass(ours, fasthttpx.WebSocketDisconnect):  # (code, reason)
+            args = (1000, "boom")
+        elif name == "WebSocketInvalidTypeReceived":  # (event, message)
+            args = (None, "boom")
         else:
             args = ("boom",)
         theirs = library.error(ours(*args), request)

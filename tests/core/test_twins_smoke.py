@@ -234,3 +234,33 @@ def test_twins_agree_on_a_sample() -> None:
             except RemoteProtocolError as exc:
                 outcomes.append(("error", str(exc)))
         assert outcomes[0] == outcomes[1], sample
+
+
+UPGRADE_101 = (
+    b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_upgrade_101_is_final_and_keeps_what_follows(impl: str) -> None:
+    """After ``allow_upgrade()`` a 101 ends the exchange; the bytes after its head (the new
+    protocol's, here a WebSocket frame) are kept whole, however the input is split."""
+    wire = b"HTTP/1.1 100 Continue\r\n\r\n" + UPGRADE_101 + b"\x81\x02hi"
+    for split in range(len(wire) + 1):
+        p = _modules(impl)[0].ResponseParser(b"GET")
+        p.allow_upgrade()
+        events = _feed_all(p, [wire[:split], wire[split:]])
+        assert [type(e) for e in events] == [InformationalResponse, ResponseHead, EndOfMessage]
+        assert events[1].status_code == 101
+        assert events[1].headers == [(b"Upgrade", b"websocket"), (b"Connection", b"Upgrade")]
+        assert p.finished and not p.keep_alive
+        assert p.unused_data == b"\x81\x02hi"
+    assert p.feed(b"more") == [] and p.unused_data == b"\x81\x02himore"
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_upgrade_request_answered_otherwise_is_an_ordinary_response(impl: str) -> None:
+    p = _modules(impl)[0].ResponseParser(b"GET")
+    p.allow_upgrade()
+    events = p.feed(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 2\r\n\r\nno")
+    assert events[0].status_code == 403 and events[1] == Data(b"no") and p.keep_alive
