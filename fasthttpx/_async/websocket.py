@@ -714,11 +714,13 @@ async def connect_websocket(
         finally:
             await response.aclose()
         if response.http_version == "HTTP/2":  # the handshake lost its Upgrade fields
+            # The client's own pool never does this (upgrades get HTTP/1.1 connections):
+            # a transport of the user's (mounts=, transport=) sent it over HTTP/2.
             raise WebSocketUpgradeError(
                 response,
                 f"the server answered the WebSocket handshake with {response.status_code} over "
-                "HTTP/2, where this client does not run WebSockets (RFC 8441): open them "
-                "with a client made with http2=False",
+                "HTTP/2, where this client does not run WebSockets (RFC 8441): the transport "
+                "sent it over HTTP/2 instead of HTTP/1.1",
             )
         raise WebSocketUpgradeError(response)
     stream = response.extensions.get("network_stream")

@@ -148,7 +148,7 @@ class Client:
         self._backend: Backend = backend if backend is not None else default_backend()
         self._ssl_context_args = (verify, cert, trust_env, http2, http1)
         self._ssl_context: Any = None
-        self._proxy_ssl_context: Any = None
+        self._http1_ssl_context: Any = None
         if transport is None:
             transport = HTTPTransport._for_client(
                 backend=self._backend,
@@ -159,8 +159,10 @@ class Client:
                 retries=retries,
                 parser_options=http1_parser_limits,
                 proxy=proxy_router,
-                # An https:// proxy speaks HTTP/1.1 (CONNECT, forwarding): never offer it h2.
-                proxy_ssl_context=self._get_proxy_ssl_context if http2 else None,
+                # An https:// proxy speaks HTTP/1.1 (CONNECT, forwarding), and so does a
+                # WebSocket handshake (an upgrade request): never offer them h2.
+                proxy_ssl_context=self._get_http1_ssl_context if http2 else None,
+                http1_ssl_context=self._get_http1_ssl_context if http2 else None,
             )
         self._transport: TransportType = transport
         #: ``mounts=``: None (the common case, one test per request) or the patterns.
@@ -183,15 +185,16 @@ class Client:
             )
         return self._ssl_context
 
-    def _get_proxy_ssl_context(self) -> Any:
-        """The TLS context for an https:// proxy when the client offers HTTP/2 to servers:
-        the same verification, ALPN offering HTTP/1.1 only. Built on first use."""
-        if self._proxy_ssl_context is None:
+    def _get_http1_ssl_context(self) -> Any:
+        """The TLS context for what must speak HTTP/1.1 when the client offers HTTP/2 to
+        servers (an https:// proxy, a WebSocket handshake): the same verification, ALPN
+        offering HTTP/1.1 only. Built on first use."""
+        if self._http1_ssl_context is None:
             verify, cert, trust_env, _, _ = self._ssl_context_args
-            self._proxy_ssl_context = create_ssl_context(
+            self._http1_ssl_context = create_ssl_context(
                 verify=verify, cert=cert, trust_env=trust_env, http2=False, http1=True
             )
-        return self._proxy_ssl_context
+        return self._http1_ssl_context
 
     @staticmethod
     def _enforce_trailing_slash(url: URL) -> URL:

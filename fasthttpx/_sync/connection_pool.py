@@ -21,6 +21,14 @@ server picked; over cleartext ``http://``, HTTP/2 is used with prior knowledge (
 requests take streams on it up to the server's SETTINGS_MAX_CONCURRENT_STREAMS, then open
 another connection or wait, within ``Limits``.
 
+A request switching protocols (``upgrade`` extension: a WebSocket handshake, RFC 6455 over
+HTTP/1.1; RFC 8441's extended CONNECT is not spoken) never goes on an HTTP/2 connection: on
+a pool that offers h2, one to an ``https://`` origin goes under a pool key of its own
+(``UPGRADE_SCHEME``), on connections whose ALPN offers http/1.1 only (``http1_ssl_context``).
+Ordinary requests never wait for those nor reuse them, and the upgraded connection leaves
+the pool on 101 anyway (``http11.py``); one that was not upgraded (a 4xx answer) is kept
+for the next upgrade to its origin.
+
 Proxies (``proxy=``, or the environment's; the rules are in ``_proxy.py``): a client without
 any never looks at them beyond one test per request. With a router, each origin's route is
 looked up once and cached (``route_cache_size`` origins, then the cache starts over), and it
@@ -83,6 +91,10 @@ DEFAULT_ROUTE_CACHE_SIZE = 1024
 
 Connection = HTTP11Connection | HTTP2Connection
 
+#: The scheme of the pool key of upgrade requests to an https:// origin on a pool that
+#: offers h2: their connections speak HTTP/1.1 only (see the module docstring).
+UPGRADE_SCHEME = "https+http1"
+
 
 class ConnectionPool:
     """Opens, reuses and closes connections; sends each request on one of them."""
@@ -104,6 +116,7 @@ class ConnectionPool:
         uds: str | None = None,
         socket_options: Sequence[SocketOption] | None = None,
         proxy_ssl_context: Callable[[], ssl.SSLContext] | ssl.SSLContext | None = None,
+        http1_ssl_context: Callable[[], ssl.SSLContext] | ssl.SSLContext | None = None,
     ) -> None:
         self._backend = backend
         #: Seconds an idle connection stays reusable, handed to each connection.
@@ -161,6 +174,13 @@ class ConnectionPool:
         self._forward_routes: dict[Origin, Route] = {}
         #: TLS with an https:// proxy: this context (ALPN http/1.1 only), else the pool's.
         self._proxy_ssl_context = proxy_ssl_context
+        #: TLS of the connections of upgrade requests on a pool that offers h2: this context
+        #: (ALPN http/1.1 only), else the pool's (the server must then not pick h2).
+        self._http1_ssl_context = http1_ssl_context if http1_ssl_context is not None \
+            else ssl_context
+        #: A request may go under another pool key than its origin's: through a proxy, or
+        #: an upgrade request on a pool that offers h2 (``_pool_key``). One test per request.
+        self._rekeys = proxy is not None or http2
 
     @property
     def connection_count(self) -> int:
@@ -185,11 +205,8 @@ class ConnectionPool:
         if not origin[1]:
             raise LocalProtocolError(f"request URL {str(url)!r} has no host to send it to")
         timeouts: Timeouts = request.extensions.get("timeout") or _NO_TIMEOUTS
-        if self._proxies:
-            key = self._route_keys.get(origin) or self._route(origin)
-            if key[0] == FORWARD_SCHEME and "upgrade" in request.extensions:
-                key = origin  # switching protocols: a tunnel of its own (see ``_connect``)
-            origin = key
+        if self._rekeys:
+            origin = self._pool_key(origin, request.extensions)
         state = self._state
         retried = False
         while True:
@@ -237,6 +254,24 @@ class ConnectionPool:
             else:
                 self._lease(response, conn)
             return response
+
+    def _pool_key(self, origin: Origin, extensions: dict[str, Any]) -> Origin:
+        """The pool key a request to ``origin`` is sent under: its proxy's (a forward route),
+        else its origin; an upgrade request never shares an HTTP/2 connection."""
+        key = origin
+        if self._proxies:
+            key = self._route_keys.get(origin) or self._route(origin)
+            if key[0] == FORWARD_SCHEME and "upgrade" in extensions:
+                key = origin  # switching protocols: a tunnel of its own (see ``_connect``)
+        if self._http2 and "upgrade" in extensions:
+            if not self._http1:
+                raise UnsupportedProtocol(
+                    "a request switching protocols (a WebSocket handshake) needs HTTP/1.1, "
+                    "which this client does not speak (http1=False)"
+                )
+            if key[0] == "https":
+                key = (UPGRADE_SCHEME, key[1], key[2])
+        return key
 
     def _lease(self, response: Response, conn: Connection) -> None:
         """The response's body is still arriving: the connection comes back when it ends."""
@@ -347,6 +382,10 @@ class ConnectionPool:
         ``sni_hostname`` when given (and checks the certificate against it), else the host."""
         self.connections_opened += 1
         route: Route | None = None
+        key = origin  # what the connection is pooled under
+        upgrade = origin[0] == UPGRADE_SCHEME  # HTTP/1.1 only, whatever the pool offers
+        if upgrade:
+            origin = ("https", origin[1], origin[2])
         if self._proxies:
             if origin[0] == FORWARD_SCHEME:
                 forward = self._forward_routes[origin]
@@ -363,8 +402,8 @@ class ConnectionPool:
         scheme, host, port = origin
         ssl_context = None
         if scheme == "https":
-            ssl_context = self._ssl_context() if callable(self._ssl_context) \
-                else self._ssl_context
+            context = self._http1_ssl_context if upgrade else self._ssl_context
+            ssl_context = context() if callable(context) else context
         host_str = host.decode("ascii")
         tls_name = sni_hostname or host_str
         if route is not None and route.socks:
@@ -389,7 +428,15 @@ class ConnectionPool:
                 server_hostname=tls_name if ssl_context is not None else None,
                 **self._connect_options,
             )
-        if self._http2:
+        if upgrade:
+            if stream.get_extra_info("alpn_protocol") == "h2":  # a context that offers it
+                stream.close()
+                raise ConnectError(
+                    f"{host_str}:{port} chose HTTP/2 by ALPN for a request switching "
+                    "protocols (a WebSocket handshake), which needs HTTP/1.1: the TLS "
+                    "context given offers h2 (give one whose ALPN offers http/1.1 only)"
+                )
+        elif self._http2:
             if ssl_context is not None:
                 use_http2 = stream.get_extra_info("alpn_protocol") == "h2"  # RFC 7301
             else:
@@ -414,7 +461,7 @@ class ConnectionPool:
                 with self._lock:
                     self._state.server_chose_http1(origin)
         return HTTP11Connection(
-            stream, origin, self._parser_options, self._keepalive_expiry
+            stream, key, self._parser_options, self._keepalive_expiry
         )
 
     def _proxy_context(self, route: Route) -> ssl.SSLContext | None:

@@ -45,7 +45,9 @@ class HTTPTransport(ConnectionPool, BaseTransport):
     ``ssl_context`` / ``proxy_ssl_context``: a function that returns the TLS context for the
     origins / for an https:// proxy, called on first use, in place of the one ``verify``,
     ``cert`` and ``trust_env`` describe (the httpx adapters build it as their library
-    does)."""
+    does); ``http1_ssl_context``, with ``http2``: the same for the connections an upgrade
+    request (a WebSocket handshake) opens to an https:// origin, whose ALPN must offer
+    http/1.1 only (given ``ssl_context`` and not this, they use ``ssl_context``)."""
 
     def __init__(
         self,
@@ -66,8 +68,13 @@ class HTTPTransport(ConnectionPool, BaseTransport):
         backend: Backend | None = None,
         ssl_context: Callable[[], ssl.SSLContext] | None = None,
         proxy_ssl_context: Callable[[], ssl.SSLContext] | ssl.SSLContext | None = None,
+        http1_ssl_context: Callable[[], ssl.SSLContext] | ssl.SSLContext | None = None,
     ) -> None:
         self.retries = retry_count(retries)
+        # One lazily built context with ALPN http/1.1 only, for the proxy and upgrades alike.
+        http1_only = LazySSLContext(verify, cert, trust_env, True, False)
+        if http1_ssl_context is None and http2 and http1 and ssl_context is None:
+            http1_ssl_context = http1_only
         super().__init__(
             backend=backend if backend is not None else default_backend(),
             limits=limits,
@@ -82,8 +89,9 @@ class HTTPTransport(ConnectionPool, BaseTransport):
             uds=uds,
             socket_options=socket_options,
             proxy_ssl_context=proxy_ssl_context if proxy_ssl_context is not None
-            else LazySSLContext(verify, cert, trust_env, True, False) if proxy is not None
+            else http1_only if proxy is not None
             else None,
+            http1_ssl_context=http1_ssl_context,
         )
         if self.retries:
             self.handle_request = self._send_with_connect_retries  # type: ignore[method-assign]

@@ -208,4 +208,8 @@ def engine_options(
             _alpn(http1, http2),
         ),
         "proxy_ssl_context": proxy_ssl,
+        # WebSocket handshakes (upgrade requests) to https:// origins: ALPN http/1.1 only.
+        "http1_ssl_context": LibrarySSLContext(
+            create, {"verify": verify, "cert": cert, "trust_env": trust_env}, ["http/1.1"],
+        ) if http2 and http1 else None,
     }

@@ -199,6 +199,13 @@ def test_tls_context_is_the_librarys_with_alpn(
     assert options["ssl_context"]._create is lib.module.create_ssl_context
     unverified = options["ssl_context"]()
     assert unverified.verify_mode == ssl.CERT_NONE
+    # Upgrade requests (WebSocket handshakes) on a pool that offers h2: http/1.1 only.
+    upgrades = options["http1_ssl_context"]
+    if http1 and http2:
+        assert upgrades._alpn == ["http/1.1"]
+        assert upgrades._args == {"verify": False, "cert": None, "trust_env": True}
+    else:
+        assert upgrades is None
 
 
 def test_adapter_classes_subclass_the_librarys(lib: Lib) -> None:

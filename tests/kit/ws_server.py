@@ -319,8 +319,9 @@ def pinging(payload: bytes, record: list[Any]) -> Any:
 
 async def asgi_echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
     """An ASGI app (uvicorn, hypercorn): a WebSocket at any path that echoes messages,
-    choosing the first subprotocol offered; plain HTTP gets ``404``. A text message
-    ``close <code>`` makes it close with that code."""
+    choosing the first subprotocol offered; plain HTTP gets ``404``, a handshake to
+    ``/reject`` is refused (the server answers ``403``). A text message ``close <code>``
+    makes it close with that code."""
     if scope["type"] == "lifespan":
         while True:
             event = (await receive())["type"]
@@ -334,6 +335,9 @@ async def asgi_echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await send({"type": "http.response.body", "body": b""})
         return
     assert (await receive())["type"] == "websocket.connect"
+    if scope["path"] == "/reject":
+        await send({"type": "websocket.close", "code": 1008})
+        return
     offered = scope.get("subprotocols") or []
     await send({"type": "websocket.accept", "subprotocol": offered[0] if offered else None})
     while True:

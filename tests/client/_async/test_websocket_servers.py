@@ -1,5 +1,6 @@
-"""WebSocket sessions with ASGI servers (uvicorn, hypercorn), over TLS (``wss://``) and
-through HTTP proxies by CONNECT (issue 15).
+"""WebSocket sessions with ASGI servers (uvicorn, hypercorn), over TLS (``wss://``), from
+clients that offer HTTP/2 (the handshake still goes over HTTP/1.1), and through HTTP proxies
+by CONNECT (issue 15).
 
 Written once, async (asyncio, uvloop, trio); ``tests/client/_sync/`` holds the generated
 sync twin.
@@ -23,6 +24,13 @@ from tests.kit.ws_server import WebSocketsServer, asgi_echo, echo
 @pytest.fixture(scope="module")
 def hypercorn_ws() -> Iterator[HypercornServer]:
     with HypercornServer(asgi_echo) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def hypercorn_wss(certs: Certs) -> Iterator[HypercornServer]:  # noqa: F811
+    """hypercorn over TLS offering h2 and http/1.1 by ALPN, serving the echo app."""
+    with HypercornServer(asgi_echo, tls=(certs.server_file, certs.server_file)) as server:
         yield server
 
 
@@ -96,3 +104,63 @@ async def test_wss_through_an_http_proxy(backend: Any, certs: Certs) -> None:  #
             async with client.websocket(url) as ws:
                 await _exchange(ws)
         assert proxy.connect_targets == [f"localhost:{server.port}"]
+
+
+async def test_wss_from_an_http2_client(
+    backend: Any, certs: Certs, hypercorn_wss: HypercornServer  # noqa: F811
+) -> None:
+    """The server offers h2 and http/1.1: ordinary requests take HTTP/2, the handshake a
+    connection of its own whose ALPN offered http/1.1 only, in either order."""
+    https = hypercorn_wss.url("localhost")
+    wss = https.replace("https://", "wss://") + "/ws"
+    async with fasthttpx.AsyncClient(
+        backend=backend, http2=True, verify=certs.ca_file
+    ) as client:
+        pool = client.transport
+        assert (await client.get(https + "/")).http_version == "HTTP/2"
+        async with client.websocket(wss) as ws:
+            assert ws.response.http_version == "HTTP/1.1"
+            await _exchange(ws)
+            response = await client.get(https + "/")  # the shared connection, meanwhile
+            assert response.http_version == "HTTP/2"
+            assert pool.connection_count == 1  # the upgraded one left the pool
+        assert pool.connections_opened == 2
+    async with fasthttpx.AsyncClient(
+        backend=backend, http2=True, verify=certs.ca_file
+    ) as client:
+        # First, with no HTTP/2 connection yet: a refused handshake (over HTTP/1.1), then
+        # one that succeeds; neither tells the pool that the server speaks HTTP/1.1 only.
+        with pytest.raises(fasthttpx.WebSocketUpgradeError) as info:
+            async with client.websocket(https + "/reject"):
+                pass  # pragma: no cover
+        assert info.value.response.status_code == 403
+        assert info.value.response.http_version == "HTTP/1.1"
+        async with client.websocket(wss) as ws:
+            await _exchange(ws)
+        assert (await client.get(https + "/")).http_version == "HTTP/2"
+        assert (await client.get(https + "/")).http_version == "HTTP/2"
+        assert client.transport.connections_opened == 3
+
+
+async def test_wss_from_an_http2_client_needs_http1(
+    backend: Any, certs: Certs, hypercorn_wss: HypercornServer  # noqa: F811
+) -> None:
+    """Without HTTP/1.1 there is no WebSocket (RFC 8441 is not spoken): said before anything
+    is sent; a TLS context of the user's that offers h2 to a server that picks it fails the
+    connection rather than sending HTTP/1.1 where HTTP/2 was agreed."""
+    https = hypercorn_wss.url("localhost")
+    async with fasthttpx.AsyncClient(
+        backend=backend, http2=True, http1=False, verify=certs.ca_file
+    ) as client:
+        with pytest.raises(fasthttpx.UnsupportedProtocol, match="http1=False"):
+            async with client.websocket(https + "/ws"):
+                pass  # pragma: no cover
+        assert client.transport.connections_opened == 0
+    context = ssl.create_default_context(cafile=certs.ca_file)
+    context.set_alpn_protocols(["h2", "http/1.1"])
+    async with fasthttpx.AsyncClient(backend=backend, http2=True, verify=context) as client:
+        with pytest.raises(fasthttpx.ConnectError, match="chose HTTP/2 by ALPN"):
+            async with client.websocket(https + "/ws"):
+                pass  # pragma: no cover
+        assert client.transport.connection_count == 0
+        assert (await client.get(https + "/")).http_version == "HTTP/2"
