@@ -3,11 +3,16 @@
 Streams are trio's own: ``trio.open_tcp_stream`` (happy eyeballs, TCP_NODELAY set by trio) and
 ``trio.SSLStream`` for TLS, in ``https_compatible`` mode (RFC 9112 §9.8 lets an HTTP client
 treat a missing close_notify as a normal close, and closing does not wait to send one). Each
-timeout is a ``trio.move_on_after`` cancel scope around the one operation; when *that* scope
-fired we raise our ``ConnectTimeout``/``ReadTimeout``/``WriteTimeout`` instead, while a
-cancellation from an enclosing scope passes through as ``trio.Cancelled``, untouched. trio's
-errors (``BrokenResourceError``, ``ClosedResourceError``, ``OSError``, ``ssl.SSLError``) are
-mapped to ``ReadError``/``WriteError``/``ConnectError`` with the native error as ``__cause__``.
+timeout is a cancel scope around the one operation; when *that* scope fired we raise our
+``ConnectTimeout``/``ReadTimeout``/``WriteTimeout`` instead, while a cancellation from an
+enclosing scope passes through as ``trio.Cancelled``, untouched. trio's errors
+(``BrokenResourceError``, ``ClosedResourceError``, ``OSError``, ``ssl.SSLError``) are mapped
+to ``ReadError``/``WriteError``/``ConnectError`` with the native error as ``__cause__``.
+
+On a plain (non-TLS) POSIX socket, reads and writes skip ``SocketStream``: they try the
+non-blocking file descriptor first and only when it would block set up the timeout's cancel
+scope (a third of a paced read's CPU) around ``trio.lowlevel.wait_readable``/``wait_writable``.
+A read stays a full trio checkpoint either way, as ``receive_some`` is.
 
 The reuse check (``is_readable_or_closed``) must not checkpoint: it asks the kernel with a
 zero-timeout ``select.poll`` on the socket, plus, for TLS, whether bytes already pulled off the
@@ -50,6 +55,13 @@ __all__ = ["TrioBackend", "TrioStream"]
 DEFAULT_HAPPY_EYEBALLS_DELAY = 0.25
 
 _POLL_READABLE = select.POLLIN | select.POLLPRI
+#: ``os.read``/``os.write`` on a socket's descriptor: POSIX only (Windows sockets are handles).
+_RAW_SOCKET_IO = os.name == "posix"
+_checkpoint_if_cancelled = trio.lowlevel.checkpoint_if_cancelled
+_cancel_shielded_checkpoint = trio.lowlevel.cancel_shielded_checkpoint
+_wait_readable = trio.lowlevel.wait_readable
+_wait_writable = trio.lowlevel.wait_writable
+_current_time = trio.current_time
 _STREAM_ERRORS = (trio.BrokenResourceError, trio.ClosedResourceError, OSError, ssl.SSLError)
 
 
@@ -95,6 +107,26 @@ async def _set_options(
         raise
 
 
+async def _read_when_ready(fd: int, max_bytes: int) -> bytes:
+    """Wait for ``fd`` to be readable, then read it (the wait is the checkpoint)."""
+    while True:
+        await _wait_readable(fd)
+        try:
+            return os.read(fd, max_bytes)
+        except BlockingIOError:  # pragma: no cover - a spurious wakeup: wait again
+            continue
+
+
+async def _write_when_ready(fd: int, rest: memoryview) -> None:
+    """Send all of ``rest`` as the socket makes room."""
+    while rest:
+        await _wait_writable(fd)
+        try:
+            rest = rest[os.write(fd, rest):]
+        except BlockingIOError:  # pragma: no cover - a spurious wakeup: wait again
+            continue
+
+
 class TrioStream:
     """A ``trio.SocketStream``, possibly wrapped in a ``trio.SSLStream``."""
 
@@ -105,12 +137,50 @@ class TrioStream:
         self._stream: trio.SocketStream | trio.SSLStream[trio.SocketStream] = stream
         self._poller: Any = None
         self._closed = False
-        # Plain TCP only: writes first try the (non-blocking) socket directly, see ``write``.
-        self._fd: int | None = stream.socket.fileno()
+        # Plain sockets only (``None`` once TLS wraps it or it is closed): reads and writes go
+        # to the non-blocking descriptor directly, see ``read`` and ``write``.
+        self._fd: int | None = stream.socket.fileno() if _RAW_SOCKET_IO else None
 
     async def read(self, max_bytes: int, timeout: float | None) -> bytes:
         if self._closed:
             raise ReadError("read from a closed connection")
+        fd = self._fd
+        if fd is None:
+            return await self._receive_some(max_bytes, timeout)
+        if max_bytes < 1:
+            raise ValueError("max_bytes must be >= 1")
+        # The checkpoint trio's own socket reads make, in two halves: a cancel point before
+        # the bytes leave the kernel (a cancellation after would lose them), a schedule point
+        # after, so a task reading a busy stream still lets the others run.
+        await _checkpoint_if_cancelled()
+        try:
+            data = os.read(fd, max_bytes)
+        except BlockingIOError:
+            return await self._wait_and_read(fd, max_bytes, timeout)
+        except OSError as exc:
+            raise ReadError(f"connection lost: {exc}") from exc
+        await _cancel_shielded_checkpoint()
+        return data
+
+    async def _wait_and_read(self, fd: int, max_bytes: int, timeout: float | None) -> bytes:
+        """Wait until ``fd`` is readable (within ``timeout``), then read it.
+
+        The timeout's cancel scope is set up only now that the read must wait."""
+        try:
+            if timeout is None:
+                return await _read_when_ready(fd, max_bytes)
+            with trio.CancelScope(deadline=_current_time() + timeout) as scope:
+                return await _read_when_ready(fd, max_bytes)
+        except (trio.ClosedResourceError, OSError) as exc:
+            if self._closed:
+                raise ReadError("read from a closed connection") from exc
+            raise ReadError(f"connection lost: {exc}") from exc
+        # Only reached when our own scope swallowed its Cancelled.
+        assert scope.cancelled_caught
+        raise ReadTimeout(f"no data received within {timeout} s")
+
+    async def _receive_some(self, max_bytes: int, timeout: float | None) -> bytes:
+        """A read through the trio stream (TLS): ``SSLStream`` decrypts what it receives."""
         # Both trio streams return ``bytes`` (socket.recv, SSLObject.read); trio's annotation
         # also admits bytearray, hence the casts.
         try:
@@ -130,19 +200,39 @@ class TrioStream:
         if self._closed:
             raise WriteError("write to a closed connection")
         fd = self._fd
-        if fd is not None and self._stream is self._socket_stream:
-            # A request usually fits in the socket buffer: one non-blocking write, without a
-            # cancel scope and trio's send machinery (a third of the client's CPU per small
-            # request). Whatever does not fit goes through ``send_all`` below, which waits.
-            try:
-                sent = os.write(fd, data)
-            except BlockingIOError:
-                sent = 0
-            except OSError as exc:
-                raise WriteError(f"connection lost: {exc}") from exc
-            if sent == len(data):
+        if fd is None:
+            await self._send_all(data, timeout)
+            return
+        # A request usually fits in the socket buffer: one non-blocking write, without a
+        # cancel scope and trio's send machinery (a third of the client's CPU per small
+        # request). Whatever does not fit waits for room, see ``_wait_and_write``.
+        try:
+            sent = os.write(fd, data)
+        except BlockingIOError:
+            sent = 0
+        except OSError as exc:
+            raise WriteError(f"connection lost: {exc}") from exc
+        if sent < len(data):
+            await self._wait_and_write(fd, memoryview(data)[sent:], timeout)
+
+    async def _wait_and_write(self, fd: int, rest: memoryview, timeout: float | None) -> None:
+        """Send ``rest`` as the socket makes room, all of it within ``timeout``."""
+        try:
+            if timeout is None:
+                await _write_when_ready(fd, rest)
                 return
-            data = data[sent:]
+            with trio.CancelScope(deadline=_current_time() + timeout) as scope:
+                await _write_when_ready(fd, rest)
+                return
+        except (trio.ClosedResourceError, OSError) as exc:
+            if self._closed:
+                raise WriteError("write to a closed connection") from exc
+            raise WriteError(f"connection lost: {exc}") from exc
+        assert scope.cancelled_caught
+        raise WriteTimeout(f"could not send within {timeout} s")
+
+    async def _send_all(self, data: bytes, timeout: float | None) -> None:
+        """A write through the trio stream (TLS): ``SSLStream`` encrypts and sends."""
         try:
             if timeout is None:
                 await self._stream.send_all(data)
@@ -206,6 +296,7 @@ class TrioStream:
         if scope.cancelled_caught:
             raise ConnectTimeout(f"TLS handshake with {host}:{port} took longer than {timeout} s")
         self._stream = tls
+        self._fd = None  # from now on, bytes go through the SSLStream
 
     def is_readable_or_closed(self) -> bool:
         if self._closed:

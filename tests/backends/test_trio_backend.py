@@ -177,6 +177,83 @@ def test_write_timeout() -> None:
     run(body)
 
 
+def test_read_of_waiting_bytes_is_still_a_checkpoint() -> None:
+    """Bytes already in the socket are read without waiting, yet the read stays a trio
+    checkpoint: a cancelled caller gets trio.Cancelled *before* any byte is taken (the next
+    read still has them), and other tasks get to run during a read that did not wait."""
+    async def talk(stream: trio.abc.Stream) -> None:
+        await stream.send_all(b"hello")
+        await trio.sleep_forever()
+
+    async def body(b: TrioBackend) -> None:
+        async with trio.open_nursery() as nursery:
+            stream = await b.connect_tcp("127.0.0.1", await serve(nursery, talk), timeout=5)
+            await trio.sleep(0.05)
+            assert stream.is_readable_or_closed()
+            with trio.CancelScope() as scope:
+                scope.cancel()
+                await stream.read(10, timeout=5)
+            assert scope.cancelled_caught
+            ran: list[str] = []
+
+            async def other() -> None:
+                ran.append("other")
+
+            nursery.start_soon(other)
+            assert await stream.read(10, timeout=5) == b"hello"
+            assert ran == ["other"]
+            await stream.aclose()
+            nursery.cancel_scope.cancel()
+
+    run(body)
+
+
+def test_read_waiting_when_the_stream_is_closed_is_read_error() -> None:
+    async def body(b: TrioBackend) -> None:
+        async with trio.open_nursery() as nursery:
+            stream = await b.connect_tcp("127.0.0.1", await serve(nursery, silent), timeout=5)
+
+            async def close_soon() -> None:
+                await trio.sleep(0.05)
+                await stream.aclose()
+
+            nursery.start_soon(close_soon)
+            with pytest.raises(ReadError, match="closed connection"):
+                await stream.read(10, timeout=5)
+            nursery.cancel_scope.cancel()
+
+    run(body)
+
+
+def test_write_larger_than_the_socket_buffer_waits_for_room() -> None:
+    """Most of 16 MiB does not fit in the socket buffers: the write waits for the peer to
+    drain them, within one timeout, and every byte arrives."""
+    size = 16 << 20
+    received: list[int] = []
+
+    async def drain(stream: trio.abc.Stream) -> None:
+        count = 0
+        while count < size:
+            data = await stream.receive_some(1 << 16)
+            if not data:
+                break
+            count += len(data)
+            await trio.sleep(0)
+        received.append(count)
+        await stream.send_all(b"done")
+
+    async def body(b: TrioBackend) -> None:
+        async with trio.open_nursery() as nursery:
+            stream = await b.connect_tcp("127.0.0.1", await serve(nursery, drain), timeout=5)
+            await stream.write(bytes(size), timeout=10)
+            assert await stream.read(10, timeout=5) == b"done"
+            assert received == [size]
+            await stream.aclose()
+            nursery.cancel_scope.cancel()
+
+    run(body)
+
+
 def test_write_to_reset_peer_is_write_error() -> None:
     async def body(b: TrioBackend) -> None:
         async with trio.open_nursery() as nursery:
