@@ -180,30 +180,38 @@ def test_write_timeout() -> None:
 def test_read_of_waiting_bytes_is_still_a_checkpoint() -> None:
     """Bytes already in the socket are read without waiting, yet the read stays a trio
     checkpoint: a cancelled caller gets trio.Cancelled *before* any byte is taken (the next
-    read still has them), and other tasks get to run during a read that did not wait."""
+    read still has them), and a task reading a busy stream lets the others run. (Trio runs
+    the tasks of a batch in random order, so one read may come back before another task
+    runs: 64 one-byte reads without a schedule point would starve it for good, with one it
+    runs unless the scheduler picks the reader first 64 times in a row.)"""
+    payload = bytes(range(64))
+
     async def talk(stream: trio.abc.Stream) -> None:
-        await stream.send_all(b"hello")
+        await stream.send_all(payload)
         await trio.sleep_forever()
 
     async def body(b: TrioBackend) -> None:
         async with trio.open_nursery() as nursery:
             stream = await b.connect_tcp("127.0.0.1", await serve(nursery, talk), timeout=5)
-            await trio.sleep(0.05)
-            assert stream.is_readable_or_closed()
-            with trio.CancelScope() as scope:
-                scope.cancel()
-                await stream.read(10, timeout=5)
-            assert scope.cancelled_caught
-            ran: list[str] = []
+            try:
+                await trio.sleep(0.05)
+                assert stream.is_readable_or_closed()
+                with trio.CancelScope() as scope:
+                    scope.cancel()
+                    await stream.read(10, timeout=5)
+                assert scope.cancelled_caught
+                ran: list[str] = []
 
-            async def other() -> None:
-                ran.append("other")
+                async def other() -> None:
+                    ran.append("other")
 
-            nursery.start_soon(other)
-            assert await stream.read(10, timeout=5) == b"hello"
-            assert ran == ["other"]
-            await stream.aclose()
-            nursery.cancel_scope.cancel()
+                nursery.start_soon(other)
+                received = b"".join([await stream.read(1, timeout=5) for _ in payload])
+                assert received == payload
+                assert ran == ["other"]
+            finally:
+                await stream.aclose()
+                nursery.cancel_scope.cancel()
 
     run(body)
 
