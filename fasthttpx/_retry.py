@@ -226,30 +226,29 @@ class RetryState:
     def chain_failures(self, last: BaseException) -> None:
         """Hang the earlier tries' errors under ``last`` (at the end of its context chain,
         oldest deepest), and note how many tries were made."""
-        tail: BaseException = last
-        seen = {id(last)}
-        while True:
-            nxt = tail.__cause__ or tail.__context__
-            if nxt is None or id(nxt) in seen:
-                break
-            seen.add(id(nxt))
-            tail = nxt
+        seen: set[int] = set()
+        tail = _end_of_chain(last, seen)
         for earlier in reversed(self.failures):
             if id(earlier) in seen:
                 continue
             tail.__context__ = earlier
-            seen.add(id(earlier))
-            tail = earlier
-            while True:
-                nxt = tail.__cause__ or tail.__context__
-                if nxt is None or id(nxt) in seen:
-                    break
-                seen.add(id(nxt))
-                tail = nxt
+            tail = _end_of_chain(earlier, seen)
         add_note = getattr(last, "add_note", None)  # Python 3.11+
         if add_note is not None:
             add_note(f"fasthttpx: gave up after {self.retries + 1} tries "
                      f"({self.retries} retries, {self.policy!r})")
+
+
+def _end_of_chain(exc: BaseException, seen: set[int]) -> BaseException:
+    """The last exception of ``exc``'s cause/context chain, recording each one in ``seen``
+    (which also stops a cycle)."""
+    seen.add(id(exc))
+    while True:
+        nxt = exc.__cause__ or exc.__context__
+        if nxt is None or id(nxt) in seen:
+            return exc
+        seen.add(id(nxt))
+        exc = nxt
 
 
 def parse_retry_after(value: str, now: float) -> float | None:

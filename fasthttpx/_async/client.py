@@ -51,6 +51,13 @@ from ..concurrency.base import AsyncBackend
 from .http_transport import AsyncHTTPTransport
 from .parallel import AsyncParallel
 from .sse import DEFAULT_MAX_RECONNECTS, DEFAULT_RETRY_MS, AsyncEventSource, sse_headers
+from .websocket import (  # the session's defaults, owned there
+    DEFAULT_CLOSE_TIMEOUT_SECONDS,
+    DEFAULT_KEEPALIVE_PING_INTERVAL_SECONDS,
+    DEFAULT_KEEPALIVE_PING_TIMEOUT_SECONDS,
+    DEFAULT_MAX_MESSAGE_SIZE_BYTES,
+    DEFAULT_QUEUE_SIZE,
+)
 
 logger = logging.getLogger("fasthttpx")
 
@@ -731,11 +738,11 @@ class AsyncClient:
         self,
         url: URL | str,
         *,
-        max_message_size_bytes: int | None = 65_536,
-        queue_size: int = 512,
-        keepalive_ping_interval_seconds: float | None = 20.0,
-        keepalive_ping_timeout_seconds: float | None = 20.0,
-        close_timeout_seconds: float | None = 10.0,
+        max_message_size_bytes: int | None = DEFAULT_MAX_MESSAGE_SIZE_BYTES,
+        queue_size: int = DEFAULT_QUEUE_SIZE,
+        keepalive_ping_interval_seconds: float | None = DEFAULT_KEEPALIVE_PING_INTERVAL_SECONDS,
+        keepalive_ping_timeout_seconds: float | None = DEFAULT_KEEPALIVE_PING_TIMEOUT_SECONDS,
+        close_timeout_seconds: float | None = DEFAULT_CLOSE_TIMEOUT_SECONDS,
         subprotocols: Sequence[str] | None = None,
         compression: str | None = "deflate",
         params: QueryParamTypes = None,
