@@ -1,7 +1,7 @@
 """Client CPU per SDK call: the OpenAI and Anthropic SDKs on their default engine (httpx2 over
 httpcore2), on their aiohttp engine (``DefaultAioHttpClient``), on fasthttpx (the httpx2
 adapter), and on the floor: the SDK with an httpx2 ``MockTransport`` that answers at once
-(for streams: yields the same pieces, one per event), i.e. the SDK and httpx2's client layer
+(for streams: the same bytes, in one piece), i.e. the SDK and httpx2's client layer
 with no network engine at all. A second reference, the *network floor*
 (``_sdk_netfloor.py``), is the least a transport can do and still wait for the server: one
 socket, no checks. Waiting costs a process more than the wait itself (on a shared machine its
@@ -77,9 +77,12 @@ def _floor_transport(scenario: str, tokens: int) -> Any:
         events = fake_api.anthropic_stream_events(model, tokens)
 
     class Events(httpx2.AsyncByteStream):
+        """The whole event stream in one piece: what a real engine hands over when the
+        server's events arrive together (one piece per event would make the SDK decode more
+        pieces than under any engine, and the floor would not be the cheapest)."""
+
         async def __aiter__(self) -> AsyncIterator[bytes]:
-            for event in events:
-                yield event
+            yield b"".join(events)
 
     def handler(request: Any) -> Any:
         if scenario.endswith("-stream"):

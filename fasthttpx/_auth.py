@@ -105,7 +105,7 @@ def check_body_replayable(request: Request, sent: Request) -> None:
     half-way through the second, so the client stops before sending (as HTTPX does, with
     ``StreamConsumed``).
     """
-    if request._body is sent._body and not is_replayable(request._body):
+    if request.body is sent.body and not is_replayable(request.body):
         raise StreamConsumed(
             "Cannot send the request again for authentication (the server answered "
             f"{request.method} {request.url} with a challenge): its body was a one-shot "

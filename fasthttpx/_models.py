@@ -421,7 +421,7 @@ class Request:
 
         if stream is None and content is None and data is None and files is None and json is None:
             # No body: the common GET.
-            self._body = b""
+            self.body = b""
             self._content = b""
             body_headers = {}
         elif stream is None:
@@ -440,12 +440,12 @@ class Request:
                 json=json,
                 boundary=_boundary_from_content_type(self.headers) if files else None,
             )
-            self._body = body
+            self.body = body
             if type(body) is bytes:
                 self._content = body
         else:
             body_headers = {}
-            self._body = stream
+            self.body = stream
             if type(stream) is bytes:
                 self._content = stream
         self._prepare(body_headers)
@@ -453,7 +453,7 @@ class Request:
     _headers: Headers
     #: The body as the transports send it: bytes (written whole, replayable) or a stream.
     #: HTTPX code sees it as ``stream``.
-    _body: RequestBody
+    body: RequestBody
     #: ``_headers`` is a template other requests share (see ``prepared``): the request copies
     #: it the first time its ``headers`` are handed out.
     _shared_headers = False
@@ -492,7 +492,7 @@ class Request:
         self.prepared = prepared
         self.extensions = extensions
         self._content = b""
-        self._body = b""
+        self.body = b""
         return self
 
     @classmethod
@@ -514,7 +514,7 @@ class Request:
         self._headers = Headers.from_raw(headers)
         self.extensions = extensions
         self._content = stream if type(stream) is bytes else None
-        self._body = stream
+        self.body = stream
         return self
 
     def _prepare(self, body_headers: dict[str, str]) -> None:
@@ -544,14 +544,14 @@ class Request:
         """The body as HTTPX hands it out: a stream to iterate, sync or async (or both, for a
         body in memory). A body held as bytes comes as a ``ByteStream`` over those bytes,
         made here when asked for: sending never needs it (the connections write the bytes)."""
-        body = self._body
+        body = self.body
         if isinstance(body, bytes):
             return ByteStream(body)
         return body
 
     @stream.setter
     def stream(self, body: RequestBody) -> None:
-        self._body = body
+        self.body = body
 
     @property
     def content(self) -> bytes:
@@ -564,23 +564,23 @@ class Request:
         ``stream`` is a ``ByteStream`` of the same bytes, iterable sync or async as in HTTPX
         (and sent framed as the headers say, chunked or not)."""
         if self._content is None:
-            body = self._body
+            body = self.body
             if isinstance(body, bytes):  # set through ``stream``
                 self._content = body
                 return body
             if not isinstance(body, Iterable):
                 raise TypeError("This request has an async body: use 'await request.aread()'.")
             self._content = b"".join(body)
-            self._body = ByteStream(self._content)
+            self.body = ByteStream(self._content)
         return self._content
 
     async def aread(self) -> bytes:
         if self._content is None:
-            body = self._body
+            body = self.body
             if not isinstance(body, AsyncIterable):
                 return self.read()
             self._content = b"".join([part async for part in body])
-            self._body = ByteStream(self._content)
+            self.body = ByteStream(self._content)
         return self._content
 
     def __getstate__(self) -> dict[str, Any]:
@@ -589,8 +589,8 @@ class Request:
         state.pop("prepared", None)  # the client's, not the request's
         if state.pop("_shared_headers", False):
             state["_headers"] = state["_headers"].copy()
-        if not isinstance(self._body, (bytes, ByteStream)):
-            state["_body"] = UnattachedStream()
+        if not isinstance(self.body, (bytes, ByteStream)):
+            state["body"] = UnattachedStream()
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

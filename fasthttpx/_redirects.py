@@ -112,7 +112,7 @@ def build_redirect_request(
     if method != request.method:
         stream = b""
     else:
-        stream = request._body
+        stream = request.body
         if not is_replayable(stream):
             raise StreamConsumed(
                 f"Cannot follow a {response.status_code} redirect that keeps the method: the "

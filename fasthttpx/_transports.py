@@ -159,7 +159,7 @@ class ASGITransport(AsyncBaseTransport):
 
     async def handle_async_request(self, request: Request) -> Response:
         scope = self._scope(request)
-        pieces = _body_pieces(request._body)
+        pieces = _body_pieces(request.body)
         request_complete = False
         response_complete = _create_event()
         response_done = False

@@ -428,7 +428,7 @@ class AsyncClient:
             self._opened = True
         if "timeout" not in request.extensions:  # a Request built by hand: the client's
             request.extensions["timeout"] = self._timeout_dict.copy()
-        body = request._body
+        body = request.body
         if type(body) is not bytes and not isinstance(body, AsyncIterable):
             raise RuntimeError(
                 f"Attempted to send a request whose body {type(self).__name__} cannot read: "
@@ -557,7 +557,7 @@ class AsyncClient:
         extensions = request.extensions
         limits = body_limits_for(self._body_limits, extensions)
         policy = retry_for(self._retry, extensions)
-        if policy is not None and not is_replayable(request._body):
+        if policy is not None and not is_replayable(request.body):
             policy = None  # a one-shot body cannot be sent twice
         if policy is None:
             response = await transport.handle_async_request(request)

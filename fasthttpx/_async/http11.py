@@ -152,7 +152,7 @@ class AsyncHTTP11Connection:
             head, asks_close = serialize_request_head(
                 method, absolute_form(request.url), headers, self._forward.fields_for(headers)
             )
-        body = request._body
+        body = request.body
         write_error: WriteError | None = None
         try:
             # Bytes go out whole with the head (a streamed body read into memory is a

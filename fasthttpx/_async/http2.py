@@ -121,7 +121,7 @@ class AsyncHTTP2Connection:
             # (or said GOAWAY before seeing our stream), the pool may retry on a new one.
             reused = self.exchanges > 0 and self._running == 1
             self.exchanges += 1
-        body = request._body
+        body = request.body
         try:
             stream = await self._open_stream(request, body == b"", timeouts)
         except BaseException:

@@ -429,7 +429,7 @@ class Client:
             self._opened = True
         if "timeout" not in request.extensions:  # a Request built by hand: the client's
             request.extensions["timeout"] = self._timeout_dict.copy()
-        body = request._body
+        body = request.body
         if type(body) is not bytes and not isinstance(body, Iterable):
             raise RuntimeError(
                 f"Attempted to send a request whose body {type(self).__name__} cannot read: "
@@ -558,7 +558,7 @@ class Client:
         extensions = request.extensions
         limits = body_limits_for(self._body_limits, extensions)
         policy = retry_for(self._retry, extensions)
-        if policy is not None and not is_replayable(request._body):
+        if policy is not None and not is_replayable(request.body):
             policy = None  # a one-shot body cannot be sent twice
         if policy is None:
             response = transport.handle_request(request)

@@ -296,7 +296,7 @@ class ConnectionPool:
             return "retries are disabled"
         if request.method not in IDEMPOTENT_METHODS:
             return "its method is not idempotent"
-        if not isinstance(request._body, (bytes, ByteStream)):
+        if not isinstance(request.body, (bytes, ByteStream)):
             return "its body was a stream that cannot be replayed"
         return None
 

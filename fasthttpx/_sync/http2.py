@@ -122,7 +122,7 @@ class HTTP2Connection:
             # (or said GOAWAY before seeing our stream), the pool may retry on a new one.
             reused = self.exchanges > 0 and self._running == 1
             self.exchanges += 1
-        body = request._body
+        body = request.body
         try:
             stream = self._open_stream(request, body == b"", timeouts)
         except BaseException:

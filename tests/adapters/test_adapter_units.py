@@ -85,7 +85,7 @@ def test_request_body_in_memory_is_taken_without_iterating(lib: Lib) -> None:
     stream = lib.module.ByteStream(b"payload")
     request.stream = stream
     ours = to_request(request, lib.module.ByteStream)
-    assert type(ours._body) is bytes and ours._body == b"payload"
+    assert type(ours.body) is bytes and ours.body == b"payload"
     assert ours.content == b"payload"
     request.stream = Untouchable(b"x")  # a subclass: not known to hold only bytes
     assert to_request(request, lib.module.ByteStream).stream is request.stream
