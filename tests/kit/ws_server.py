@@ -81,19 +81,33 @@ class WebSocketsServer:
 
         self.connections.append(ws)
         try:
-            await self.handler(ws)
-        except ConnectionClosed:
-            pass
-        except Exception as exc:  # recorded for the test to inspect
-            self.errors.append(exc)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(ws.wait_closed(), 10)
-        rcvd = ws.protocol.close_rcvd
-        self.closes.append((rcvd.code, rcvd.reason) if rcvd is not None else (1006, ""))
+            try:
+                await self.handler(ws)
+            except ConnectionClosed:
+                pass
+            except Exception as exc:  # recorded for the test to inspect
+                self.errors.append(exc)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ws.wait_closed(), 10)
+        finally:
+            # Recorded even when ``stop()`` cancels us: a client on uvloop whose loop is
+            # blocked in this server's synchronous ``stop()`` has aborted its socket, but the
+            # fd is only closed on its loop's next turn, so the FIN can come after we stop.
+            rcvd = ws.protocol.close_rcvd
+            self.closes.append((rcvd.code, rcvd.reason) if rcvd is not None else (1006, ""))
 
     async def _stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
+        if self._server is None:
+            return
+        self._server.close()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._server.wait_closed()), 1)
+        except Exception:
+            # A client can be waiting on us in its own blocked loop (``stop()`` is called
+            # from inside async tests): its aborted socket is only closed on the loop's next
+            # turn. Drop those connections instead of waiting for a FIN that cannot come yet.
+            for ws in self.connections:
+                ws.transport.abort()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 5)
 
