@@ -10,11 +10,13 @@ caches are cold when it wakes), and no engine can avoid that part.
 Scenarios: ``openai`` (``chat.completions.create``), ``openai-stream`` (the same, streamed,
 ``--tokens`` tokens: one server-sent event each), ``anthropic`` (``messages.create``),
 ``anthropic-stream``. The server is the test kit's fake API (``tests/kit/fake_api.py``) under
-uvicorn in its own process (pinned to CPU 0 when there are two; the clients to CPU 1), so its
-CPU is not counted. Each (scenario, engine) runs in a fresh interpreter: a warm-up, then
-``--repeat`` batches of calls timed with ``time.process_time()`` (every thread of the client
-process), the best batch kept; ``--runs`` rounds go through the engines in alternating order
-and the best round is kept. Reported: µs of client CPU per call, and the ratio to the floor.
+uvicorn (or, with ``--server nginx``, its answers served by nginx: no Python next to the client,
+as when the API is another machine) in its own process (pinned to CPU 0 when there are two; the
+clients to CPU 1), so its CPU is not counted. Each (scenario, engine) runs in a fresh
+interpreter: a warm-up, then ``--repeat`` batches of calls timed with ``time.process_time()``
+(every thread of the client process), the best batch kept; ``--runs`` rounds go through the
+engines in alternating order and the best round is kept. Reported: µs of client CPU per call,
+and the ratio to the floor.
 
 It also measures the adapter's own work per request, in process: turning an httpx2 request
 (one the OpenAI SDK built) into ours and our response head into an httpx2 response's parts
@@ -41,6 +43,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks._sdk_nginx import NginxAPI, find_nginx  # noqa: E402
 
 ENGINES = ["floor", "netfloor", "default", "aiohttp", "fasthttpx"]
 SCENARIOS = ["openai", "anthropic", "openai-stream", "anthropic-stream"]
@@ -369,6 +373,9 @@ class Server:
             raise RuntimeError(f"fake API did not start: {line!r}")
         self.url = f"http://127.0.0.1:{int(line.split()[1])}"
 
+    def url_for(self, scenario: str) -> str:
+        return self.url
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -408,6 +415,8 @@ def main() -> None:
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--server", choices=["uvicorn", "nginx"], default="uvicorn",
+                        help="the fake API under uvicorn (Python), or its answers from nginx")
     # worker mode (internal)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--engine", help=argparse.SUPPRESS)
@@ -427,18 +436,28 @@ def main() -> None:
     import httpx2
     import openai
 
-    print(f"Python {sys.version.split()[0]}, openai {openai.__version__}, anthropic "
+    print(f"fake API served by {args.server}; Python {sys.version.split()[0]}, "
+          f"openai {openai.__version__}, anthropic "
           f"{anthropic.__version__}, httpx2 {httpx2.__version__}; "
           + ("server on CPU 0, clients on CPU 1" if pin else "no CPU pinning")
           + f"; best of {args.runs} round(s) x {args.repeat} batch(es)")
     results: dict[tuple[str, str], float | str] = {}
-    server = Server(server_cpu)
+    server: Server | NginxAPI
+    if args.server == "nginx":
+        binary = find_nginx()
+        if binary is None:
+            raise SystemExit("--server nginx: nginx is not installed "
+                             "(apt-get install nginx-light)")
+        server = NginxAPI(binary, args.tokens, server_cpu)
+    else:
+        server = Server(server_cpu)
     try:
         for index in range(max(1, args.runs)):
             for scenario in scenarios:
                 order = engines if index % 2 == 0 else engines[::-1]
                 for engine in order:
-                    value = run_one(engine, scenario, server.url, args, client_cpu)
+                    value = run_one(engine, scenario, server.url_for(scenario), args,
+                                    client_cpu)
                     previous = results.get((scenario, engine))
                     if isinstance(value, float) and (
                         not isinstance(previous, float) or value < previous
