@@ -42,6 +42,7 @@ RENAMES = {
     "AsyncLeasedBody": "LeasedBody",
     "AsyncAdapterTransport": "AdapterTransport",
     "AsyncAdapterStream": "AdapterStream",
+    "AsyncAdapterNetworkStream": "AdapterNetworkStream",
     "AsyncTransport": "Transport",
     "AsyncByteStream": "SyncByteStream",
     "AsyncOpenAI": "OpenAI",

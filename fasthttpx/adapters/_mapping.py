@@ -16,10 +16,17 @@ Why each conversion is shaped as it is:
   the bytes extensions httpx reads (HTTP/2 has no reason phrase, as with httpcore).
 * An error is re-raised as the library's class of the same name, ours chained as its cause;
   a class the library lacks becomes its nearest ancestor the library has.
+* A request asking to switch protocols (``GET`` with an ``Upgrade`` field: httpx2's
+  ``client.websocket()``, httpx-ws) gets our ``upgrade`` extension, so that our pool sends it
+  on an HTTP/1.1 connection of its own and a 101 answer hands that connection over. The
+  library's WebSocket code then reads and writes it as httpcore's network stream, and
+  catches httpcore's exceptions: our stream errors become the classes of the library's
+  own core package (httpcore for httpx, httpcore2 for httpx2).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -32,7 +39,9 @@ from .._urls import URL
 if TYPE_CHECKING:
     import ssl
 
-__all__ = ["Library", "ERRORS", "to_request", "response_extensions", "engine_options"]
+__all__ = [
+    "Library", "ERRORS", "to_request", "response_extensions", "engine_options", "asks_upgrade",
+]
 
 #: The roots of fasthttpx's exception tree: whatever the pool raises under them is mapped.
 ERRORS = (HTTPError, InvalidURL, CookieConflict, StreamError)
@@ -46,13 +55,36 @@ class Library:
     response is built from and a request body is recognised by, and the library's exception
     for each of ours."""
 
-    def __init__(self, module: ModuleType) -> None:
+    def __init__(self, module: ModuleType, core: str) -> None:
         self.module = module
         self.response_class: Callable[..., Any] = module.Response
         self.byte_stream_class: type[Any] = module.ByteStream
         self._request_error: type = module.RequestError
         self._stream_error: type = module.StreamError
         self._errors: dict[type[BaseException], Any] = _error_table(module)
+        self._core = core  # the library's own network package, imported when first needed
+        self._core_errors: dict[type[BaseException], Any] = {}
+
+    def network_error(self, exc: BaseException) -> Exception:
+        """For a handed-over (upgraded) connection: the exception of the library's core
+        package (``httpcore.ReadError``...) named as ``exc`` or its nearest ancestor, which
+        is what the library's WebSocket code catches; the library's own class when that
+        package is missing."""
+        target = self._core_errors.get(type(exc))
+        if target is None:
+            try:
+                core = importlib.import_module(self._core)
+            except ImportError:
+                return self.error(exc)
+            target = next(
+                (getattr(core, cls.__name__) for cls in type(exc).__mro__
+                 if isinstance(getattr(core, cls.__name__, None), type)),
+                None,
+            )
+            if target is None or not issubclass(target, Exception):
+                return self.error(exc)
+            self._core_errors[type(exc)] = target
+        return target(str(exc))  # type: ignore[no-any-return]
 
     def error(self, exc: BaseException, request: Any = None) -> Exception:
         """The library's exception for ``exc`` (one of ours), to be raised ``from exc``;
@@ -97,13 +129,22 @@ def to_request(request: Any, byte_stream_class: type[Any]) -> Request:
         if type(body) is not bytes:
             body = bytes(body)
         stream = body
+    extensions = request.extensions
+    if request.method == "GET" and asks_upgrade(request):
+        extensions = {**extensions, "upgrade": True}  # the library's dict stays as it was
     return Request.from_parts(
         request.method,
         URL.from_parts(url.scheme, url.raw_host.decode("ascii"), url.port, url.raw_path),
         request.headers.raw,
         stream,
-        request.extensions,
+        extensions,
     )
+
+
+def asks_upgrade(request: Any) -> bool:
+    """Whether the library's ``request`` has an ``Upgrade`` field (``to_request`` looks only
+    at ``GET`` requests, so that the others pay one comparison)."""
+    return any(name.lower() == b"upgrade" for name, _ in request.headers.raw)
 
 
 def response_extensions(http_version: str, reason_phrase: str) -> dict[str, Any]:

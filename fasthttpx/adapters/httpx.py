@@ -18,7 +18,7 @@ from ._sync.transport import AdapterStream, AdapterTransport
 
 __all__ = ["AsyncClient", "AsyncTransport", "Client", "Transport"]
 
-LIBRARY = Library(httpx)
+LIBRARY = Library(httpx, "httpcore")
 
 
 class _AsyncStream(AsyncAdapterStream, httpx.AsyncByteStream):

@@ -18,7 +18,7 @@ from ._sync.transport import AdapterStream, AdapterTransport
 
 __all__ = ["AsyncClient", "AsyncTransport", "Client", "Transport"]
 
-LIBRARY = Library(httpx2)
+LIBRARY = Library(httpx2, "httpcore2")
 
 
 class _AsyncStream(AsyncAdapterStream, httpx2.AsyncByteStream):

@@ -149,3 +149,31 @@ def swallow_head_then_sleep(seconds: float) -> Handler:
         await asyncio.sleep(seconds)
 
     return handler
+
+
+SWITCH = b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: shout\r\n\r\n"
+
+
+def shouting(received: list[bytes]) -> Handler:
+    """Answer 101 with ``first`` right behind the head, then send back in capitals what
+    the client writes, then close."""
+
+    async def handler(conn: RawConnection) -> None:
+        received.append(await conn.read_request())
+        await conn.send(SWITCH + b"first")
+        await conn.send((await conn.read()).upper())
+        await conn.close()
+
+    return handler
+
+
+def switch_then_reset() -> Handler:
+    """Answer 101, then reset the connection once the client has written something."""
+
+    async def handler(conn: RawConnection) -> None:
+        await conn.read_request()
+        await conn.send(SWITCH)
+        await conn.read()
+        conn.reset()
+
+    return handler

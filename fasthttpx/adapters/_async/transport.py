@@ -15,12 +15,15 @@ on as soon as the connection has it (nothing is buffered, so each server-sent ev
 ``aiter_bytes()`` when it arrives), our errors become the library's, and ``aclose()`` gives the
 connection back. It is its own iterator, not a generator, so that a stream given up half way
 leaves no suspended frame of ours for the garbage collector to finish.
+
+``AsyncAdapterNetworkStream`` is the connection a 101 answer hands over (httpx2's
+``client.websocket()``), in the ``network_stream`` response extension, as httpcore's.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..._async.body import close_iterator
 from ..._transports import AsyncHTTPTransport
@@ -28,7 +31,12 @@ from ...concurrency.asyncio import running_backend
 from ...concurrency.base import AsyncBackend
 from .._mapping import ERRORS, Library, engine_options, response_extensions, to_request
 
-__all__ = ["AsyncAdapterTransport", "AsyncAdapterStream"]
+if TYPE_CHECKING:
+    import ssl
+
+    from ...concurrency.base import AsyncNetworkStream
+
+__all__ = ["AsyncAdapterTransport", "AsyncAdapterStream", "AsyncAdapterNetworkStream"]
 
 
 class AsyncAdapterStream:
@@ -71,6 +79,49 @@ class AsyncAdapterStream:
             await self._body.aclose()
         except ERRORS as exc:
             raise self._library.error(exc, self._request) from exc
+
+
+class AsyncAdapterNetworkStream:
+    """A connection handed over by a 101 answer, as the library's WebSocket code reads and
+    writes it: httpcore's network stream interface (``timeout`` optional, ``None`` for no
+    limit), with httpcore's exceptions (``Library.network_error``)."""
+
+    __slots__ = ("_stream", "_library")
+
+    def __init__(self, stream: AsyncNetworkStream, library: Library) -> None:
+        self._stream = stream
+        self._library = library
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        try:
+            return await self._stream.read(max_bytes, timeout)
+        except ERRORS as exc:
+            raise self._library.network_error(exc) from exc
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        try:
+            await self._stream.write(buffer, timeout)
+        except ERRORS as exc:
+            raise self._library.network_error(exc) from exc
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.aclose()
+        except ERRORS as exc:
+            raise self._library.network_error(exc) from exc
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> AsyncAdapterNetworkStream:
+        try:
+            stream = await self._stream.start_tls(ssl_context, server_hostname, timeout)
+        except ERRORS as exc:
+            raise self._library.network_error(exc) from exc
+        return AsyncAdapterNetworkStream(stream, self._library)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
 
 
 class AsyncAdapterTransport:
@@ -132,11 +183,16 @@ class AsyncAdapterTransport:
             )
         except ERRORS as exc:
             raise library.error(exc, request) from exc
+        extensions = response_extensions(response.http_version, response.reason_phrase)
+        if response.status_code == 101:
+            handed_over = response.extensions.get("network_stream")
+            if handed_over is not None:
+                extensions["network_stream"] = AsyncAdapterNetworkStream(handed_over, library)
         return library.response_class(
             response.status_code,
             headers=response.headers.raw,
             stream=self.stream_class(response._body_stream, library, request),
-            extensions=response_extensions(response.http_version, response.reason_phrase),
+            extensions=extensions,
         )
 
     async def aclose(self) -> None:

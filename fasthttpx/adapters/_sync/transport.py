@@ -16,12 +16,15 @@ on as soon as the connection has it (nothing is buffered, so each server-sent ev
 ``iter_bytes()`` when it arrives), our errors become the library's, and ``close()`` gives the
 connection back. It is its own iterator, not a generator, so that a stream given up half way
 leaves no suspended frame of ours for the garbage collector to finish.
+
+``AdapterNetworkStream`` is the connection a 101 answer hands over (httpx2's
+``client.websocket()``), in the ``network_stream`` response extension, as httpcore's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..._sync.body import close_iterator
 from ..._transports import HTTPTransport
@@ -29,7 +32,12 @@ from ...concurrency.sync import running_backend
 from ...concurrency.base import Backend
 from .._mapping import ERRORS, Library, engine_options, response_extensions, to_request
 
-__all__ = ["AdapterTransport", "AdapterStream"]
+if TYPE_CHECKING:
+    import ssl
+
+    from ...concurrency.base import NetworkStream
+
+__all__ = ["AdapterTransport", "AdapterStream", "AdapterNetworkStream"]
 
 
 class AdapterStream:
@@ -72,6 +80,49 @@ class AdapterStream:
             self._body.close()
         except ERRORS as exc:
             raise self._library.error(exc, self._request) from exc
+
+
+class AdapterNetworkStream:
+    """A connection handed over by a 101 answer, as the library's WebSocket code reads and
+    writes it: httpcore's network stream interface (``timeout`` optional, ``None`` for no
+    limit), with httpcore's exceptions (``Library.network_error``)."""
+
+    __slots__ = ("_stream", "_library")
+
+    def __init__(self, stream: NetworkStream, library: Library) -> None:
+        self._stream = stream
+        self._library = library
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        try:
+            return self._stream.read(max_bytes, timeout)
+        except ERRORS as exc:
+            raise self._library.network_error(exc) from exc
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        try:
+            self._stream.write(buffer, timeout)
+        except ERRORS as exc:
+            raise self._library.network_error(exc) from exc
+
+    def close(self) -> None:
+        try:
+            self._stream.close()
+        except ERRORS as exc:
+            raise self._library.network_error(exc) from exc
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> AdapterNetworkStream:
+        try:
+            stream = self._stream.start_tls(ssl_context, server_hostname, timeout)
+        except ERRORS as exc:
+            raise self._library.network_error(exc) from exc
+        return AdapterNetworkStream(stream, self._library)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
 
 
 class AdapterTransport:
@@ -133,11 +184,16 @@ class AdapterTransport:
             )
         except ERRORS as exc:
             raise library.error(exc, request) from exc
+        extensions = response_extensions(response.http_version, response.reason_phrase)
+        if response.status_code == 101:
+            handed_over = response.extensions.get("network_stream")
+            if handed_over is not None:
+                extensions["network_stream"] = AdapterNetworkStream(handed_over, library)
         return library.response_class(
             response.status_code,
             headers=response.headers.raw,
             stream=self.stream_class(response._body_stream, library, request),
-            extensions=response_extensions(response.http_version, response.reason_phrase),
+            extensions=extensions,
         )
 
     def close(self) -> None:
