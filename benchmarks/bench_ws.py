@@ -12,14 +12,15 @@ Scenarios (one connection each, messages sent and received in turn):
   E32   a 32-byte text message echoed
   E1M   a 1 MiB binary message echoed
 
-Clients: ``floor`` (pre-built masked frames written on an ``asyncio.BufferedProtocol``,
-replies counted by their length: the event loop and the sockets, no WebSocket code at all),
-``floor-stream`` (the same through fasthttpx's asyncio backend stream, which any client on
-it pays),
+Clients: ``floor`` (pre-built masked frames written on an ``asyncio.BufferedProtocol``, replies
+counted by their length: the event loop and the sockets, no WebSocket code at all), ``floor-
+stream`` (the same through fasthttpx's asyncio backend stream, which any client on it pays),
 ``fasthttpx`` (``AsyncClient.websocket``), ``aiohttp`` (``ClientSession.ws_connect``),
 ``websockets`` (``websockets.asyncio.client.connect``) and ``httpx2``
-(``AsyncClient.websocket``). Compression is off everywhere (the server does not offer it),
-keepalive pings are off, message size limits lifted: the run measures framing, masking and
+(``AsyncClient.websocket``); on request (``--clients``) the blocking clients ``fasthttpx-sync``
+(``Client.websocket``) and ``websockets-sync`` (``websockets.sync.client.connect``), which wait
+in ``recv`` instead of an event loop. Compression is off everywhere (the server does not offer
+it), keepalive pings are off, message size limits lifted: the run measures framing, masking and
 the I/O path, not zlib. Everything runs on asyncio (``--loop uvloop`` for uvloop).
 
 The targets of issue 15: E32 at most 0.5x aiohttp's CPU, E1M at most 0.8x websockets'.
@@ -47,6 +48,8 @@ sys.path.insert(0, str(ROOT))  # this checkout's fasthttpx, not an installed one
 MIB = 1024 * 1024
 
 CLIENTS = ["floor", "floor-stream", "fasthttpx", "aiohttp", "websockets", "httpx2"]
+#: Blocking clients, measured when asked for (``--clients``): no event loop in their path.
+SYNC_CLIENTS = ["fasthttpx-sync", "websockets-sync"]
 SCENARIOS = {"E32": 32, "E1M": MIB}
 #: (round trips, warm-up, repeats) per scenario, full and --quick.
 FULL = {"E32": (20000, 2000, 3), "E1M": (200, 20, 3)}
@@ -286,8 +289,57 @@ async def _httpx2(url: str, scenario: str, n: int, warm: int, repeat: int) -> li
         return [await _timed(rounds, n) for _ in range(repeat)]
 
 
+def _timed_sync(rounds: Any, n: int) -> float:
+    start = time.process_time()
+    rounds(n)
+    return time.process_time() - start
+
+
+async def _fasthttpx_sync(url: str, scenario: str, n: int, warm: int, repeat: int
+                          ) -> list[float]:
+    """The blocking ``Client`` (no event loop runs while it waits: the coroutine only
+    hosts it, so that every client is started the same way)."""
+    import fasthttpx
+
+    payload = _payload(scenario)
+    with fasthttpx.Client() as client, client.websocket(
+        url, max_message_size_bytes=None, keepalive_ping_interval_seconds=None,
+        compression=None,
+    ) as ws:
+        if isinstance(payload, str):
+            def rounds(count: int) -> None:
+                for _ in range(count):
+                    ws.send_text(payload)
+                    ws.receive_text()
+        else:
+            def rounds(count: int) -> None:
+                for _ in range(count):
+                    ws.send_bytes(payload)
+                    ws.receive_bytes()
+
+        rounds(warm)
+        return [_timed_sync(rounds, n) for _ in range(repeat)]
+
+
+async def _websockets_sync(url: str, scenario: str, n: int, warm: int, repeat: int
+                           ) -> list[float]:
+    """``websockets.sync.client``: the blocking client of the websockets library."""
+    from websockets.sync.client import connect
+
+    payload = _payload(scenario)
+    with connect(url, compression=None, max_size=None, ping_interval=None) as ws:
+        def rounds(count: int) -> None:
+            for _ in range(count):
+                ws.send(payload)
+                ws.recv()
+
+        rounds(warm)
+        return [_timed_sync(rounds, n) for _ in range(repeat)]
+
+
 RUNNERS = {"floor": _floor, "floor-stream": _floor_stream, "fasthttpx": _fasthttpx,
-           "aiohttp": _aiohttp, "websockets": _websockets, "httpx2": _httpx2}
+           "aiohttp": _aiohttp, "websockets": _websockets, "httpx2": _httpx2,
+           "fasthttpx-sync": _fasthttpx_sync, "websockets-sync": _websockets_sync}
 
 
 def _run_one(args: argparse.Namespace) -> None:
