@@ -2,10 +2,11 @@
 httpcore2), on their aiohttp engine (``DefaultAioHttpClient``), on fasthttpx (the httpx2
 adapter), and on the floor: the SDK with an httpx2 ``MockTransport`` that answers at once
 (for streams: the same bytes, in one piece), i.e. the SDK and httpx2's client layer
-with no network engine at all. A second reference, the *network floor*
-(``_sdk_netfloor.py``), is the least a transport can do and still wait for the server: one
-socket, no checks. Waiting costs a process more than the wait itself (on a shared machine its
-caches are cold when it wakes), and no engine can avoid that part.
+with no network engine at all. The *wait floor* is that floor after one 50 µs
+``asyncio.sleep`` per call: waiting costs a process more than the wait itself (on a shared
+machine its caches are cold when it wakes), every engine that goes to the network waits, and
+none can avoid that part. The *network floor* (``_sdk_netfloor.py``) is the least a transport
+can do and still wait for the server: one socket, no checks.
 
 Scenarios: ``openai`` (``chat.completions.create``), ``openai-stream`` (the same, streamed,
 ``--tokens`` tokens: one server-sent event each), ``anthropic`` (``messages.create``),
@@ -46,7 +47,9 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks._sdk_nginx import NginxAPI, find_nginx  # noqa: E402
 
-ENGINES = ["floor", "netfloor", "default", "aiohttp", "fasthttpx"]
+ENGINES = ["floor", "waitfloor", "netfloor", "default", "aiohttp", "fasthttpx"]
+#: Seconds the wait floor sleeps per call: about one loopback round trip to the fake API.
+WAIT_FLOOR_SLEEP = 50e-6
 SCENARIOS = ["openai", "anthropic", "openai-stream", "anthropic-stream"]
 MESSAGES: list[Any] = [{"role": "user", "content": "Say something."}]
 
@@ -98,6 +101,23 @@ def _floor_transport(scenario: str, tokens: int) -> Any:
     return httpx2.MockTransport(handler)
 
 
+class _WaitingTransport:
+    """The MockTransport floor after one ``asyncio.sleep``: every engine that goes to the
+    network waits once per call, and on this kind of machine a process that slept runs its
+    next few hundred microseconds of Python measurably slower (cold caches); no engine can
+    avoid that, so this floor shows what is left to the engine once it is paid."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: Any) -> Any:
+        await asyncio.sleep(WAIT_FLOOR_SLEEP)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
 def _http_client(engine: str, scenario: str, tokens: int) -> Any:
     sdk = _sdk(scenario)
     if engine == "default":
@@ -108,6 +128,9 @@ def _http_client(engine: str, scenario: str, tokens: int) -> Any:
         from fasthttpx.adapters.httpx2 import AsyncTransport
 
         return sdk.DefaultAsyncHttpxClient(transport=AsyncTransport())
+    if engine == "waitfloor":
+        return sdk.DefaultAsyncHttpxClient(transport=_WaitingTransport(
+            _floor_transport(scenario, tokens)))
     if engine == "netfloor":
         from benchmarks._sdk_netfloor import NetFloorTransport
 
@@ -488,7 +511,8 @@ def main() -> None:
 
 def print_table(results: dict[tuple[str, str], float | str], scenarios: list[str],
                 engines: list[str], args: argparse.Namespace) -> None:
-    names = {"floor": "floor (MockTransport)", "netfloor": "network floor",
+    names = {"floor": "floor (MockTransport)", "waitfloor": "wait floor",
+             "netfloor": "network floor",
              "default": "default (httpcore2)",
              "aiohttp": "aiohttp", "fasthttpx": "**fasthttpx**"}
     label = {s: f"{s} ({args.tokens} tokens)" if s.endswith("-stream") else s
@@ -512,6 +536,12 @@ def print_table(results: dict[tuple[str, str], float | str], scenarios: list[str
         else:
             print(f"{label[scenario]:>28}: " + "  ".join(
                 f"{engine}={cell}" for engine, cell in zip(engines, cells)))
+    waited = [(s, results.get((s, "waitfloor")), results.get((s, "fasthttpx")))
+              for s in scenarios]
+    waited = [(s, w, f) for s, w, f in waited if isinstance(w, float) and isinstance(f, float)]
+    if waited:
+        print("\nfasthttpx over the wait floor: " + ", ".join(
+            f"{s} {f / w:.2f}× ({f - w:+,.0f} µs)" for s, w, f in waited))
 
 
 if __name__ == "__main__":
