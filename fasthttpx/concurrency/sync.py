@@ -56,30 +56,40 @@ def _timeval(timeout: float | None) -> bytes:
 class SyncStream:
     """A blocking TCP (or TLS) socket."""
 
-    __slots__ = ("_sock", "_timeout", "_poller", "_closed", "_kernel")
+    __slots__ = ("_sock", "_read_timeout", "_write_timeout", "_poller", "_closed", "_kernel")
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
-        self._timeout: float | None | UnsetType = UNSET  # the socket's, once set
+        # The socket's timeouts, once set. Kernel timeouts are two (SO_RCVTIMEO for reads,
+        # SO_SNDTIMEO for writes), each set only when it changes: a WebSocket session that
+        # reads with no timeout and writes with one alternates between them every message.
+        self._read_timeout: float | None | UnsetType = UNSET
+        self._write_timeout: float | None | UnsetType = UNSET
         self._poller: Any = None
         self._closed = False
         self._kernel = _kernel_timeouts(sock)
 
-    def _set_timeout(self, timeout: float | None) -> None:
-        if timeout != self._timeout:
-            if self._kernel:
-                value = _timeval(timeout)
-                self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
-                self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
-            else:
-                self._sock.settimeout(timeout)
-            self._timeout = timeout
+    def _set_read_timeout(self, timeout: float | None) -> None:
+        if self._kernel:
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _timeval(timeout))
+            self._read_timeout = timeout
+        else:  # one timeout for both directions
+            self._sock.settimeout(timeout)
+            self._read_timeout = self._write_timeout = timeout
+
+    def _set_write_timeout(self, timeout: float | None) -> None:
+        if self._kernel:
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _timeval(timeout))
+            self._write_timeout = timeout
+        else:
+            self._sock.settimeout(timeout)
+            self._read_timeout = self._write_timeout = timeout
 
     def read(self, max_bytes: int, timeout: float | None) -> bytes:
         if self._closed:
             raise ReadError("read from a closed connection")
-        if self._timeout != timeout:
-            self._set_timeout(timeout)
+        if self._read_timeout != timeout:
+            self._set_read_timeout(timeout)
         try:
             return self._sock.recv(max_bytes)
         except (TimeoutError, BlockingIOError) as exc:  # BlockingIOError: SO_RCVTIMEO expired
@@ -90,8 +100,8 @@ class SyncStream:
     def write(self, data: bytes, timeout: float | None) -> None:
         if self._closed:
             raise WriteError("write to a closed connection")
-        if self._timeout != timeout:
-            self._set_timeout(timeout)
+        if self._write_timeout != timeout:
+            self._set_write_timeout(timeout)
         try:
             self._sock.sendall(data)
         except (TimeoutError, BlockingIOError) as exc:  # BlockingIOError: SO_SNDTIMEO expired
@@ -127,7 +137,8 @@ class SyncStream:
         self, ssl_context: ssl.SSLContext, server_hostname: str | None, timeout: float | None
     ) -> SyncStream:
         if self._kernel:  # TLS sockets use Python's own timeouts
-            self._set_timeout(None)
+            self._set_read_timeout(None)
+            self._set_write_timeout(None)
             self._kernel = False
         self._sock.settimeout(timeout)
         try:

@@ -8,6 +8,7 @@ the stray bytes already sit inside the TLS layer rather than in the socket.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -131,6 +132,34 @@ def test_shorter_read_timeout_after_a_longer_one_fires_on_time(runner: Runner) -
             with pytest.raises(ReadTimeout):
                 await stream.read(10, timeout=0.05)
             assert time.monotonic() - started < 5.0
+            await stream.close()
+
+        runner.run(body)
+
+
+def test_read_and_write_timeouts_are_kept_apart(runner: Runner) -> None:
+    """Writes with one timeout between reads with another (a WebSocket session: reads wait
+    without a limit, writes have one): each read still expires after its own timeout, and a
+    read without one still waits past the writes' timeout."""
+    with peer() as p:
+        async def body(r: Runner) -> None:
+            stream = await r.connect(p.port)
+            conn = p.accepted()
+            for _ in range(3):
+                await stream.write(b"ping", timeout=0.02)
+                started = time.monotonic()
+                with pytest.raises(ReadTimeout):
+                    await stream.read(10, timeout=0.1)
+                assert 0.05 < time.monotonic() - started < 5.0
+            await stream.write(b"ping", timeout=0.02)
+            assert conn.recv(100) == b"ping" * 4
+            # Answered later than the writes' timeout: the read without one must still wait.
+            timer = threading.Timer(0.1, conn.sendall, [b"late"])
+            timer.start()
+            try:
+                assert await stream.read(10, timeout=None) == b"late"
+            finally:
+                timer.join()
             await stream.close()
 
         runner.run(body)
