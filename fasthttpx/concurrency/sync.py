@@ -10,6 +10,7 @@ readable has received stray bytes or a close and must not be reused.
 
 from __future__ import annotations
 
+import select
 import socket
 import ssl
 import struct
@@ -27,7 +28,7 @@ from ._layered import TLSLayer
 from ._poll import readable_check
 from .base import Backend, SocketOption
 
-__all__ = ["SyncBackend", "SyncStream", "default_backend"]
+__all__ = ["SyncBackend", "SyncStream", "SyncTLSStream", "default_backend"]
 
 
 def _kernel_timeouts(sock: socket.socket) -> bool:
@@ -147,7 +148,7 @@ class SyncStream:
             raise ConnectTimeout(f"TLS handshake took longer than {timeout} s") from exc
         except (OSError, ssl.SSLError, ssl.CertificateError) as exc:
             raise connect_error(exc, server_hostname or "?", 0) from exc
-        return SyncStream(tls)
+        return SyncTLSStream(tls)
 
     def is_readable_or_closed(self) -> bool:
         if self._closed:
@@ -172,6 +173,94 @@ class SyncStream:
         if name == "socket":
             return sock
         return None
+
+
+def _wait_ready(sock: socket.socket, for_write: bool, deadline: float | None) -> bool:
+    """Wait until ``sock`` can be written (or read); False once ``deadline`` passed."""
+    remaining = None
+    if deadline is not None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(sock, select.POLLOUT if for_write else select.POLLIN | select.POLLPRI)
+        return bool(poller.poll(None if remaining is None else max(1, int(remaining * 1000))))
+    if for_write:
+        return bool(select.select([], [sock], [], remaining)[1])
+    return bool(select.select([sock], [], [], remaining)[0])
+
+
+class SyncTLSStream(SyncStream):
+    """A TLS socket that threads may share: one thread reading while others write (an HTTP/2
+    connection's streams, a WebSocket session's sender). OpenSSL forbids concurrent calls on
+    one connection: a read racing a write made our client send the server a TLS
+    ``internal_error`` alert under load. So every call into the TLS connection holds
+    ``_tls_lock``, the socket is non-blocking, and a thread waits for it (``poll``) outside
+    the lock; the timeouts are the waits' deadlines."""
+
+    __slots__ = ("_tls_lock",)
+
+    def __init__(self, sock: ssl.SSLSocket) -> None:
+        super().__init__(sock)
+        sock.settimeout(0.0)
+        self._tls_lock = threading.Lock()
+
+    def read(self, max_bytes: int, timeout: float | None) -> bytes:
+        sock = self._sock
+        deadline = None if timeout is None else time.monotonic() + timeout
+        ready = False  # the socket was seen readable: try the TLS read
+        while True:
+            if self._closed:
+                raise ReadError("read from a closed connection")
+            with self._tls_lock:
+                if ready or sock.pending():  # type: ignore[attr-defined]
+                    try:
+                        return sock.recv(max_bytes)
+                    except ssl.SSLWantReadError:  # part of a record: wait for the rest
+                        for_write = False
+                    except ssl.SSLWantWriteError:  # pragma: no cover - renegotiation
+                        for_write = True
+                    except (OSError, ValueError) as exc:  # ValueError: closed meanwhile
+                        raise ReadError(f"connection lost: {exc}") from exc
+                else:
+                    for_write = False
+            if not _wait_ready(sock, for_write, deadline):
+                raise ReadTimeout(f"no data received within {timeout} s")
+            ready = True
+
+    def write(self, data: bytes, timeout: float | None) -> None:
+        sock = self._sock
+        deadline = None if timeout is None else time.monotonic() + timeout
+        view = memoryview(data)
+        while view:
+            if self._closed:
+                raise WriteError("write to a closed connection")
+            with self._tls_lock:
+                try:
+                    # Whole records or nothing: after "want write" OpenSSL resumes the
+                    # same buffer, so the retry below passes the same bytes again.
+                    view = view[sock.send(view):]
+                    continue
+                except ssl.SSLWantWriteError:
+                    for_write = True
+                except ssl.SSLWantReadError:  # pragma: no cover - renegotiation
+                    for_write = False
+                except (OSError, ValueError) as exc:
+                    raise WriteError(f"connection lost: {exc}") from exc
+            if not _wait_ready(sock, for_write, deadline):
+                raise WriteTimeout(f"could not send within {timeout} s")
+
+    def is_readable_or_closed(self) -> bool:
+        if self._closed:
+            return True
+        with self._tls_lock:
+            if self._sock.pending():  # type: ignore[attr-defined]
+                return True
+        check = self._poller
+        if check is None:
+            check = self._poller = readable_check(self._sock.fileno())
+        return bool(check())
 
 
 class _Event:

@@ -205,3 +205,60 @@ def test_records_bigger_than_the_receive_buffer(
             await stream.close()
 
         RUNNERS[loop]().run(body)
+
+
+def test_sync_tls_stream_read_in_one_thread_while_others_write(tls: TLS) -> None:
+    """A blocking TLS stream shared by threads, as an HTTP/2 connection or a WebSocket
+    session shares it: one thread reads while four others write. OpenSSL forbids concurrent
+    calls on one TLS connection (before the stream serialised them, this broke the session:
+    the client sent the server a TLS ``internal_error`` alert); every byte must come back
+    and the session must stay intact."""
+    from fasthttpx.concurrency.sync import SyncBackend
+
+    pieces = [bytes([65 + n]) * 1500 for n in range(4)]
+    rounds = 400
+    total = rounds * sum(len(p) for p in pieces)
+    with peer(tls.server) as p:
+        def echo() -> None:
+            conn = p.accepted()
+            conn.settimeout(10)
+            while True:
+                try:
+                    data = conn.recv(65536)
+                except OSError:
+                    return
+                if not data:
+                    return
+                conn.sendall(data)
+
+        server = threading.Thread(target=echo, daemon=True)
+        server.start()
+        stream = SyncBackend().connect_tcp(
+            "127.0.0.1", p.port, timeout=5, ssl_context=_client_context(tls),
+            server_hostname="localhost",
+        )
+        errors: list[BaseException] = []
+
+        def writer(piece: bytes) -> None:
+            try:
+                for _ in range(rounds):
+                    stream.write(piece, 10)
+            except BaseException as exc:  # reported by the test below
+                errors.append(exc)
+
+        writers = [threading.Thread(target=writer, args=(piece,)) for piece in pieces]
+        for thread in writers:
+            thread.start()
+        received = bytearray()
+        try:
+            while len(received) < total:
+                data = stream.read(65536, 10)
+                assert data, "the server closed the connection"
+                received += data
+        finally:
+            for thread in writers:
+                thread.join(10)
+            stream.close()
+            server.join(10)
+        assert not errors
+        assert sorted(received) == sorted(b"".join(pieces) * rounds)
