@@ -17,6 +17,7 @@ backends' own TLS does).
 from __future__ import annotations
 
 import ssl
+import threading
 from typing import Any
 
 from .._exceptions import (
@@ -131,14 +132,19 @@ class AsyncTLSLayer:
 
 
 class TLSLayer:
-    """``AsyncTLSLayer`` for blocking streams."""
+    """``AsyncTLSLayer`` for blocking streams. Threads may share it (one reading while
+    another writes: an HTTP/2 connection, a WebSocket session), and OpenSSL forbids
+    concurrent calls on one session: every call into it holds ``_lock``, and so does the
+    write of what it produced (records leave in the order they were made); the blocking
+    read of the outer stream does not."""
 
-    __slots__ = ("_inner", "_tls", "_buffer")
+    __slots__ = ("_inner", "_tls", "_buffer", "_lock")
 
     def __init__(self, inner: NetworkStream, tls: TLSSession) -> None:
         self._inner = inner
         self._tls = tls
         self._buffer = memoryview(bytearray(LAYER_READ_SIZE))
+        self._lock = threading.Lock()
 
     @classmethod
     def open(
@@ -173,29 +179,32 @@ class TLSLayer:
         tls = self._tls
         buffer = self._buffer
         while True:
-            try:
-                count = tls.decrypt_into(buffer)
-                output = tls.resume_writes() if tls.backlog else tls.pending_output()
-            except ssl.SSLError as exc:
-                raise ReadError(f"TLS failure while receiving: {exc}") from exc
-            if output:
-                self._inner.write(output, timeout)
-            if count:
-                return buffer[:count].tobytes()
-            if tls.peer_closed:
-                return b""
+            with self._lock:
+                try:
+                    count = tls.decrypt_into(buffer)
+                    output = tls.resume_writes() if tls.backlog else tls.pending_output()
+                except ssl.SSLError as exc:
+                    raise ReadError(f"TLS failure while receiving: {exc}") from exc
+                if output:
+                    self._inner.write(output, timeout)
+                if count:
+                    return buffer[:count].tobytes()
+                if tls.peer_closed:
+                    return b""
             data = self._inner.read(LAYER_READ_SIZE, timeout)
             if not data:
                 return b""
-            tls.incoming.write(data)
+            with self._lock:
+                tls.incoming.write(data)
 
     def write(self, data: bytes, timeout: float | None) -> None:
-        try:
-            output = self._tls.encrypt(data)
-        except ssl.SSLError as exc:
-            raise WriteError(f"TLS failure while sending: {exc}") from exc
-        if output:
-            self._inner.write(output, timeout)
+        with self._lock:
+            try:
+                output = self._tls.encrypt(data)
+            except ssl.SSLError as exc:
+                raise WriteError(f"TLS failure while sending: {exc}") from exc
+            if output:
+                self._inner.write(output, timeout)
 
     def close(self) -> None:
         self._inner.close()
@@ -206,7 +215,10 @@ class TLSLayer:
         return TLSLayer.open(self, ssl_context, server_hostname, timeout)
 
     def is_readable_or_closed(self) -> bool:
-        return self._tls.has_pending() or self._inner.is_readable_or_closed()
+        with self._lock:
+            if self._tls.has_pending():
+                return True
+        return self._inner.is_readable_or_closed()
 
     def get_extra_info(self, name: str) -> Any:
         value = tls_extra_info(self._tls, name)

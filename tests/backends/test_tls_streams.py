@@ -15,6 +15,7 @@ import os
 import socket
 import ssl
 import threading
+from typing import Any
 
 import pytest
 
@@ -207,12 +208,15 @@ def test_records_bigger_than_the_receive_buffer(
         RUNNERS[loop]().run(body)
 
 
-def test_sync_tls_stream_read_in_one_thread_while_others_write(tls: TLS) -> None:
+@pytest.mark.parametrize("layer", ["socket", "layered"])
+def test_sync_tls_stream_read_in_one_thread_while_others_write(tls: TLS, layer: str) -> None:
     """A blocking TLS stream shared by threads, as an HTTP/2 connection or a WebSocket
     session shares it: one thread reads while four others write. OpenSSL forbids concurrent
     calls on one TLS connection (before the stream serialised them, this broke the session:
     the client sent the server a TLS ``internal_error`` alert); every byte must come back
-    and the session must stay intact."""
+    and the session must stay intact. ``layered``: the TLS layer an https:// proxy's tunnel
+    uses, here over a plain connection."""
+    from fasthttpx.concurrency._layered import TLSLayer
     from fasthttpx.concurrency.sync import SyncBackend
 
     pieces = [bytes([65 + n]) * 1500 for n in range(4)]
@@ -233,10 +237,17 @@ def test_sync_tls_stream_read_in_one_thread_while_others_write(tls: TLS) -> None
 
         server = threading.Thread(target=echo, daemon=True)
         server.start()
-        stream = SyncBackend().connect_tcp(
-            "127.0.0.1", p.port, timeout=5, ssl_context=_client_context(tls),
-            server_hostname="localhost",
-        )
+        stream: Any
+        if layer == "socket":
+            stream = SyncBackend().connect_tcp(
+                "127.0.0.1", p.port, timeout=5, ssl_context=_client_context(tls),
+                server_hostname="localhost",
+            )
+        else:
+            stream = TLSLayer.open(
+                SyncBackend().connect_tcp("127.0.0.1", p.port, timeout=5),
+                _client_context(tls), "localhost", 5,
+            )
         errors: list[BaseException] = []
 
         def writer(piece: bytes) -> None:
