@@ -120,10 +120,13 @@ class SyncStream:
                 self._sock.shutdown(socket.SHUT_RDWR)
             except OSError:  # not connected any more
                 pass
-            try:
-                self._sock.close()
-            except OSError:  # pragma: no cover - close of a broken socket
-                pass
+            self._release()
+
+    def _release(self) -> None:
+        try:
+            self._sock.close()
+        except OSError:  # pragma: no cover - close of a broken socket
+            pass
 
     def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None, timeout: float | None
@@ -250,6 +253,10 @@ class SyncTLSStream(SyncStream):
                     raise WriteError(f"connection lost: {exc}") from exc
             if not _wait_ready(sock, for_write, deadline):
                 raise WriteTimeout(f"could not send within {timeout} s")
+
+    def _release(self) -> None:
+        with self._tls_lock:  # not in the middle of another thread's OpenSSL call
+            super()._release()
 
     def is_readable_or_closed(self) -> bool:
         if self._closed:
