@@ -16,10 +16,11 @@ Why each conversion is shaped as it is:
   the bytes extensions httpx reads (HTTP/2 has no reason phrase, as with httpcore).
 * An error is re-raised as the library's class of the same name, ours chained as its cause;
   a class the library lacks becomes its nearest ancestor the library has.
-* A request asking to switch protocols (``GET`` with an ``Upgrade`` field: httpx2's
-  ``client.websocket()``, httpx-ws) gets our ``upgrade`` extension, so that our pool sends it
-  on an HTTP/1.1 connection of its own and a 101 answer hands that connection over. The
-  library's WebSocket code then reads and writes it as httpcore's network stream, and
+* A request asking to switch protocols (an ``Upgrade`` field: httpx2's
+  ``client.websocket()``, httpx-ws, Docker's attach) gets our ``upgrade`` extension when
+  the transport speaks HTTP/1.1, so that our pool sends it on an HTTP/1.1 connection of its
+  own and a 101 answer hands that connection over, closed with the response as httpcore
+  does. The library's code then reads and writes it as httpcore's network stream, and
   catches httpcore's exceptions: our stream errors become the classes of the library's
   own core package (httpcore for httpx, httpcore2 for httpx2).
 """
@@ -120,8 +121,9 @@ def _nearest(ours: type[BaseException], module: ModuleType) -> type[Exception]:
     return module.HTTPError  # type: ignore[no-any-return]
 
 
-def to_request(request: Any, byte_stream_class: type[Any]) -> Request:
-    """Our request for the library's ``request``, sharing its header list and extensions."""
+def to_request(request: Any, byte_stream_class: type[Any], upgrades: bool = True) -> Request:
+    """Our request for the library's ``request``, sharing its header list and extensions
+    (``upgrades``: the transport may switch protocols, i.e. it speaks HTTP/1.1)."""
     url = request.url
     stream = request.stream
     if type(stream) is byte_stream_class:
@@ -129,22 +131,26 @@ def to_request(request: Any, byte_stream_class: type[Any]) -> Request:
         if type(body) is not bytes:
             body = bytes(body)
         stream = body
+    fields = request.headers.raw
     extensions = request.extensions
-    if request.method == "GET" and asks_upgrade(request):
+    if upgrades and asks_upgrade(fields):
         extensions = {**extensions, "upgrade": True}  # the library's dict stays as it was
     return Request.from_parts(
         request.method,
         URL.from_parts(url.scheme, url.raw_host.decode("ascii"), url.port, url.raw_path),
-        request.headers.raw,
+        fields,
         stream,
         extensions,
     )
 
 
-def asks_upgrade(request: Any) -> bool:
-    """Whether the library's ``request`` has an ``Upgrade`` field (``to_request`` looks only
-    at ``GET`` requests, so that the others pay one comparison)."""
-    return any(name.lower() == b"upgrade" for name, _ in request.headers.raw)
+def asks_upgrade(fields: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the header ``fields`` ask to switch protocols (an ``Upgrade`` field, in any
+    method: WebSockets are GETs, Docker's attach is a POST)."""
+    for name, _ in fields:
+        if len(name) == 7 and name.lower() == b"upgrade":
+            return True
+    return False
 
 
 def response_extensions(http_version: str, reason_phrase: str) -> dict[str, Any]:

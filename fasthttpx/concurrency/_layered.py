@@ -134,17 +134,21 @@ class AsyncTLSLayer:
 class TLSLayer:
     """``AsyncTLSLayer`` for blocking streams. Threads may share it (one reading while
     another writes: an HTTP/2 connection, a WebSocket session), and OpenSSL forbids
-    concurrent calls on one session: every call into it holds ``_lock``, and so does the
-    write of what it produced (records leave in the order they were made); the blocking
-    read of the outer stream does not."""
+    concurrent calls on one session: every call into it holds ``_lock``, never held while
+    the outer stream blocks. Writers take ``_send_lock`` around encrypting and sending, so
+    records leave in the order they were made; the reader never waits for it (a writer
+    blocked on a peer that waits for us to read would wait forever): what the session has
+    to send after a read goes out now if no write is under way, else with the next write
+    (TLS 1.3 lets a KeyUpdate answer wait for our next record)."""
 
-    __slots__ = ("_inner", "_tls", "_buffer", "_lock")
+    __slots__ = ("_inner", "_tls", "_buffer", "_lock", "_send_lock")
 
     def __init__(self, inner: NetworkStream, tls: TLSSession) -> None:
         self._inner = inner
         self._tls = tls
         self._buffer = memoryview(bytearray(LAYER_READ_SIZE))
         self._lock = threading.Lock()
+        self._send_lock = threading.Lock()
 
     @classmethod
     def open(
@@ -182,27 +186,45 @@ class TLSLayer:
             with self._lock:
                 try:
                     count = tls.decrypt_into(buffer)
+                except ssl.SSLError as exc:
+                    raise ReadError(f"TLS failure while receiving: {exc}") from exc
+                data = buffer[:count].tobytes() if count else b""
+                peer_closed = tls.peer_closed
+            self._send_produced(timeout)
+            if data:
+                return data
+            if peer_closed:
+                return b""
+            received = self._inner.read(LAYER_READ_SIZE, timeout)
+            if not received:
+                return b""
+            with self._lock:
+                tls.incoming.write(received)
+
+    def _send_produced(self, timeout: float | None) -> None:
+        """Send what the session produced while reading, unless a writer is sending (it
+        or the next one takes it along)."""
+        if not self._send_lock.acquire(blocking=False):
+            return
+        try:
+            tls = self._tls
+            with self._lock:
+                try:
                     output = tls.resume_writes() if tls.backlog else tls.pending_output()
                 except ssl.SSLError as exc:
                     raise ReadError(f"TLS failure while receiving: {exc}") from exc
-                if output:
-                    self._inner.write(output, timeout)
-                if count:
-                    return buffer[:count].tobytes()
-                if tls.peer_closed:
-                    return b""
-            data = self._inner.read(LAYER_READ_SIZE, timeout)
-            if not data:
-                return b""
-            with self._lock:
-                tls.incoming.write(data)
+            if output:
+                self._inner.write(output, timeout)
+        finally:
+            self._send_lock.release()
 
     def write(self, data: bytes, timeout: float | None) -> None:
-        with self._lock:
-            try:
-                output = self._tls.encrypt(data)
-            except ssl.SSLError as exc:
-                raise WriteError(f"TLS failure while sending: {exc}") from exc
+        with self._send_lock:
+            with self._lock:
+                try:
+                    output = self._tls.encrypt(data)
+                except ssl.SSLError as exc:
+                    raise WriteError(f"TLS failure while sending: {exc}") from exc
             if output:
                 self._inner.write(output, timeout)
 

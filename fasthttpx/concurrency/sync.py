@@ -10,6 +10,7 @@ readable has received stray bytes or a close and must not be reused.
 
 from __future__ import annotations
 
+import math
 import select
 import socket
 import ssl
@@ -120,13 +121,10 @@ class SyncStream:
                 self._sock.shutdown(socket.SHUT_RDWR)
             except OSError:  # not connected any more
                 pass
-            self._release()
-
-    def _release(self) -> None:
-        try:
-            self._sock.close()
-        except OSError:  # pragma: no cover - close of a broken socket
-            pass
+            try:
+                self._sock.close()
+            except OSError:  # pragma: no cover - close of a broken socket
+                pass
 
     def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None, timeout: float | None
@@ -179,35 +177,40 @@ class SyncStream:
 
 
 def _wait_ready(sock: socket.socket, for_write: bool, deadline: float | None) -> bool:
-    """Wait until ``sock`` can be written (or read); False once ``deadline`` passed."""
+    """Wait until ``sock`` can be written (or read); False once ``deadline`` passed (a
+    deadline already past still looks once, without waiting). Raises ``ValueError`` or
+    ``OSError`` for a socket closed meanwhile."""
     remaining = None
     if deadline is not None:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return False
+        remaining = max(0.0, deadline - time.monotonic())
     if hasattr(select, "poll"):
         poller = select.poll()
         poller.register(sock, select.POLLOUT if for_write else select.POLLIN | select.POLLPRI)
-        return bool(poller.poll(None if remaining is None else max(1, int(remaining * 1000))))
+        return bool(poller.poll(None if remaining is None else math.ceil(remaining * 1000)))
     if for_write:
         return bool(select.select([], [sock], [], remaining)[1])
     return bool(select.select([sock], [], [], remaining)[0])
 
 
 class SyncTLSStream(SyncStream):
-    """A TLS socket that threads may share: one thread reading while others write (an HTTP/2
-    connection's streams, a WebSocket session's sender). OpenSSL forbids concurrent calls on
-    one connection: a read racing a write made our client send the server a TLS
+    """A TLS socket that threads may share: one thread reading while another writes (an
+    HTTP/2 connection's streams, a WebSocket session's sender). OpenSSL forbids concurrent
+    calls on one connection: a read racing a write made our client send the server a TLS
     ``internal_error`` alert under load. So every call into the TLS connection holds
     ``_tls_lock``, the socket is non-blocking, and a thread waits for it (``poll``) outside
-    the lock; the timeouts are the waits' deadlines."""
+    that lock; the timeouts are the waits' deadlines. A write holds ``_write_lock`` from
+    start to end: once OpenSSL said "want write" it takes the next write call as the retry
+    of that record, so another writer's bytes must not come in between (and after a write
+    timed out half way, the stream refuses further writes)."""
 
-    __slots__ = ("_tls_lock",)
+    __slots__ = ("_tls_lock", "_write_lock", "_write_broken")
 
     def __init__(self, sock: ssl.SSLSocket) -> None:
         super().__init__(sock)
         sock.settimeout(0.0)
         self._tls_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._write_broken = False
 
     def read(self, max_bytes: int, timeout: float | None) -> bytes:
         sock = self._sock
@@ -224,39 +227,64 @@ class SyncTLSStream(SyncStream):
                         for_write = False
                     except ssl.SSLWantWriteError:  # pragma: no cover - renegotiation
                         for_write = True
-                    except (OSError, ValueError) as exc:  # ValueError: closed meanwhile
+                    except (OSError, ValueError, AttributeError) as exc:  # closed meanwhile
                         raise ReadError(f"connection lost: {exc}") from exc
                 else:
                     for_write = False
-            if not _wait_ready(sock, for_write, deadline):
+            try:
+                ready = _wait_ready(sock, for_write, deadline)
+            except (OSError, ValueError) as exc:
+                raise ReadError(f"connection lost: {exc}") from exc
+            if not ready:
                 raise ReadTimeout(f"no data received within {timeout} s")
-            ready = True
 
     def write(self, data: bytes, timeout: float | None) -> None:
         sock = self._sock
         deadline = None if timeout is None else time.monotonic() + timeout
         view = memoryview(data)
-        while view:
-            if self._closed:
-                raise WriteError("write to a closed connection")
-            with self._tls_lock:
+        with self._write_lock:
+            if self._write_broken:
+                raise WriteError("an earlier write on this connection timed out half way")
+            while view:
+                if self._closed:
+                    raise WriteError("write to a closed connection")
+                with self._tls_lock:
+                    try:
+                        # Whole records or nothing: after "want write" OpenSSL resumes
+                        # the same buffer, so the retry below passes the same bytes.
+                        view = view[sock.send(view):]
+                        continue
+                    except ssl.SSLWantWriteError:
+                        for_write = True
+                    except ssl.SSLWantReadError:  # pragma: no cover - renegotiation
+                        for_write = False
+                    except (OSError, ValueError, AttributeError) as exc:
+                        raise WriteError(f"connection lost: {exc}") from exc
                 try:
-                    # Whole records or nothing: after "want write" OpenSSL resumes the
-                    # same buffer, so the retry below passes the same bytes again.
-                    view = view[sock.send(view):]
-                    continue
-                except ssl.SSLWantWriteError:
-                    for_write = True
-                except ssl.SSLWantReadError:  # pragma: no cover - renegotiation
-                    for_write = False
+                    ready = _wait_ready(sock, for_write, deadline)
                 except (OSError, ValueError) as exc:
                     raise WriteError(f"connection lost: {exc}") from exc
-            if not _wait_ready(sock, for_write, deadline):
-                raise WriteTimeout(f"could not send within {timeout} s")
+                if not ready:
+                    self._write_broken = True
+                    raise WriteTimeout(f"could not send within {timeout} s")
 
-    def _release(self) -> None:
-        with self._tls_lock:  # not in the middle of another thread's OpenSSL call
-            super()._release()
+    def close(self) -> None:
+        """Shut the socket down (which wakes threads waiting in ``poll``) and close it,
+        both under the TLS lock: never in the middle of another thread's OpenSSL call.
+        The shutdown is the plain socket's: ``SSLSocket.shutdown`` would drop its TLS
+        object first, under a thread that may be about to use it."""
+        if self._closed:
+            return
+        self._closed = True
+        with self._tls_lock:
+            try:
+                socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
+            except OSError:  # not connected any more
+                pass
+            try:
+                self._sock.close()
+            except OSError:  # pragma: no cover - close of a broken socket
+                pass
 
     def is_readable_or_closed(self) -> bool:
         if self._closed:

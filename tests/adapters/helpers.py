@@ -177,3 +177,14 @@ def switch_then_reset() -> Handler:
         conn.reset()
 
     return handler
+
+
+def switch_then_wait_eof(record: list[bytes]) -> Handler:
+    """Answer 101, then record the request and what arrives until the client closes."""
+
+    async def handler(conn: RawConnection) -> None:
+        record.append(await conn.read_request())
+        await conn.send(SWITCH)
+        record.append(await conn.wait_for_eof(10))
+
+    return handler

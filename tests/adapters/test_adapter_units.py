@@ -91,6 +91,17 @@ def test_request_body_in_memory_is_taken_without_iterating(lib: Lib) -> None:
     assert to_request(request, lib.module.ByteStream).stream is request.stream
 
 
+def test_upgrade_requests_get_the_upgrade_extension_when_http1_is_spoken(lib: Lib) -> None:
+    asking = lib.module.Request("POST", "http://example.org/attach",
+                                headers={"Connection": "Upgrade", "UPGRADE": "tcp"})
+    plain = lib.module.Request("GET", "http://example.org/", headers={"X-Upgrade": "no"})
+    assert to_request(asking, lib.module.ByteStream).extensions["upgrade"] is True
+    assert "upgrade" not in asking.extensions  # the library's dict is not changed
+    # An HTTP/2-only transport cannot switch protocols: the field goes out as it is.
+    assert "upgrade" not in to_request(asking, lib.module.ByteStream, False).extensions
+    assert "upgrade" not in to_request(plain, lib.module.ByteStream).extensions
+
+
 def test_request_streams_are_handed_over_as_they_are(lib: Lib) -> None:
     async def pieces() -> Any:
         yield b"a"

@@ -273,3 +273,110 @@ def test_sync_tls_stream_read_in_one_thread_while_others_write(tls: TLS, layer: 
             server.join(10)
         assert not errors
         assert sorted(received) == sorted(b"".join(pieces) * rounds)
+
+
+def test_sync_tls_writers_never_mix_records(tls: TLS) -> None:
+    """Four threads writing to a slow reader, so OpenSSL keeps saying "want write": it takes
+    the next write call as the retry of the pending record, so a second writer slipping in
+    would have its bytes dropped and the first one's sent twice. Each writer's pieces must
+    arrive exactly as many times as they were written."""
+    from collections import Counter
+
+    from fasthttpx.concurrency.sync import SyncBackend
+
+    pieces = [bytes([65 + n]) * 1500 for n in range(4)]
+    rounds = 200
+    received = bytearray()
+    with peer(tls.server) as p:
+        def slow_reader() -> None:
+            conn = p.accepted()
+            conn.settimeout(10)
+            while True:
+                try:
+                    data = conn.recv(16384)
+                except OSError:
+                    return
+                if not data:
+                    return
+                received.extend(data)
+
+        server = threading.Thread(target=slow_reader, daemon=True)
+        server.start()
+        stream = SyncBackend().connect_tcp(
+            "127.0.0.1", p.port, timeout=5, ssl_context=_client_context(tls),
+            server_hostname="localhost",
+        )
+        stream.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        errors: list[BaseException] = []
+
+        def writer(piece: bytes) -> None:
+            try:
+                for _ in range(rounds):
+                    stream.write(piece, 10)
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        writers = [threading.Thread(target=writer, args=(piece,)) for piece in pieces]
+        for thread in writers:
+            thread.start()
+        for thread in writers:
+            thread.join(30)
+        stream.close()
+        server.join(10)
+    assert not errors
+    counts = Counter(received)
+    assert {chr(k): v // 1500 for k, v in counts.items()} == {c: rounds for c in "ABCD"}
+
+
+def test_sync_tls_layer_writer_does_not_stop_the_reader(tls: TLS) -> None:
+    """The TLS layer of an https:// proxy's tunnel, shared by a reader and a writer, with a
+    server that reads only between its own big sends. A writer blocked in the outer stream
+    must not hold the session's lock: the reader has to keep draining the socket, or the
+    server never reads again and the writer times out (as it did before)."""
+    from fasthttpx.concurrency._layered import TLSLayer
+    from fasthttpx.concurrency.sync import SyncBackend
+
+    block = 1 << 20
+    blocks = 12
+    with peer(tls.server) as p:
+        def send_then_read() -> None:
+            conn = p.accepted()
+            conn.settimeout(10)
+            try:
+                for _ in range(blocks):
+                    conn.sendall(b"x" * block)  # not reading meanwhile
+                    conn.recv(block)
+                while conn.recv(block):
+                    pass
+            except OSError:
+                return
+
+        server = threading.Thread(target=send_then_read, daemon=True)
+        server.start()
+        stream = TLSLayer.open(
+            SyncBackend().connect_tcp("127.0.0.1", p.port, timeout=5),
+            _client_context(tls), "localhost", 5,
+        )
+        errors: list[BaseException] = []
+
+        def writer() -> None:
+            try:
+                for _ in range(blocks):
+                    stream.write(b"y" * block, 5)
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        sending = threading.Thread(target=writer)
+        sending.start()
+        got = 0
+        try:
+            while got < blocks * block:
+                data = stream.read(65536, 10)
+                assert data, "the server closed the connection"
+                got += len(data)
+        finally:
+            sending.join(30)
+            stream.close()
+            server.join(10)
+    assert not errors
+    assert got == blocks * block

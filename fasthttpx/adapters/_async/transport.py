@@ -42,7 +42,7 @@ __all__ = ["AsyncAdapterTransport", "AsyncAdapterStream", "AsyncAdapterNetworkSt
 class AsyncAdapterStream:
     """A response body for the library (see the module docstring)."""
 
-    __slots__ = ("_body", "_pieces", "_library", "_request", "_done")
+    __slots__ = ("_body", "_pieces", "_library", "_request", "_done", "_handed_over")
 
     def __init__(self, body: Any, library: Library, request: Any) -> None:
         self._body = body  # our response's body stream (in memory, or leased from the pool)
@@ -50,6 +50,8 @@ class AsyncAdapterStream:
         self._library = library
         self._request = request
         self._done = False
+        #: The connection a 101 handed over, if any: closing the response closes it.
+        self._handed_over: AsyncAdapterNetworkStream | None = None
 
     def __aiter__(self) -> AsyncAdapterStream:
         return self
@@ -79,6 +81,13 @@ class AsyncAdapterStream:
             await self._body.aclose()
         except ERRORS as exc:
             raise self._library.error(exc, self._request) from exc
+        handed_over, self._handed_over = self._handed_over, None
+        if handed_over is not None:
+            await handed_over.aclose()
+
+
+#: httpcore's ``get_extra_info`` names that ours spell differently.
+_EXTRA_INFO_NAMES = {"client_addr": "sockname", "server_addr": "peername"}
 
 
 class AsyncAdapterNetworkStream:
@@ -121,7 +130,10 @@ class AsyncAdapterNetworkStream:
         return AsyncAdapterNetworkStream(stream, self._library)
 
     def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
+        """httpcore's names (``client_addr``, ``server_addr``, ``is_readable``) and ours."""
+        if info == "is_readable":
+            return self._stream.is_readable_or_closed()
+        return self._stream.get_extra_info(_EXTRA_INFO_NAMES.get(info, info))
 
 
 class AsyncAdapterTransport:
@@ -155,6 +167,7 @@ class AsyncAdapterTransport:
         )
         self._engine: AsyncHTTPTransport | None = None
         self._closed = False
+        self._upgrades = http1  # protocol switches need HTTP/1.1
         if backend is None:
             backend = running_backend()
         self._backend = backend
@@ -179,19 +192,22 @@ class AsyncAdapterTransport:
         library = self.library
         try:
             response = await engine.handle_async_request(
-                to_request(request, library.byte_stream_class)
+                to_request(request, library.byte_stream_class, self._upgrades)
             )
         except ERRORS as exc:
             raise library.error(exc, request) from exc
         extensions = response_extensions(response.http_version, response.reason_phrase)
+        body = self.stream_class(response._body_stream, library, request)
         if response.status_code == 101:
             handed_over = response.extensions.get("network_stream")
             if handed_over is not None:
-                extensions["network_stream"] = AsyncAdapterNetworkStream(handed_over, library)
+                network = AsyncAdapterNetworkStream(handed_over, library)
+                extensions["network_stream"] = network
+                body._handed_over = network  # closed with the response, as httpcore does
         return library.response_class(
             response.status_code,
             headers=response.headers.raw,
-            stream=self.stream_class(response._body_stream, library, request),
+            stream=body,
             extensions=extensions,
         )
 

@@ -43,7 +43,7 @@ __all__ = ["AdapterTransport", "AdapterStream", "AdapterNetworkStream"]
 class AdapterStream:
     """A response body for the library (see the module docstring)."""
 
-    __slots__ = ("_body", "_pieces", "_library", "_request", "_done")
+    __slots__ = ("_body", "_pieces", "_library", "_request", "_done", "_handed_over")
 
     def __init__(self, body: Any, library: Library, request: Any) -> None:
         self._body = body  # our response's body stream (in memory, or leased from the pool)
@@ -51,6 +51,8 @@ class AdapterStream:
         self._library = library
         self._request = request
         self._done = False
+        #: The connection a 101 handed over, if any: closing the response closes it.
+        self._handed_over: AdapterNetworkStream | None = None
 
     def __iter__(self) -> AdapterStream:
         return self
@@ -80,6 +82,13 @@ class AdapterStream:
             self._body.close()
         except ERRORS as exc:
             raise self._library.error(exc, self._request) from exc
+        handed_over, self._handed_over = self._handed_over, None
+        if handed_over is not None:
+            handed_over.close()
+
+
+#: httpcore's ``get_extra_info`` names that ours spell differently.
+_EXTRA_INFO_NAMES = {"client_addr": "sockname", "server_addr": "peername"}
 
 
 class AdapterNetworkStream:
@@ -122,7 +131,10 @@ class AdapterNetworkStream:
         return AdapterNetworkStream(stream, self._library)
 
     def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
+        """httpcore's names (``client_addr``, ``server_addr``, ``is_readable``) and ours."""
+        if info == "is_readable":
+            return self._stream.is_readable_or_closed()
+        return self._stream.get_extra_info(_EXTRA_INFO_NAMES.get(info, info))
 
 
 class AdapterTransport:
@@ -156,6 +168,7 @@ class AdapterTransport:
         )
         self._engine: HTTPTransport | None = None
         self._closed = False
+        self._upgrades = http1  # protocol switches need HTTP/1.1
         if backend is None:
             backend = running_backend()
         self._backend = backend
@@ -180,19 +193,22 @@ class AdapterTransport:
         library = self.library
         try:
             response = engine.handle_request(
-                to_request(request, library.byte_stream_class)
+                to_request(request, library.byte_stream_class, self._upgrades)
             )
         except ERRORS as exc:
             raise library.error(exc, request) from exc
         extensions = response_extensions(response.http_version, response.reason_phrase)
+        body = self.stream_class(response._body_stream, library, request)
         if response.status_code == 101:
             handed_over = response.extensions.get("network_stream")
             if handed_over is not None:
-                extensions["network_stream"] = AdapterNetworkStream(handed_over, library)
+                network = AdapterNetworkStream(handed_over, library)
+                extensions["network_stream"] = network
+                body._handed_over = network  # closed with the response, as httpcore does
         return library.response_class(
             response.status_code,
             headers=response.headers.raw,
-            stream=self.stream_class(response._body_stream, library, request),
+            stream=body,
             extensions=extensions,
         )
 

@@ -7,12 +7,13 @@ against the ``websockets`` library's server; the raw stream against scripted ans
 from __future__ import annotations
 
 import importlib
+import time
 from typing import Any
 
 import pytest
 
 from tests.adapters.conftest import Lib, load_lib
-from tests.adapters.helpers import shouting, switch_then_reset
+from tests.adapters.helpers import shouting, switch_then_reset, switch_then_wait_eof
 from tests.kit.raw_server import make_response, respond_with
 from tests.kit.ws_server import WebSocketsServer, close_with, echo, send_first
 
@@ -42,6 +43,42 @@ async def test_101_hands_the_connection_over_as_httpcore_does(
         await response.aclose()
         assert "upgrade" not in request.extensions  # the library's dict is left as it was
     assert b"upgrade: shout" in received[0].lower()
+
+
+async def test_closing_the_101_response_closes_the_connection(
+    lib: Lib, backend_name: str, raw_server: Any
+) -> None:
+    """As httpcore: a switch nobody takes the connection of (here a plain ``get``, which
+    reads and closes the response) closes it, instead of leaving it to the GC."""
+    record: list[bytes] = []
+    server = raw_server(switch_then_wait_eof(record))
+    async with lib.adapter.AsyncClient() as client:
+        response = await client.get(server.url, headers=UPGRADE)
+        assert response.status_code == 101
+        # asyncio closes an aborted socket on the loop's next turn: give it turns (another
+        # exchange) before this thread blocks below.
+        assert (await client.get(server.url, headers=UPGRADE)).status_code == 101
+    deadline = time.monotonic() + 5  # the server records from its own thread
+    while len(record) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert record[1] == b""  # the server saw the close, and nothing after the request
+
+
+async def test_any_method_may_switch_and_extra_info_speaks_httpcore(
+    lib: Lib, backend_name: str, raw_server: Any
+) -> None:
+    received: list[bytes] = []
+    server = raw_server(shouting(received))
+    async with lib.adapter.AsyncClient() as client:
+        async with client.stream("POST", server.url, headers=UPGRADE, content=b"") as response:
+            assert response.status_code == 101
+            stream = response.extensions["network_stream"]
+            host, port = stream.get_extra_info("server_addr")[:2]
+            assert (host, port) == ("127.0.0.1", server.port)
+            assert stream.get_extra_info("client_addr")[0] == "127.0.0.1"
+            assert stream.get_extra_info("is_readable") is True  # "first" came with the head
+            assert await stream.read(100) == b"first"
+    assert received[0].startswith(b"POST ")
 
 
 async def test_handed_over_stream_raises_the_core_packages_errors(
