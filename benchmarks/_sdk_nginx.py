@@ -12,14 +12,16 @@ whole, with a ``content-length`` (the SDKs read them as server-sent events all t
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+from tests.http2.nginx import find_nginx
 from tests.kit import fake_api
+
+__all__ = ["NginxAPI", "find_nginx"]
 
 _CONFIG = """
 worker_processes 1;
@@ -72,13 +74,6 @@ def write_answers(root: Path, tokens: int) -> str:
             f" error_page 405 =200 $uri; }}\n"
         )
     return "".join(blocks)
-
-
-def find_nginx() -> str | None:
-    found = shutil.which("nginx")
-    if found is None and os.access("/usr/sbin/nginx", os.X_OK):
-        found = "/usr/sbin/nginx"
-    return found
 
 
 class NginxAPI:

@@ -77,15 +77,11 @@ class Library:
                 core = importlib.import_module(self._core)
             except ImportError:
                 return self.error(exc)
-            target = next(
-                (getattr(core, cls.__name__) for cls in type(exc).__mro__
-                 if isinstance(getattr(core, cls.__name__, None), type)),
-                None,
-            )
-            if target is None or not issubclass(target, Exception):
+            target = _named_ancestor(type(exc), core)
+            if target is None:
                 return self.error(exc)
             self._core_errors[type(exc)] = target
-        return target(str(exc))  # type: ignore[no-any-return]
+        return target(str(exc))
 
     def error(self, exc: BaseException, request: Any = None) -> Exception:
         """The library's exception for ``exc`` (one of ours), to be raised ``from exc``;
@@ -114,11 +110,16 @@ def _error_table(module: ModuleType) -> dict[type[BaseException], Any]:
 
 def _nearest(ours: type[BaseException], module: ModuleType) -> type[Exception]:
     """The library's class named as ``ours`` or, failing that, as its nearest ancestor."""
+    return _named_ancestor(ours, module) or module.HTTPError
+
+
+def _named_ancestor(ours: type[BaseException], module: ModuleType) -> type[Exception] | None:
+    """``module``'s exception class named as ``ours`` or its nearest ancestor, if any."""
     for cls in ours.__mro__:
         theirs = getattr(module, cls.__name__, None)
         if isinstance(theirs, type) and issubclass(theirs, Exception):
             return theirs
-    return module.HTTPError  # type: ignore[no-any-return]
+    return None
 
 
 def to_request(request: Any, byte_stream_class: type[Any], upgrades: bool = True) -> Request:

@@ -2,10 +2,12 @@
 
 Plain TCP sockets stay in blocking mode and get their timeouts from the kernel
 (``SO_RCVTIMEO``/``SO_SNDTIMEO``): one system call per read instead of Python's
-``poll`` + ``recv`` for a socket with a timeout. TLS sockets (and systems without those
-options) use ``settimeout``. Either way the timeout is only set when it changes. The reuse
-check asks the socket with a zero-timeout ``poll``: an idle keep-alive connection that is
-readable has received stray bytes or a close and must not be reused.
+``poll`` + ``recv`` for a socket with a timeout; systems without those options use
+``settimeout``. Either way a timeout is only set when it changes, reads' and writes' apart.
+TLS sockets are non-blocking under the blocking API (``SyncTLSStream``: threads sharing a
+connection must not call into OpenSSL at once) and wait in ``poll``. The reuse check asks
+the socket with a zero-timeout ``poll``: an idle keep-alive connection that is readable has
+received stray bytes or a close and must not be reused.
 """
 
 from __future__ import annotations
@@ -117,28 +119,30 @@ class SyncStream:
         ``close`` alone does not make happen on Linux."""
         if not self._closed:
             self._closed = True
-            try:
-                self._sock.shutdown(socket.SHUT_RDWR)
-            except OSError:  # not connected any more
-                pass
-            try:
-                self._sock.close()
-            except OSError:  # pragma: no cover - close of a broken socket
-                pass
+            self._shut_and_close()
+
+    def _shut_and_close(self) -> None:
+        # The plain socket's shutdown, also under TLS: ``SSLSocket.shutdown`` would drop its
+        # TLS object first, under a thread that may be about to use it.
+        try:
+            socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
+        except OSError:  # not connected any more
+            pass
+        try:
+            self._sock.close()
+        except OSError:  # pragma: no cover - close of a broken socket
+            pass
 
     def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None, timeout: float | None
     ) -> SyncStream | TLSLayer:
-        """TLS on this socket; on one that already speaks TLS (to an https:// proxy), the
-        new session runs inside it (``TLSLayer``)."""
-        if isinstance(self._sock, ssl.SSLSocket):
-            return TLSLayer.open(self, ssl_context, server_hostname, timeout)
+        """TLS on this socket (``SyncTLSStream``)."""
         return self._wrap_tls(ssl_context, server_hostname, timeout)
 
     def _wrap_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None, timeout: float | None
-    ) -> SyncStream:
-        if self._kernel:  # TLS sockets use Python's own timeouts
+    ) -> SyncTLSStream:
+        if self._kernel:  # a TLS stream waits in ``poll``, with no kernel timeouts
             self._set_read_timeout(None)
             self._set_write_timeout(None)
             self._kernel = False
@@ -154,8 +158,9 @@ class SyncStream:
     def is_readable_or_closed(self) -> bool:
         if self._closed:
             return True
-        if isinstance(self._sock, ssl.SSLSocket) and self._sock.pending():
-            return True
+        return self._socket_readable()
+
+    def _socket_readable(self) -> bool:
         check = self._poller
         if check is None:
             check = self._poller = readable_check(self._sock.fileno())
@@ -268,23 +273,17 @@ class SyncTLSStream(SyncStream):
                     self._write_broken = True
                     raise WriteTimeout(f"could not send within {timeout} s")
 
-    def close(self) -> None:
-        """Shut the socket down (which wakes threads waiting in ``poll``) and close it,
-        both under the TLS lock: never in the middle of another thread's OpenSSL call.
-        The shutdown is the plain socket's: ``SSLSocket.shutdown`` would drop its TLS
-        object first, under a thread that may be about to use it."""
-        if self._closed:
-            return
-        self._closed = True
+    def _shut_and_close(self) -> None:
+        """Under the TLS lock: never in the middle of another thread's OpenSSL call (the
+        shutdown still wakes threads waiting in ``poll``, which hold no lock)."""
         with self._tls_lock:
-            try:
-                socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
-            except OSError:  # not connected any more
-                pass
-            try:
-                self._sock.close()
-            except OSError:  # pragma: no cover - close of a broken socket
-                pass
+            super()._shut_and_close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None, timeout: float | None
+    ) -> TLSLayer:
+        """TLS inside this TLS (to an https:// proxy): the new session is a ``TLSLayer``."""
+        return TLSLayer.open(self, ssl_context, server_hostname, timeout)
 
     def is_readable_or_closed(self) -> bool:
         if self._closed:
@@ -292,10 +291,7 @@ class SyncTLSStream(SyncStream):
         with self._tls_lock:
             if self._sock.pending():  # type: ignore[attr-defined]
                 return True
-        check = self._poller
-        if check is None:
-            check = self._poller = readable_check(self._sock.fileno())
-        return bool(check())
+        return self._socket_readable()
 
 
 class _Event:

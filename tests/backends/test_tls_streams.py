@@ -15,6 +15,7 @@ import os
 import socket
 import ssl
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -208,6 +209,44 @@ def test_records_bigger_than_the_receive_buffer(
         RUNNERS[loop]().run(body)
 
 
+def _serve(p: Any, handle: Callable[[ssl.SSLSocket, bytes], object]) -> threading.Thread:
+    """A thread taking the peer's connection and handing each piece it receives to
+    ``handle`` until the client closes."""
+
+    def run() -> None:
+        conn = p.accepted()
+        conn.settimeout(10)
+        while True:
+            try:
+                data = conn.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            handle(conn, data)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def _start_writers(stream: Any, pieces: list[bytes], rounds: int,
+                   errors: list[BaseException]) -> list[threading.Thread]:
+    """One thread per piece, each writing it ``rounds`` times; failures go to ``errors``."""
+
+    def write(piece: bytes) -> None:
+        try:
+            for _ in range(rounds):
+                stream.write(piece, 10)
+        except BaseException as exc:  # reported by the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(piece,)) for piece in pieces]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
 @pytest.mark.parametrize("layer", ["socket", "layered"])
 def test_sync_tls_stream_read_in_one_thread_while_others_write(tls: TLS, layer: str) -> None:
     """A blocking TLS stream shared by threads, as an HTTP/2 connection or a WebSocket
@@ -223,20 +262,7 @@ def test_sync_tls_stream_read_in_one_thread_while_others_write(tls: TLS, layer: 
     rounds = 400
     total = rounds * sum(len(p) for p in pieces)
     with peer(tls.server) as p:
-        def echo() -> None:
-            conn = p.accepted()
-            conn.settimeout(10)
-            while True:
-                try:
-                    data = conn.recv(65536)
-                except OSError:
-                    return
-                if not data:
-                    return
-                conn.sendall(data)
-
-        server = threading.Thread(target=echo, daemon=True)
-        server.start()
+        server = _serve(p, lambda conn, data: conn.sendall(data))
         stream: Any
         if layer == "socket":
             stream = SyncBackend().connect_tcp(
@@ -249,17 +275,7 @@ def test_sync_tls_stream_read_in_one_thread_while_others_write(tls: TLS, layer: 
                 _client_context(tls), "localhost", 5,
             )
         errors: list[BaseException] = []
-
-        def writer(piece: bytes) -> None:
-            try:
-                for _ in range(rounds):
-                    stream.write(piece, 10)
-            except BaseException as exc:  # reported by the test below
-                errors.append(exc)
-
-        writers = [threading.Thread(target=writer, args=(piece,)) for piece in pieces]
-        for thread in writers:
-            thread.start()
+        writers = _start_writers(stream, pieces, rounds, errors)
         received = bytearray()
         try:
             while len(received) < total:
@@ -288,37 +304,14 @@ def test_sync_tls_writers_never_mix_records(tls: TLS) -> None:
     rounds = 200
     received = bytearray()
     with peer(tls.server) as p:
-        def slow_reader() -> None:
-            conn = p.accepted()
-            conn.settimeout(10)
-            while True:
-                try:
-                    data = conn.recv(16384)
-                except OSError:
-                    return
-                if not data:
-                    return
-                received.extend(data)
-
-        server = threading.Thread(target=slow_reader, daemon=True)
-        server.start()
+        server = _serve(p, lambda conn, data: received.extend(data))
         stream = SyncBackend().connect_tcp(
             "127.0.0.1", p.port, timeout=5, ssl_context=_client_context(tls),
             server_hostname="localhost",
         )
         stream.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
         errors: list[BaseException] = []
-
-        def writer(piece: bytes) -> None:
-            try:
-                for _ in range(rounds):
-                    stream.write(piece, 10)
-            except BaseException as exc:  # reported below
-                errors.append(exc)
-
-        writers = [threading.Thread(target=writer, args=(piece,)) for piece in pieces]
-        for thread in writers:
-            thread.start()
+        writers = _start_writers(stream, pieces, rounds, errors)
         for thread in writers:
             thread.join(30)
         stream.close()

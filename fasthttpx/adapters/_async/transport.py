@@ -44,14 +44,17 @@ class AsyncAdapterStream:
 
     __slots__ = ("_body", "_pieces", "_library", "_request", "_done", "_handed_over")
 
-    def __init__(self, body: Any, library: Library, request: Any) -> None:
+    def __init__(
+        self, body: Any, library: Library, request: Any,
+        handed_over: AsyncAdapterNetworkStream | None = None,
+    ) -> None:
         self._body = body  # our response's body stream (in memory, or leased from the pool)
         self._pieces: AsyncIterator[bytes] | None = None
         self._library = library
         self._request = request
         self._done = False
         #: The connection a 101 handed over, if any: closing the response closes it.
-        self._handed_over: AsyncAdapterNetworkStream | None = None
+        self._handed_over = handed_over
 
     def __aiter__(self) -> AsyncAdapterStream:
         return self
@@ -197,17 +200,17 @@ class AsyncAdapterTransport:
         except ERRORS as exc:
             raise library.error(exc, request) from exc
         extensions = response_extensions(response.http_version, response.reason_phrase)
-        body = self.stream_class(response._body_stream, library, request)
+        network = None
         if response.status_code == 101:
             handed_over = response.extensions.get("network_stream")
             if handed_over is not None:
-                network = AsyncAdapterNetworkStream(handed_over, library)
-                extensions["network_stream"] = network
-                body._handed_over = network  # closed with the response, as httpcore does
+                network = extensions["network_stream"] = \
+                    AsyncAdapterNetworkStream(handed_over, library)
         return library.response_class(
             response.status_code,
             headers=response.headers.raw,
-            stream=body,
+            # A connection handed over closes with the response, as httpcore does.
+            stream=self.stream_class(response._body_stream, library, request, network),
             extensions=extensions,
         )
 
