@@ -46,6 +46,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))  # this checkout's fasthttpx, not an installed one
 MIB = 1024 * 1024
+PIECE = 64 * 1024  # bytes per write of a big frame (the floors, as fasthttpx does)
 
 CLIENTS = ["floor", "floor-stream", "fasthttpx", "aiohttp", "websockets", "httpx2"]
 #: Blocking clients, measured when asked for (``--clients``): no event loop in their path.
@@ -94,6 +95,7 @@ class _FloorProtocol(asyncio.BufferedProtocol):
         self.expected = 0
         self.received = 0
         self.head = bytearray()
+        self.resumed: asyncio.Future[None] | None = None  # set while writing is paused
 
     def connection_made(self, transport: Any) -> None:
         self.transport = transport
@@ -114,6 +116,14 @@ class _FloorProtocol(asyncio.BufferedProtocol):
     def wait(self) -> asyncio.Future[None]:
         self.waiter = asyncio.get_running_loop().create_future()
         return self.waiter
+
+    def pause_writing(self) -> None:
+        self.resumed = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:
+        if self.resumed is not None:
+            self.resumed.set_result(None)
+            self.resumed = None
 
 
 async def _floor(url: str, scenario: str, n: int, warm: int, repeat: int) -> list[float]:
@@ -142,12 +152,18 @@ async def _floor(url: str, scenario: str, n: int, warm: int, repeat: int) -> lis
     else:
         header, reply = bytes((opcode, 0xFF)) + size.to_bytes(8, "big"), 10 + size
     frame = header + b"\0\0\0\0" + data  # a zero mask: the payload goes out as it is
+    # A big frame goes out in pieces, each written once the transport has room: written
+    # whole, what the socket does not take at once is copied into a frame-sized buffer.
+    pieces = [memoryview(frame)[i:i + PIECE] for i in range(0, len(frame), PIECE)]
 
     async def rounds(count: int) -> None:
         for _ in range(count):
             protocol.expected += reply
             waiter = protocol.wait()
-            transport.write(frame)
+            for piece in pieces:
+                transport.write(piece)
+                if protocol.resumed is not None:
+                    await protocol.resumed
             await waiter
 
     protocol.expected = protocol.received = 0
@@ -187,10 +203,12 @@ async def _floor_stream(url: str, scenario: str, n: int, warm: int, repeat: int
     else:
         header, reply = bytes((opcode, 0xFF)) + size.to_bytes(8, "big"), 10 + size
     frame = header + b"\0\0\0\0" + data
+    pieces = [frame[i:i + PIECE] for i in range(0, len(frame), PIECE)]  # as in ``_floor``
 
     async def rounds(count: int) -> None:
         for _ in range(count):
-            await stream.write(frame, None)
+            for piece in pieces:
+                await stream.write(piece, None)
             got = 0
             while got < reply:
                 got += len(await stream.read(262144, None))

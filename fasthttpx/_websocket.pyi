@@ -9,6 +9,11 @@ Contract (both twins, byte for byte and error for error):
   (RFC 6455 §5.2) with a fresh key from the system CSPRNG; ``frame_text(str)`` is the text
   frame of its UTF-8 (``UnicodeEncodeError`` for lone surrogates); ``frame_with_key`` takes the FIN
   bit and the key (for tests). The payload length picks the 7-bit, 16-bit or 64-bit form.
+  ``frame_pieces(opcode, payload, rsv1=False, piece_size=65536)`` (``payload`` bytes, or a
+  str for its UTF-8) iterates over the same frame's bytes: the header and key with the first
+  ``piece_size`` payload bytes, then ``piece_size`` masked bytes at a time (each masked when
+  it is asked for); ``pieces_with_key`` takes the FIN bit and the key. ``piece_size`` is a
+  positive multiple of 4 (``ValueError``).
 * ``FrameReader(max_message_size, allow_rsv1=False)``: ``feed(bytes)`` buffers;
   ``next_frame()`` returns ``(opcode, fin, rsv1, payload)`` per complete frame, or None when
   more bytes are needed. As soon as a frame's header is complete it raises
@@ -30,6 +35,7 @@ Contract (both twins, byte for byte and error for error):
 """
 
 from collections import deque
+from collections.abc import Iterator
 
 class FrameWriter:
     def __init__(self) -> None: ...
@@ -38,6 +44,13 @@ class FrameWriter:
     def frame_with_key(
         self, opcode: int, payload: bytes, fin: bool, rsv1: bool, key: bytes
     ) -> bytes: ...
+    def frame_pieces(
+        self, opcode: int, payload: bytes | str, rsv1: bool = False, piece_size: int = 65536
+    ) -> Iterator[bytes]: ...
+    def pieces_with_key(
+        self, opcode: int, payload: bytes | str, fin: bool, rsv1: bool, key: bytes,
+        piece_size: int = 65536,
+    ) -> Iterator[bytes]: ...
 
 class FrameReader:
     def __init__(self, max_message_size: int, allow_rsv1: bool = False) -> None: ...

@@ -8,7 +8,9 @@ tests hold the two to the same bytes and the same errors (`_websocket.pyi` is th
 How: masking XORs eight bytes at a time with the key repeated into a 64-bit word, writing
 straight into the frame being built (one allocation, one pass; the GIL is released for big
 payloads). The reader parses headers from a ``const unsigned char*`` of the buffered bytes and
-slices payloads out; a payload that spans reads is collected as pieces and joined once. UTF-8
+slices payloads out; a payload that spans reads is copied, read by read, into one bytes object
+of its size (no list of reads joined at the end: each read can be freed as soon as it is in).
+Big outgoing frames are masked piece by piece as they are written (``MaskedPieces``). UTF-8
 validation is a table-free state machine over Unicode Table 3-7 with an eight-bytes-at-a-time
 skip over ASCII.
 """
@@ -19,6 +21,10 @@ from cpython.unicode cimport PyUnicode_DecodeUTF8
 
 cdef extern from "Python.h":
     const char* PyUnicode_AsUTF8AndSize(object text, Py_ssize_t* size) except NULL
+    ctypedef struct PyObject
+    int _PyBytes_Resize(PyObject** bytes, Py_ssize_t size)
+    void Py_IncRef(PyObject* obj)
+    void Py_DecRef(PyObject* obj)
 from libc.stdint cimport uint32_t, uint64_t
 from libc.string cimport memcpy
 
@@ -32,6 +38,8 @@ cdef enum:
     _RANDOM_POOL_SIZE = 4096
     _NOGIL_SIZE = 65536  # payloads from this size are masked / validated without the GIL
     _MAX_HEADER = 10  # bytes of the longest server frame header (no masking key)
+    _PREALLOCATE = 16 << 20  # a payload still arriving is allocated whole up to this size
+    _PIECE_SIZE = 65536  # payload bytes per piece of a big outgoing frame (``frame_pieces``)
 
 cdef int CONTINUATION = 0x0
 cdef int BINARY = 0x2
@@ -177,6 +185,32 @@ cdef class FrameWriter:
         return _build_frame_from(0x81, <const unsigned char*>utf8, size,
                                  <const unsigned char*>PyBytes_AS_STRING(self._pool) + used)
 
+    def frame_pieces(self, int opcode, payload, bint rsv1=False,
+                     Py_ssize_t piece_size=_PIECE_SIZE):
+        """``frame(opcode, payload)`` (a str: its UTF-8) as `MaskedPieces`, fresh key."""
+        if not 0 <= opcode <= 0xF:
+            raise ValueError(f"invalid opcode {opcode}")
+        cdef Py_ssize_t used = self._used
+        if used >= _RANDOM_POOL_SIZE:
+            self._pool = os.urandom(_RANDOM_POOL_SIZE)
+            used = 0
+        self._used = used + 4
+        return _pieces_of(0x80 | (0x40 if rsv1 else 0) | opcode, payload,
+                          <const unsigned char*>PyBytes_AS_STRING(self._pool) + used,
+                          piece_size)
+
+    def pieces_with_key(self, int opcode, payload, bint fin, bint rsv1, key,
+                        Py_ssize_t piece_size=_PIECE_SIZE):
+        """`frame_pieces` masked with ``key`` (for tests)."""
+        if not 0 <= opcode <= 0xF:
+            raise ValueError(f"invalid opcode {opcode}")
+        if type(key) is not bytes:
+            raise TypeError("mask() takes bytes")
+        if len(key) != 4:
+            raise ValueError("a masking key is 4 bytes")
+        return _pieces_of((0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode, payload,
+                          <const unsigned char*>PyBytes_AS_STRING(<bytes>key), piece_size)
+
     def frame_with_key(self, int opcode, payload, bint fin, bint rsv1, key):
         """A frame masked with ``key`` (for tests, which need the bytes to be known)."""
         if type(payload) is not bytes:
@@ -192,15 +226,94 @@ cdef class FrameWriter:
                             <bytes>payload, <const unsigned char*>PyBytes_AS_STRING(key_bytes))
 
 
+cdef class MaskedPieces:
+    """The bytes of one masked frame in pieces of at most ``piece_size`` payload bytes, each
+    masked when asked for (see `_websocket.pyi`): a big message is sent without building its
+    whole frame, so no frame-sized buffer is allocated, filled and freed per message."""
+
+    cdef object _owner  # the bytes or str whose UTF-8 ``_src`` points into
+    cdef const unsigned char* _src
+    cdef Py_ssize_t _size
+    cdef Py_ssize_t _pos
+    cdef Py_ssize_t _piece
+    cdef unsigned char _key[4]
+    cdef unsigned char _head[14]
+    cdef int _head_size  # 0 once the first piece (which carries the header) is out
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        cdef Py_ssize_t head = self._head_size
+        cdef Py_ssize_t pos = self._pos
+        if head == 0 and pos >= self._size:
+            raise StopIteration
+        cdef Py_ssize_t n = self._size - pos
+        if n > self._piece:
+            n = self._piece
+        cdef bytes out = PyBytes_FromStringAndSize(NULL, head + n)
+        cdef unsigned char* dst = <unsigned char*>PyBytes_AS_STRING(out)
+        if head:
+            memcpy(dst, self._head, head)
+            self._head_size = 0
+        # ``pos`` is a multiple of the piece size, itself a multiple of 4: the key's phase is 0.
+        _xor_any(self._src + pos, dst + head, n, self._key)
+        self._pos = pos + n
+        return out
+
+
+cdef MaskedPieces _pieces_of(int first, object payload, const unsigned char* key_source,
+                             Py_ssize_t piece_size):
+    if piece_size <= 0 or piece_size % 4:
+        raise ValueError("piece_size must be a positive multiple of 4")
+    cdef MaskedPieces pieces = MaskedPieces.__new__(MaskedPieces)
+    cdef Py_ssize_t size
+    if type(payload) is bytes:
+        pieces._src = <const unsigned char*>PyBytes_AS_STRING(<bytes>payload)
+        size = PyBytes_GET_SIZE(<bytes>payload)
+    elif type(payload) is str:
+        pieces._src = <const unsigned char*>PyUnicode_AsUTF8AndSize(payload, &size)
+    else:
+        raise TypeError(f"a frame payload must be bytes or str, not {type(payload).__name__}")
+    pieces._owner = payload
+    pieces._size = size
+    pieces._pos = 0
+    pieces._piece = piece_size
+    memcpy(pieces._key, key_source, 4)
+    cdef unsigned long long length = <unsigned long long>size
+    cdef int header, i
+    cdef unsigned char* out = pieces._head
+    out[0] = <unsigned char>first
+    if size < 126:
+        header = 2
+        out[1] = <unsigned char>(0x80 | size)
+    elif size < 65536:
+        header = 4
+        out[1] = 0xFE
+        out[2] = <unsigned char>(size >> 8)
+        out[3] = <unsigned char>(size & 0xFF)
+    else:
+        header = 10
+        out[1] = 0xFF
+        for i in range(8):
+            out[2 + i] = <unsigned char>((length >> (8 * (7 - i))) & 0xFF)
+    memcpy(out + header, pieces._key, 4)
+    pieces._head_size = header + 4
+    return pieces
+
+
 cdef class FrameReader:
     """Parses the frames a server sends, enforcing RFC 6455 §5 (see `_websocket.pyi`)."""
 
     cdef bytes _buf  # the read being parsed, from ``_pos`` on
     cdef Py_ssize_t _pos
     cdef list _more  # reads fed after ``_buf`` and not yet parsed
-    cdef list _pieces  # payload pieces of a frame still arriving, or None
+    # The payload of a frame still arriving, filled in place as reads come (None otherwise):
+    # ``_got`` of its ``_need`` bytes are in, in room for ``_room``.
+    cdef bytes _payload
     cdef Py_ssize_t _got
     cdef Py_ssize_t _need
+    cdef Py_ssize_t _room
     cdef int _opcode
     cdef bint _fin
     cdef bint _rsv1
@@ -216,9 +329,10 @@ cdef class FrameReader:
         self._buf = b""
         self._pos = 0
         self._more = []
-        self._pieces = None
+        self._payload = None
         self._got = 0
         self._need = 0
+        self._room = 0
         self._opcode = 0
         self._fin = False
         self._rsv1 = False
@@ -231,7 +345,7 @@ cdef class FrameReader:
     @property
     def pending(self):
         """Part of a frame is held (at EOF: the frame was truncated)."""
-        return (self._pieces is not None or self._pos < PyBytes_GET_SIZE(self._buf)
+        return (self._payload is not None or self._pos < PyBytes_GET_SIZE(self._buf)
                 or bool(self._more))
 
     @property
@@ -243,21 +357,23 @@ cdef class FrameReader:
         if type(data) is not bytes:
             raise TypeError(f"feed() takes bytes, not {type(data).__name__}")
         cdef Py_ssize_t size = PyBytes_GET_SIZE(<bytes>data)
+        cdef Py_ssize_t used = 0
         if size == 0:
             return
-        if self._pieces is not None:
-            self._pieces.append(data)
-            self._got += size
-        elif self._pos >= PyBytes_GET_SIZE(self._buf) and not self._more:
+        if self._payload is not None and self._got < self._need:
+            used = self._absorb(<bytes>data, 0)
+            if used == size:
+                return
+        if self._pos >= PyBytes_GET_SIZE(self._buf) and not self._more:
             self._buf = <bytes>data
-            self._pos = 0
+            self._pos = used
         else:
-            self._more.append(data)
+            self._more.append(data[used:] if used else data)
 
     def next_frame(self):
         if self._error is not None:
             raise self._error
-        if self._pieces is not None:
+        if self._payload is not None:
             if self._got < self._need:
                 return None
             return self._finish_payload()
@@ -310,22 +426,35 @@ cdef class FrameReader:
         if <unsigned long long>(avail - header) >= size:
             self._pos = start + <Py_ssize_t>size
             return self._frame(opcode, fin, rsv1, buf[start:start + <Py_ssize_t>size])
-        # The payload is still arriving: collect its pieces, joined once when complete.
-        cdef list pieces = [memoryview(buf)[start:]] if start < end else []
-        cdef Py_ssize_t got = end - start
-        for piece in self._more:
-            got += PyBytes_GET_SIZE(<bytes>piece)
-        pieces += self._more
-        self._pieces = pieces
-        self._got = got
+        # The payload is still arriving: it is copied, read by read, into its own bytes object
+        # (of its full size when that is at most ``_PREALLOCATE``: one allocation, and each
+        # read can be freed once copied). The reads queued after this one go in too, and what
+        # follows the payload stays queued.
         self._need = <Py_ssize_t>size
+        self._room = <Py_ssize_t>size if size <= _PREALLOCATE else _PREALLOCATE
+        self._payload = PyBytes_FromStringAndSize(NULL, self._room)
+        self._got = 0
         self._opcode = opcode
         self._fin = fin
         self._rsv1 = rsv1
+        cdef list more = self._more
         self._buf = b""
         self._pos = 0
         self._more = []
-        if got >= self._need:
+        self._absorb(buf, start)
+        cdef Py_ssize_t index = 0
+        cdef Py_ssize_t used
+        while index < len(more) and self._got < self._need:
+            piece = <bytes>more[index]
+            index += 1
+            used = self._absorb(piece, 0)
+            if used < PyBytes_GET_SIZE(piece):
+                self._buf = piece
+                self._pos = used
+                break
+        if index < len(more):
+            self._more = more[index:]
+        if self._got >= self._need:
             return self._finish_payload()
         return None
 
@@ -343,7 +472,7 @@ cdef class FrameReader:
             buf = self._buf
             pos = self._pos
             avail = PyBytes_GET_SIZE(buf) - pos
-            if (self._error is None and self._pieces is None and not self._in_message
+            if (self._error is None and self._payload is None and not self._in_message
                     and avail >= 2):
                 # A small final frame inside this read: its message straight from the bytes.
                 p = <const unsigned char*>PyBytes_AS_STRING(buf) + pos
@@ -390,34 +519,42 @@ cdef class FrameReader:
         self._buf = b"".join(parts)
         self._pos = 0
 
+    cdef Py_ssize_t _absorb(self, bytes data, Py_ssize_t pos) except -1:
+        """Copy what of ``data[pos:]`` belongs to the payload being filled; the count."""
+        cdef Py_ssize_t n = PyBytes_GET_SIZE(data) - pos
+        cdef Py_ssize_t room
+        if n > self._need - self._got:
+            n = self._need - self._got
+        if n <= 0:
+            return 0
+        if self._got + n > self._room:
+            # A payload over ``_PREALLOCATE`` grows as it arrives (at least doubling), so a
+            # length the server only claims is never allocated ahead of its bytes.
+            room = self._room * 2
+            if room < self._got + n:
+                room = self._got + n
+            if room > self._need:
+                room = self._need
+            self._grow(room)
+        memcpy(PyBytes_AS_STRING(self._payload) + self._got, PyBytes_AS_STRING(data) + pos, n)
+        self._got += n
+        return n
+
+    cdef int _grow(self, Py_ssize_t room) except -1:
+        """Resize the payload being filled (ours alone: nothing else holds a reference)."""
+        cdef PyObject* raw = <PyObject*>self._payload
+        Py_IncRef(raw)
+        self._payload = None
+        if _PyBytes_Resize(&raw, room) < 0:  # it freed the object and set the exception
+            return -1
+        self._payload = <bytes>raw
+        Py_DecRef(raw)
+        self._room = room
+        return 0
+
     cdef tuple _finish_payload(self):
-        cdef list pieces = self._pieces
-        cdef Py_ssize_t extra = self._got - self._need
-        cdef Py_ssize_t end = len(pieces)
-        cdef Py_ssize_t cut
-        while extra and extra >= len(pieces[end - 1]):  # whole reads past the payload
-            end -= 1
-            extra -= len(pieces[end])
-        cdef list after = pieces[end:]
-        if extra:
-            last = pieces[end - 1]
-            cut = len(last) - extra
-            self._buf = bytes(memoryview(last)[cut:])
-            pieces[end - 1] = memoryview(last)[:cut]
-            self._more = [bytes(piece) for piece in after]
-        elif after:
-            self._buf = bytes(after[0])
-            self._more = [bytes(piece) for piece in after[1:]]
-        else:
-            self._buf = b""
-        self._pos = 0
-        self._pieces = None
-        del pieces[end:]
-        cdef bytes payload
-        if len(pieces) == 1:
-            payload = bytes(pieces[0])
-        else:
-            payload = b"".join(pieces)
+        cdef bytes payload = self._payload  # full: ``_room`` grows to ``_need`` at most
+        self._payload = None
         return self._frame(self._opcode, self._fin, self._rsv1, payload)
 
     cdef inline tuple _frame(self, int opcode, bint fin, bint rsv1, bytes payload):

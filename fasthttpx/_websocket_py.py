@@ -24,6 +24,7 @@ from __future__ import annotations
 import codecs
 import os
 from collections import deque
+from collections.abc import Iterator
 
 from ._exceptions import WebSocketProtocolError
 
@@ -45,6 +46,7 @@ _RANDOM_POOL_SIZE = 4096
 _MAX_LENGTH_63 = (1 << 63) - 1
 _MAX_SIZE = (1 << 64) - 1  # a larger message size limit is no limit
 _MAX_HEADER = 10  # bytes of the longest server frame header (no masking key)
+PIECE_SIZE = 65536  # payload bytes per piece of a big outgoing frame (``frame_pieces``)
 
 
 def mask(data: bytes, key: bytes) -> bytes:
@@ -70,6 +72,15 @@ def _header(first: int, size: int) -> bytes:
     if size < 65536:
         return bytes((first, 0xFE)) + size.to_bytes(2, "big")
     return bytes((first, 0xFF)) + size.to_bytes(8, "big")
+
+
+def _masked_pieces(head: bytes, payload: bytes, key: bytes, piece_size: int) -> Iterator[bytes]:
+    """The header, then the payload masked ``piece_size`` bytes at a time (a multiple of 4:
+    every piece starts at the key's first byte); the header rides with the first piece."""
+    view = memoryview(payload)
+    yield head + mask(bytes(view[:piece_size]), key)
+    for start in range(piece_size, len(payload), piece_size):
+        yield mask(bytes(view[start:start + piece_size]), key)
 
 
 class FrameWriter:
@@ -98,6 +109,37 @@ class FrameWriter:
         if type(text) is not str:
             raise TypeError(f"a text message must be str, not {type(text).__name__}")
         return self.frame(TEXT, text.encode("utf-8"))
+
+    def frame_pieces(
+        self, opcode: int, payload: bytes | str, rsv1: bool = False,
+        piece_size: int = PIECE_SIZE,
+    ) -> Iterator[bytes]:
+        """``frame(opcode, payload)`` (a str: its UTF-8) in pieces of at most ``piece_size``
+        payload bytes, each masked when asked for: a big message leaves without a frame-sized
+        buffer being built for it."""
+        if not 0 <= opcode <= 0xF:
+            raise ValueError(f"invalid opcode {opcode}")
+        return self.pieces_with_key(opcode, payload, True, rsv1, self._next_key(), piece_size)
+
+    def pieces_with_key(
+        self, opcode: int, payload: bytes | str, fin: bool, rsv1: bool, key: bytes,
+        piece_size: int = PIECE_SIZE,
+    ) -> Iterator[bytes]:
+        """`frame_pieces` masked with ``key`` (for tests)."""
+        if not 0 <= opcode <= 0xF:
+            raise ValueError(f"invalid opcode {opcode}")
+        if type(key) is not bytes:
+            raise TypeError("mask() takes bytes")
+        if len(key) != 4:
+            raise ValueError("a masking key is 4 bytes")
+        if piece_size <= 0 or piece_size % 4:
+            raise ValueError("piece_size must be a positive multiple of 4")
+        if type(payload) is str:
+            payload = payload.encode("utf-8")
+        elif type(payload) is not bytes:
+            raise TypeError(f"a frame payload must be bytes or str, not {type(payload).__name__}")
+        first = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode
+        return _masked_pieces(_header(first, len(payload)) + key, payload, key, piece_size)
 
     def frame_with_key(
         self, opcode: int, payload: bytes, fin: bool, rsv1: bool, key: bytes

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -59,6 +59,7 @@ from .._websocket_state import (
     BINARY,
     NORMAL_CLOSURES,
     PONG,
+    SEND_IN_PIECES,
     TEXT,
     WebSocketState,
     close_payload,
@@ -416,10 +417,16 @@ class AsyncWebSocketSession:
             # The usual send, inlined: one event loop, the gate free, nothing to compress.
             self._sending = True
             try:
-                await self._stream.write(
-                    self._writer.frame_text(data),
-                    self._write_timeout if timeout is UNSET else timeout,
-                )
+                if len(data) < SEND_IN_PIECES:
+                    await self._stream.write(
+                        self._writer.frame_text(data),
+                        self._write_timeout if timeout is UNSET else timeout,
+                    )
+                else:
+                    await self._write_pieces(
+                        self._writer.frame_pieces(TEXT, data),
+                        self._write_timeout if timeout is UNSET else timeout,
+                    )
             except (WriteError, WriteTimeout) as exc:
                 await self._write_failed(exc)
             finally:
@@ -438,10 +445,16 @@ class AsyncWebSocketSession:
                 self._state.ended is None:  # as in ``send_text``
             self._sending = True
             try:
-                await self._stream.write(
-                    self._writer.frame(BINARY, bytes(data)),
-                    self._write_timeout if timeout is UNSET else timeout,
-                )
+                if len(data) < SEND_IN_PIECES:
+                    await self._stream.write(
+                        self._writer.frame(BINARY, bytes(data)),
+                        self._write_timeout if timeout is UNSET else timeout,
+                    )
+                else:
+                    await self._write_pieces(
+                        self._writer.frame_pieces(BINARY, bytes(data)),
+                        self._write_timeout if timeout is UNSET else timeout,
+                    )
             except (WriteError, WriteTimeout) as exc:
                 await self._write_failed(exc)
             finally:
@@ -512,15 +525,22 @@ class AsyncWebSocketSession:
         try:
             # Built with the gate held: compressed messages must leave in the order the
             # compression context saw them.
-            frame = state.message_frame(opcode, payload)
+            frames = state.message_frames(opcode, payload)
             try:
-                await self._stream.write(
-                    frame, self._write_timeout if timeout is UNSET else timeout
+                await self._write_pieces(
+                    frames, self._write_timeout if timeout is UNSET else timeout
                 )
             except (WriteError, WriteTimeout) as exc:
                 await self._write_failed(exc)
         finally:
             self._release_send()
+
+    async def _write_pieces(self, pieces: Iterable[bytes], timeout: float | None) -> None:
+        """Write a frame given in pieces, each built only once the one before was taken: the
+        transport's buffer, not a frame-sized copy, holds what the socket has not sent."""
+        write = self._stream.write
+        for piece in pieces:
+            await write(piece, timeout)
 
     async def _send_control(self, frame: bytes) -> None:
         await self._acquire_send()

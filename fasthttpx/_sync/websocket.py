@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Callable, Sequence
+from collections.abc import Iterator, Callable, Iterable, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -60,6 +60,7 @@ from .._websocket_state import (
     BINARY,
     NORMAL_CLOSURES,
     PONG,
+    SEND_IN_PIECES,
     TEXT,
     WebSocketState,
     close_payload,
@@ -417,10 +418,16 @@ class WebSocketSession:
             # The usual send, inlined: one event loop, the gate free, nothing to compress.
             self._sending = True
             try:
-                self._stream.write(
-                    self._writer.frame_text(data),
-                    self._write_timeout if timeout is UNSET else timeout,
-                )
+                if len(data) < SEND_IN_PIECES:
+                    self._stream.write(
+                        self._writer.frame_text(data),
+                        self._write_timeout if timeout is UNSET else timeout,
+                    )
+                else:
+                    self._write_pieces(
+                        self._writer.frame_pieces(TEXT, data),
+                        self._write_timeout if timeout is UNSET else timeout,
+                    )
             except (WriteError, WriteTimeout) as exc:
                 self._write_failed(exc)
             finally:
@@ -439,10 +446,16 @@ class WebSocketSession:
                 self._state.ended is None:  # as in ``send_text``
             self._sending = True
             try:
-                self._stream.write(
-                    self._writer.frame(BINARY, bytes(data)),
-                    self._write_timeout if timeout is UNSET else timeout,
-                )
+                if len(data) < SEND_IN_PIECES:
+                    self._stream.write(
+                        self._writer.frame(BINARY, bytes(data)),
+                        self._write_timeout if timeout is UNSET else timeout,
+                    )
+                else:
+                    self._write_pieces(
+                        self._writer.frame_pieces(BINARY, bytes(data)),
+                        self._write_timeout if timeout is UNSET else timeout,
+                    )
             except (WriteError, WriteTimeout) as exc:
                 self._write_failed(exc)
             finally:
@@ -513,15 +526,22 @@ class WebSocketSession:
         try:
             # Built with the gate held: compressed messages must leave in the order the
             # compression context saw them.
-            frame = state.message_frame(opcode, payload)
+            frames = state.message_frames(opcode, payload)
             try:
-                self._stream.write(
-                    frame, self._write_timeout if timeout is UNSET else timeout
+                self._write_pieces(
+                    frames, self._write_timeout if timeout is UNSET else timeout
                 )
             except (WriteError, WriteTimeout) as exc:
                 self._write_failed(exc)
         finally:
             self._release_send()
+
+    def _write_pieces(self, pieces: Iterable[bytes], timeout: float | None) -> None:
+        """Write a frame given in pieces, each built only once the one before was taken: the
+        transport's buffer, not a frame-sized copy, holds what the socket has not sent."""
+        write = self._stream.write
+        for piece in pieces:
+            write(piece, timeout)
 
     def _send_control(self, frame: bytes) -> None:
         self._acquire_send()

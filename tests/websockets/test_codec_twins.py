@@ -25,6 +25,7 @@ from fasthttpx._exceptions import WebSocketProtocolError
 from fasthttpx._implementation import extensions_disabled
 
 python_twin = importlib.import_module("fasthttpx._websocket_py")
+MIB = 1024 * 1024
 
 
 def _compiled() -> ModuleType:
@@ -77,6 +78,40 @@ def test_mask_random(data: bytes, key: bytes) -> None:
     assert compiled.mask(data, key) == python_twin.mask(data, key)
 
 
+@pytest.mark.parametrize("size", [*SIZES, 131072, 200_003])
+@pytest.mark.parametrize("piece_size", [4, 12, 65536])
+def test_frame_pieces_are_the_frame_cut(compiled: ModuleType, size: int,
+                                        piece_size: int) -> None:
+    """A frame written in pieces is byte for byte the frame built whole, in pieces of
+    ``piece_size`` payload bytes (the first with the header and key), on both twins."""
+    if piece_size == 4 and size > 70000:
+        size = 70000  # enough pieces already
+    data = os.urandom(size)
+    key = os.urandom(4)
+    for fin, rsv1 in ((True, False), (False, True)):
+        whole = python_twin.FrameWriter().frame_with_key(0x2, data, fin, rsv1, key)
+        ours = list(compiled.FrameWriter().pieces_with_key(0x2, data, fin, rsv1, key,
+                                                           piece_size))
+        twin = list(python_twin.FrameWriter().pieces_with_key(0x2, data, fin, rsv1, key,
+                                                              piece_size))
+        assert ours == twin
+        assert b"".join(ours) == whole
+        header = len(whole) - size
+        assert [len(piece) for piece in ours] == [
+            header + min(size, piece_size),
+            *(min(piece_size, size - start) for start in range(piece_size, size, piece_size)),
+        ]
+    text = "é✓x" * (size // 6)
+    for module in (compiled, python_twin):
+        assert b"".join(module.FrameWriter().pieces_with_key(1, text, True, False, key,
+                                                             piece_size)) == \
+            python_twin.FrameWriter().frame_with_key(1, text.encode(), True, False, key)
+        pieces = module.FrameWriter().frame_pieces(2, data, piece_size=piece_size)
+        frame = b"".join(pieces)
+        header = len(frame) - size
+        assert module.mask(frame[header:], frame[header - 4:header]) == data
+
+
 def test_frame_layout_and_random_keys(compiled: ModuleType) -> None:
     """The masked frame decodes to the payload with its own key, and keys differ."""
     for module in (compiled, python_twin):
@@ -108,6 +143,13 @@ def test_argument_errors_are_the_same(compiled: ModuleType) -> None:
         lambda m: m.FrameWriter().frame_text(b"bytes"),
         lambda m: m.FrameWriter().frame_text("\udc80"),
         lambda m: m.FrameWriter().frame_with_key(1, b"", True, False, b"abc"),
+        lambda m: m.FrameWriter().frame_pieces(1, 123),
+        lambda m: m.FrameWriter().frame_pieces(16, b""),
+        lambda m: m.FrameWriter().frame_pieces(1, "\udc80"),
+        lambda m: m.FrameWriter().frame_pieces(2, b"data", piece_size=6),
+        lambda m: m.FrameWriter().frame_pieces(2, b"data", piece_size=0),
+        lambda m: m.FrameWriter().pieces_with_key(2, b"", True, False, b"abc"),
+        lambda m: m.FrameWriter().pieces_with_key(2, b"", True, False, "abcd"),
         lambda m: m.FrameReader(10).feed("text"),
         lambda m: m.FrameReader(-1),
         lambda m: m.Utf8Validator().feed("text"),
@@ -223,6 +265,40 @@ def test_many_reads_fed_before_parsing(compiled: ModuleType) -> None:
         results.append(frames)
     assert results[0] == results[1]
     assert [f[3] for f in results[0]] == [bytes([i]) * (i * 37 % 300) for i in range(50)]
+
+
+def test_payload_past_the_preallocated_size_grows_as_it_arrives(compiled: ModuleType) -> None:
+    """A payload is allocated whole when it is at most 16 MiB; a longer one grows as its bytes
+    arrive, and both twins return the same frames however the reads are cut or queued."""
+    big = os.urandom(17 * MIB + 3)
+    data = _frame(0x82, big) + _frame(0x81, b"after") + _frame(0x82, b"x" * 300)
+    cuts = sorted({1, 9, 5000, MIB, 16 * MIB + 1, 16 * MIB + 9, len(data) - 310,
+                   len(data) - 300, len(data) - 2})
+    for queued in (False, True):
+        results = []
+        for module in (compiled, python_twin):
+            reader = module.FrameReader(1 << 64)
+            frames = []
+            bounds = [0, *cuts, len(data)]
+            for start, end in zip(bounds, bounds[1:]):
+                reader.feed(data[start:end])
+                if not queued or end > 16 * MIB:
+                    while (frame := reader.next_frame()) is not None:
+                        frames.append(frame)
+            results.append(frames)
+            assert not reader.pending
+        assert results[0] == results[1]
+        assert [frame[3] for frame in results[0]] == [big, b"after", b"x" * 300]
+
+
+def test_a_claimed_length_is_not_allocated_ahead_of_its_bytes(compiled: ModuleType) -> None:
+    """Without a size limit, a server claiming an exabyte costs what it actually sent."""
+    for module in (compiled, python_twin):
+        reader = module.FrameReader(1 << 64)
+        reader.feed(bytes((0x82, 127)) + (1 << 60).to_bytes(8, "big") + b"z" * MIB)
+        assert reader.next_frame() is None
+        reader.feed(b"z" * MIB)
+        assert reader.next_frame() is None and reader.pending
 
 
 UTF8_SAMPLES = [

@@ -199,6 +199,30 @@ def test_permessage_deflate_negotiated_and_used(backend: Any) -> None:
     assert not server.errors
 
 
+def test_big_messages_leave_in_pieces_compressed_or_not(backend: Any) -> None:
+    """Messages from 128 KiB leave as one frame written in pieces, RSV1 kept when they are
+    compressed; a text message is sent from its string's UTF-8."""
+    noise = os.urandom(3 * MIB + 5)  # compresses to more than 128 KiB
+    text = "✓ fasthttpx " * 40_000
+    with WebSocketsServer(echo, compression="deflate") as server:
+        with fasthttpx.Client(backend=backend) as client:
+            with client.websocket(server.url, max_message_size_bytes=4 * MIB) as ws:
+                for _ in range(2):
+                    ws.send_bytes(noise)
+                    assert ws.receive_bytes() == noise
+                    ws.send_text(text)
+                    assert ws.receive_text() == text
+            with client.websocket(server.url, max_message_size_bytes=4 * MIB,
+                                        compression=None) as ws:
+                ws.send_bytes(bytearray(noise))
+                assert ws.receive_bytes() == noise
+                ws.send_text(text)
+                assert ws.receive_text() == text
+                ws.send_json({"text": text}, mode="binary")
+                assert ws.receive_json(mode="binary") == {"text": text}
+    assert not server.errors
+
+
 def test_permessage_deflate_can_be_switched_off(backend: Any) -> None:
     with WebSocketsServer(echo, compression="deflate") as server:
         with fasthttpx.Client(backend=backend) as client:
