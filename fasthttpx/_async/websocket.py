@@ -418,17 +418,21 @@ class AsyncWebSocketSession:
             self._sending = True
             try:
                 if len(data) < SEND_IN_PIECES:
-                    await self._stream.write(
-                        self._writer.frame_text(data),
-                        self._write_timeout if timeout is UNSET else timeout,
-                    )
+                    frame = self._writer.frame_text(data)
+                    try:
+                        await self._stream.write(
+                            frame, self._write_timeout if timeout is UNSET else timeout
+                        )
+                    except (WriteError, WriteTimeout) as exc:
+                        await self._write_failed(exc)
+                    except BaseException:
+                        await self._send_interrupted()
+                        raise
                 else:
                     await self._write_pieces(
                         self._writer.frame_pieces(TEXT, data),
                         self._write_timeout if timeout is UNSET else timeout,
                     )
-            except (WriteError, WriteTimeout) as exc:
-                await self._write_failed(exc)
             finally:
                 if self._send_waiters:
                     self._release_send()
@@ -446,17 +450,21 @@ class AsyncWebSocketSession:
             self._sending = True
             try:
                 if len(data) < SEND_IN_PIECES:
-                    await self._stream.write(
-                        self._writer.frame(BINARY, bytes(data)),
-                        self._write_timeout if timeout is UNSET else timeout,
-                    )
+                    frame = self._writer.frame(BINARY, bytes(data))
+                    try:
+                        await self._stream.write(
+                            frame, self._write_timeout if timeout is UNSET else timeout
+                        )
+                    except (WriteError, WriteTimeout) as exc:
+                        await self._write_failed(exc)
+                    except BaseException:
+                        await self._send_interrupted()
+                        raise
                 else:
                     await self._write_pieces(
                         self._writer.frame_pieces(BINARY, bytes(data)),
                         self._write_timeout if timeout is UNSET else timeout,
                     )
-            except (WriteError, WriteTimeout) as exc:
-                await self._write_failed(exc)
             finally:
                 if self._send_waiters:
                     self._release_send()
@@ -526,12 +534,7 @@ class AsyncWebSocketSession:
             # Built with the gate held: compressed messages must leave in the order the
             # compression context saw them.
             frames = state.message_frames(opcode, payload)
-            try:
-                await self._write_pieces(
-                    frames, self._write_timeout if timeout is UNSET else timeout
-                )
-            except (WriteError, WriteTimeout) as exc:
-                await self._write_failed(exc)
+            await self._write_pieces(frames, self._write_timeout if timeout is UNSET else timeout)
         finally:
             self._release_send()
 
@@ -539,8 +542,14 @@ class AsyncWebSocketSession:
         """Write a frame given in pieces, each built only once the one before was taken: the
         transport's buffer, not a frame-sized copy, holds what the socket has not sent."""
         write = self._stream.write
-        for piece in pieces:
-            await write(piece, timeout)
+        try:
+            for piece in pieces:
+                await write(piece, timeout)
+        except (WriteError, WriteTimeout) as exc:
+            await self._write_failed(exc)
+        except BaseException:
+            await self._send_interrupted()
+            raise
 
     async def _send_control(self, frame: bytes) -> None:
         await self._acquire_send()
@@ -571,6 +580,15 @@ class AsyncWebSocketSession:
             await self._stream.write(data, timeout)
         except (WriteError, WriteTimeout) as exc:
             await self._write_failed(exc)
+        except BaseException:
+            await self._send_interrupted()
+            raise
+
+    async def _send_interrupted(self) -> None:
+        """A write was cancelled (or interrupted): part of its frame may have left, so the
+        connection cannot carry another frame. The session ends; later calls raise."""
+        self._state.connection_lost(WriteError("a send was interrupted part way through a frame"))
+        await self._close_stream()
 
     async def _write_failed(self, exc: WriteError | WriteTimeout) -> None:
         """A write failed (a frame may be half sent): the session is over."""

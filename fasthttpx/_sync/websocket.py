@@ -419,17 +419,21 @@ class WebSocketSession:
             self._sending = True
             try:
                 if len(data) < SEND_IN_PIECES:
-                    self._stream.write(
-                        self._writer.frame_text(data),
-                        self._write_timeout if timeout is UNSET else timeout,
-                    )
+                    frame = self._writer.frame_text(data)
+                    try:
+                        self._stream.write(
+                            frame, self._write_timeout if timeout is UNSET else timeout
+                        )
+                    except (WriteError, WriteTimeout) as exc:
+                        self._write_failed(exc)
+                    except BaseException:
+                        self._send_interrupted()
+                        raise
                 else:
                     self._write_pieces(
                         self._writer.frame_pieces(TEXT, data),
                         self._write_timeout if timeout is UNSET else timeout,
                     )
-            except (WriteError, WriteTimeout) as exc:
-                self._write_failed(exc)
             finally:
                 if self._send_waiters:
                     self._release_send()
@@ -447,17 +451,21 @@ class WebSocketSession:
             self._sending = True
             try:
                 if len(data) < SEND_IN_PIECES:
-                    self._stream.write(
-                        self._writer.frame(BINARY, bytes(data)),
-                        self._write_timeout if timeout is UNSET else timeout,
-                    )
+                    frame = self._writer.frame(BINARY, bytes(data))
+                    try:
+                        self._stream.write(
+                            frame, self._write_timeout if timeout is UNSET else timeout
+                        )
+                    except (WriteError, WriteTimeout) as exc:
+                        self._write_failed(exc)
+                    except BaseException:
+                        self._send_interrupted()
+                        raise
                 else:
                     self._write_pieces(
                         self._writer.frame_pieces(BINARY, bytes(data)),
                         self._write_timeout if timeout is UNSET else timeout,
                     )
-            except (WriteError, WriteTimeout) as exc:
-                self._write_failed(exc)
             finally:
                 if self._send_waiters:
                     self._release_send()
@@ -527,12 +535,7 @@ class WebSocketSession:
             # Built with the gate held: compressed messages must leave in the order the
             # compression context saw them.
             frames = state.message_frames(opcode, payload)
-            try:
-                self._write_pieces(
-                    frames, self._write_timeout if timeout is UNSET else timeout
-                )
-            except (WriteError, WriteTimeout) as exc:
-                self._write_failed(exc)
+            self._write_pieces(frames, self._write_timeout if timeout is UNSET else timeout)
         finally:
             self._release_send()
 
@@ -540,8 +543,14 @@ class WebSocketSession:
         """Write a frame given in pieces, each built only once the one before was taken: the
         transport's buffer, not a frame-sized copy, holds what the socket has not sent."""
         write = self._stream.write
-        for piece in pieces:
-            write(piece, timeout)
+        try:
+            for piece in pieces:
+                write(piece, timeout)
+        except (WriteError, WriteTimeout) as exc:
+            self._write_failed(exc)
+        except BaseException:
+            self._send_interrupted()
+            raise
 
     def _send_control(self, frame: bytes) -> None:
         self._acquire_send()
@@ -572,6 +581,15 @@ class WebSocketSession:
             self._stream.write(data, timeout)
         except (WriteError, WriteTimeout) as exc:
             self._write_failed(exc)
+        except BaseException:
+            self._send_interrupted()
+            raise
+
+    def _send_interrupted(self) -> None:
+        """A write was cancelled (or interrupted): part of its frame may have left, so the
+        connection cannot carry another frame. The session ends; later calls raise."""
+        self._state.connection_lost(WriteError("a send was interrupted part way through a frame"))
+        self._close_stream()
 
     def _write_failed(self, exc: WriteError | WriteTimeout) -> None:
         """A write failed (a frame may be half sent): the session is over."""

@@ -317,6 +317,17 @@ def unresponsive(record: list[Any]) -> Any:
     return handler
 
 
+def not_reading(seconds: float) -> Any:
+    """A raw server handler that accepts the handshake, then reads nothing for ``seconds``:
+    a big message from the client backs up in the socket buffers and its send waits."""
+
+    async def handler(conn: RawConnection) -> None:
+        await accept(conn)
+        await asyncio.sleep(seconds)
+
+    return handler
+
+
 def pinging(payload: bytes, record: list[Any]) -> Any:
     """A raw server handler that pings the client, records the frame it answers with, then
     sends the text message ``pong seen`` and records the client's close code."""

@@ -13,7 +13,10 @@ import trio
 
 import fasthttpx
 from fasthttpx.concurrency.trio import TrioBackend
-from tests.kit.ws_server import WebSocketsServer, echo
+from tests.kit.raw_server import RawServer
+from tests.kit.ws_server import WebSocketsServer, echo, not_reading
+
+BIG = 32 * 1024 * 1024  # more than the socket buffers hold: the send waits for the peer
 
 
 def _run_asyncio(uvloop: bool, main: object) -> None:
@@ -58,6 +61,43 @@ def test_asyncio_cancel_a_pending_receive(uvloop: bool) -> None:
 
         _run_asyncio(uvloop, main)
     assert server.closes == [(1000, "")]
+
+
+@pytest.mark.parametrize("uvloop", [False, True])
+def test_asyncio_a_send_cancelled_mid_frame_ends_the_session(uvloop: bool) -> None:
+    """Part of the frame has left: another frame after it would corrupt the stream, so the
+    session ends (the next call raises) and the connection is closed, at once."""
+    with RawServer(not_reading(10)) as server:
+
+        async def main() -> None:
+            async with fasthttpx.AsyncClient() as client, client.websocket(server.url) as ws:
+                task = asyncio.ensure_future(ws.send_bytes(b"x" * BIG))
+                await asyncio.sleep(0.2)
+                assert not task.done()  # waiting for room in the socket
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+                with pytest.raises(fasthttpx.WebSocketNetworkError, match="interrupted"):
+                    await ws.send_text("next")
+                with pytest.raises(fasthttpx.WebSocketNetworkError):
+                    await ws.receive_text(timeout=1)
+
+        _run_asyncio(uvloop, main)
+
+
+def test_trio_a_send_cancelled_mid_frame_ends_the_session() -> None:
+    with RawServer(not_reading(10)) as server:
+
+        async def main() -> None:
+            async with fasthttpx.AsyncClient(backend=TrioBackend()) as client:
+                async with client.websocket(server.url) as ws:
+                    with trio.move_on_after(0.2) as scope:
+                        await ws.send_text("x" * BIG)
+                    assert scope.cancelled_caught
+                    with pytest.raises(fasthttpx.WebSocketNetworkError, match="interrupted"):
+                        await ws.send_text("next")
+
+        trio.run(main)
 
 
 def test_trio_cancel_a_pending_receive() -> None:
