@@ -81,7 +81,7 @@ soak: venv build-ext
 # fuzz/work/<target> (not committed). A crash or divergence stops the run with the input in
 # fuzz/work/crash-*. Not part of `make test`.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= parser chunked differential h2core sse sse_differential
+FUZZ_TARGETS ?= parser chunked differential h2core sse sse_differential websocket_differential
 FUZZ_ARGS ?= -timeout=10 -max_len=4096 -print_final_stats=1
 
 fuzz: venv build-ext
