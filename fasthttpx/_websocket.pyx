@@ -22,7 +22,7 @@ from cpython.unicode cimport PyUnicode_DecodeUTF8
 cdef extern from "Python.h":
     const char* PyUnicode_AsUTF8AndSize(object text, Py_ssize_t* size) except NULL
     ctypedef struct PyObject
-    int _PyBytes_Resize(PyObject** bytes, Py_ssize_t size)
+    int _PyBytes_Resize(PyObject** bytes, Py_ssize_t size) except -1
     void Py_IncRef(PyObject* obj)
     void Py_DecRef(PyObject* obj)
 from libc.stdint cimport uint32_t, uint64_t
@@ -38,7 +38,7 @@ cdef enum:
     _RANDOM_POOL_SIZE = 4096
     _NOGIL_SIZE = 65536  # payloads from this size are masked / validated without the GIL
     _MAX_HEADER = 10  # bytes of the longest server frame header (no masking key)
-    _PREALLOCATE = 16 << 20  # a payload still arriving is allocated whole up to this size
+    _PREALLOCATE = 1 << 20  # a payload still arriving is allocated whole up to this size
     _PIECE_SIZE = 65536  # payload bytes per piece of a big outgoing frame (``frame_pieces``)
 
 cdef int CONTINUATION = 0x0
@@ -147,6 +147,7 @@ cdef bytes _build_frame_from(int first, const unsigned char* src, Py_ssize_t siz
     return frame
 
 
+@cython.auto_pickle(False)  # its random pool holds the next masking keys
 cdef class FrameWriter:
     """Builds masked client frames (RFC 6455 §5.2, §5.3)."""
 
@@ -226,6 +227,7 @@ cdef class FrameWriter:
                             <bytes>payload, <const unsigned char*>PyBytes_AS_STRING(key_bytes))
 
 
+@cython.auto_pickle(False)  # holds a raw pointer into its payload
 cdef class MaskedPieces:
     """The bytes of one masked frame in pieces of at most ``piece_size`` payload bytes, each
     masked when asked for (see `_websocket.pyi`): a big message is sent without building its
@@ -255,10 +257,12 @@ cdef class MaskedPieces:
         cdef unsigned char* dst = <unsigned char*>PyBytes_AS_STRING(out)
         if head:
             memcpy(dst, self._head, head)
-            self._head_size = 0
+        # Moved on before masking, which may release the GIL: another thread iterating the
+        # same pieces takes the next one, never this one again.
+        self._head_size = 0
+        self._pos = pos + n
         # ``pos`` is a multiple of the piece size, itself a multiple of 4: the key's phase is 0.
         _xor_any(self._src + pos, dst + head, n, self._key)
-        self._pos = pos + n
         return out
 
 
@@ -302,6 +306,7 @@ cdef MaskedPieces _pieces_of(int first, object payload, const unsigned char* key
     return pieces
 
 
+@cython.auto_pickle(False)  # a payload being filled must never be seen, or shared, half-filled
 cdef class FrameReader:
     """Parses the frames a server sends, enforcing RFC 6455 §5 (see `_websocket.pyi`)."""
 
@@ -431,8 +436,12 @@ cdef class FrameReader:
         # read can be freed once copied). The reads queued after this one go in too, and what
         # follows the payload stays queued.
         self._need = <Py_ssize_t>size
-        self._room = <Py_ssize_t>size if size <= _PREALLOCATE else _PREALLOCATE
-        self._payload = PyBytes_FromStringAndSize(NULL, self._room)
+        cdef Py_ssize_t room = <Py_ssize_t>size if size <= _PREALLOCATE else _PREALLOCATE
+        try:
+            self._payload = PyBytes_FromStringAndSize(NULL, room)
+        except MemoryError:
+            self._fail(MESSAGE_TOO_BIG, f"no memory for a payload of {size} bytes")
+        self._room = room
         self._got = 0
         self._opcode = opcode
         self._fin = fin
@@ -528,8 +537,9 @@ cdef class FrameReader:
         if n <= 0:
             return 0
         if self._got + n > self._room:
-            # A payload over ``_PREALLOCATE`` grows as it arrives (at least doubling), so a
-            # length the server only claims is never allocated ahead of its bytes.
+            # A payload over ``_PREALLOCATE`` grows as it arrives (at least doubling; glibc
+            # moves big blocks by remapping, not copying), so a length the server only claims
+            # is never allocated much ahead of its bytes.
             room = self._room * 2
             if room < self._got + n:
                 room = self._got + n
@@ -545,8 +555,10 @@ cdef class FrameReader:
         cdef PyObject* raw = <PyObject*>self._payload
         Py_IncRef(raw)
         self._payload = None
-        if _PyBytes_Resize(&raw, room) < 0:  # it freed the object and set the exception
-            return -1
+        try:
+            _PyBytes_Resize(&raw, room)
+        except MemoryError:  # the object is freed: the frame cannot be received
+            self._fail(MESSAGE_TOO_BIG, f"no memory for a payload of {self._need} bytes")
         self._payload = <bytes>raw
         Py_DecRef(raw)
         self._room = room

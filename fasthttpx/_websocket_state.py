@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import zlib
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ._exceptions import (
@@ -86,13 +86,11 @@ def _failure_payload(code: int, reason: str) -> bytes:
     return code.to_bytes(2, "big") + encoded.decode("utf-8", "ignore").encode("utf-8")
 
 
-def frame_in_pieces(writer: FrameWriter, opcode: int, payload: bytes | str,
-                    rsv1: bool = False) -> Iterable[bytes]:
-    """One final frame for ``payload``: a tuple of one frame, or its pieces when big."""
+def frame_in_pieces(writer: FrameWriter, opcode: int, payload: bytes,
+                    rsv1: bool = False) -> bytes | Iterator[bytes]:
+    """One final frame for ``payload``: its bytes, or an iterator of its pieces when big."""
     if len(payload) < SEND_IN_PIECES:
-        if type(payload) is str:
-            return (writer.frame_text(payload),)
-        return (writer.frame(opcode, payload, rsv1),)  # type: ignore[arg-type]
+        return writer.frame(opcode, payload, rsv1)
     return writer.frame_pieces(opcode, payload, rsv1)
 
 
@@ -322,8 +320,8 @@ class WebSocketState:
 
     # -- sending -------------------------------------------------------------------------
 
-    def message_frames(self, opcode: int, payload: bytes) -> Iterable[bytes]:
-        """The bytes of one message's frame (compressed when that was agreed and pays), in
+    def message_frame(self, opcode: int, payload: bytes) -> bytes | Iterator[bytes]:
+        """One message's frame (compressed when that was agreed and pays): bytes, or its
         pieces when it is big (`frame_in_pieces`)."""
         deflater = self._deflater
         if deflater is None or len(payload) < COMPRESSION_THRESHOLD:

@@ -429,6 +429,10 @@ class AsyncWebSocketSession:
                         await self._send_interrupted()
                         raise
                 else:
+                    if type(data) is not str:  # (``frame_text`` checks the small ones)
+                        raise TypeError(
+                            f"a text message must be str, not {type(data).__name__}"
+                        )
                     await self._write_pieces(
                         self._writer.frame_pieces(TEXT, data),
                         self._write_timeout if timeout is UNSET else timeout,
@@ -523,7 +527,9 @@ class AsyncWebSocketSession:
         timeout: float | None | UnsetType,
     ) -> None:
         if opcode == TEXT:
-            payload = data.encode("utf-8")  # type: ignore[union-attr]
+            if not isinstance(data, str):
+                raise TypeError(f"a text message must be str, not {type(data).__name__}")
+            payload = data.encode("utf-8")
         else:
             payload = bytes(data)  # type: ignore[arg-type]
         state = self._state
@@ -533,17 +539,32 @@ class AsyncWebSocketSession:
         try:
             # Built with the gate held: compressed messages must leave in the order the
             # compression context saw them.
-            frames = state.message_frames(opcode, payload)
-            await self._write_pieces(frames, self._write_timeout if timeout is UNSET else timeout)
+            frame = state.message_frame(opcode, payload)
+            if timeout is UNSET:
+                timeout = self._write_timeout
+            if type(frame) is bytes:
+                try:
+                    await self._stream.write(frame, timeout)
+                except (WriteError, WriteTimeout) as exc:
+                    await self._write_failed(exc)
+                except BaseException:
+                    await self._send_interrupted()
+                    raise
+            else:
+                await self._write_pieces(frame, timeout)  # type: ignore[arg-type]
         finally:
             self._release_send()
 
     async def _write_pieces(self, pieces: Iterable[bytes], timeout: float | None) -> None:
         """Write a frame given in pieces, each built only once the one before was taken: the
-        transport's buffer, not a frame-sized copy, holds what the socket has not sent."""
+        transport's buffer, not a frame-sized copy, holds what the socket has not sent.
+        ``timeout`` is for the whole frame, as for a frame written at once."""
         write = self._stream.write
+        deadline = None if timeout is None else time.monotonic() + timeout
         try:
             for piece in pieces:
+                if deadline is not None:
+                    timeout = max(deadline - time.monotonic(), 0.0)
                 await write(piece, timeout)
         except (WriteError, WriteTimeout) as exc:
             await self._write_failed(exc)

@@ -268,7 +268,7 @@ def test_many_reads_fed_before_parsing(compiled: ModuleType) -> None:
 
 
 def test_payload_past_the_preallocated_size_grows_as_it_arrives(compiled: ModuleType) -> None:
-    """A payload is allocated whole when it is at most 16 MiB; a longer one grows as its bytes
+    """A payload is allocated whole when it is at most 1 MiB; a longer one grows as its bytes
     arrive, and both twins return the same frames however the reads are cut or queued."""
     big = os.urandom(17 * MIB + 3)
     data = _frame(0x82, big) + _frame(0x81, b"after") + _frame(0x82, b"x" * 300)

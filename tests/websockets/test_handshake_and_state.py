@@ -181,14 +181,15 @@ def test_inflating_with_and_without_context_takeover() -> None:
 def test_compressed_sending_round_trips() -> None:
     state = WebSocketState(1000, DeflateParameters(client_no_context_takeover=True))
     payload = b"abc" * 100
-    frame = b"".join(state.message_frames(BINARY, payload))
+    frame = state.message_frame(BINARY, payload)
+    assert isinstance(frame, bytes)
     assert frame[0] == 0xC2  # RSV1: compressed
     from fasthttpx._implementation import mask
 
     length = frame[1] & 0x7F
     body = mask(frame[6:6 + length], frame[2:6])
     assert zlib.decompressobj(-15).decompress(body + b"\x00\x00\xff\xff") == payload
-    assert b"".join(state.message_frames(BINARY, b"short"))[0] == 0x82  # below the threshold
+    assert state.message_frame(BINARY, b"short")[0] == 0x82  # type: ignore[index]  # below the threshold
 
 
 def test_close_payload_rules() -> None:

@@ -222,6 +222,18 @@ async def test_big_messages_leave_in_pieces_compressed_or_not(backend: Any) -> N
     assert not server.errors
 
 
+async def test_send_text_refuses_bytes_of_any_size(backend: Any) -> None:
+    with WebSocketsServer(echo) as server:
+        async with fasthttpx.AsyncClient(backend=backend) as client:
+            async with client.websocket(server.url, max_message_size_bytes=MIB) as ws:
+                for data in (b"\xff" * 10, b"\xff" * 300_000):
+                    with pytest.raises(TypeError, match="must be str"):
+                        await ws.send_text(data)  # type: ignore[arg-type]
+                await ws.send_text("still open")
+                assert await ws.receive_text() == "still open"
+    assert not server.errors
+
+
 async def test_permessage_deflate_can_be_switched_off(backend: Any) -> None:
     with WebSocketsServer(echo, compression="deflate") as server:
         async with fasthttpx.AsyncClient(backend=backend) as client:

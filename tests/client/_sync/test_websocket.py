@@ -223,6 +223,18 @@ def test_big_messages_leave_in_pieces_compressed_or_not(backend: Any) -> None:
     assert not server.errors
 
 
+def test_send_text_refuses_bytes_of_any_size(backend: Any) -> None:
+    with WebSocketsServer(echo) as server:
+        with fasthttpx.Client(backend=backend) as client:
+            with client.websocket(server.url, max_message_size_bytes=MIB) as ws:
+                for data in (b"\xff" * 10, b"\xff" * 300_000):
+                    with pytest.raises(TypeError, match="must be str"):
+                        ws.send_text(data)  # type: ignore[arg-type]
+                ws.send_text("still open")
+                assert ws.receive_text() == "still open"
+    assert not server.errors
+
+
 def test_permessage_deflate_can_be_switched_off(backend: Any) -> None:
     with WebSocketsServer(echo, compression="deflate") as server:
         with fasthttpx.Client(backend=backend) as client:
