@@ -70,7 +70,10 @@ async def test_bad_frames_close_with_the_right_code(backend: Any, case: str) -> 
                     await ws.receive_bytes()
                 with pytest.raises(fasthttpx.WebSocketDisconnect):
                     await ws.send_text("too late")
-    assert seen == [code]  # the close frame the client sent
+        # The client fails the connection without waiting for the server: its close frame
+        # is in the server's buffer, but leaving the block stops the server, which would
+        # cancel a handler that has not parsed it yet (its thread is late under load).
+        assert await _recorded(backend, seen) == [code]  # the close frame the client sent
     assert not server.errors
 
 
@@ -84,7 +87,7 @@ async def test_messages_before_a_bad_frame_are_delivered(backend: Any) -> None:
                 assert await ws.receive_bytes() == b"second"
                 with pytest.raises(fasthttpx.WebSocketProtocolError):
                     await ws.receive_text()
-    assert seen == [1002]
+        assert await _recorded(backend, seen) == [1002]  # before the server stops
 
 
 async def test_truncated_frame_then_eof(backend: Any) -> None:

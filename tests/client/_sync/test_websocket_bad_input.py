@@ -71,7 +71,10 @@ def test_bad_frames_close_with_the_right_code(backend: Any, case: str) -> None:
                     ws.receive_bytes()
                 with pytest.raises(fasthttpx.WebSocketDisconnect):
                     ws.send_text("too late")
-    assert seen == [code]  # the close frame the client sent
+        # The client fails the connection without waiting for the server: its close frame
+        # is in the server's buffer, but leaving the block stops the server, which would
+        # cancel a handler that has not parsed it yet (its thread is late under load).
+        assert _recorded(backend, seen) == [code]  # the close frame the client sent
     assert not server.errors
 
 
@@ -85,7 +88,7 @@ def test_messages_before_a_bad_frame_are_delivered(backend: Any) -> None:
                 assert ws.receive_bytes() == b"second"
                 with pytest.raises(fasthttpx.WebSocketProtocolError):
                     ws.receive_text()
-    assert seen == [1002]
+        assert _recorded(backend, seen) == [1002]  # before the server stops
 
 
 def test_truncated_frame_then_eof(backend: Any) -> None:
