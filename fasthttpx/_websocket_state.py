@@ -325,7 +325,9 @@ class WebSocketState:
         pieces when it is big (`frame_in_pieces`)."""
         deflater = self._deflater
         if deflater is None or len(payload) < COMPRESSION_THRESHOLD:
-            return frame_in_pieces(self.writer, opcode, payload)
+            if len(payload) < SEND_IN_PIECES:  # (`frame_in_pieces`, inlined: every message)
+                return self.writer.frame(opcode, payload)
+            return self.writer.frame_pieces(opcode, payload)
         compressed = deflater.compress(payload) + deflater.flush(zlib.Z_SYNC_FLUSH)
         if compressed.endswith(_DEFLATE_TAIL):
             compressed = compressed[:-4]

@@ -29,6 +29,7 @@ from .._exceptions import ConnectTimeout, ReadError, ReadTimeout, WriteError, Wr
 from ._errors import apply_socket_options, connect_error, unix_connect_error
 from ._layered import TLSLayer
 from ._poll import readable_check
+from ._read_buffer import BIG_READ, read_socket
 from .base import Backend, SocketOption
 
 __all__ = ["SyncBackend", "SyncStream", "SyncTLSStream", "default_backend"]
@@ -95,7 +96,9 @@ class SyncStream:
         if self._read_timeout != timeout:
             self._set_read_timeout(timeout)
         try:
-            return self._sock.recv(max_bytes)
+            if max_bytes <= BIG_READ:
+                return self._sock.recv(max_bytes)
+            return read_socket(self._sock, max_bytes)
         except (TimeoutError, BlockingIOError) as exc:  # BlockingIOError: SO_RCVTIMEO expired
             raise ReadTimeout(f"no data received within {timeout} s") from exc
         except OSError as exc:
@@ -227,7 +230,9 @@ class SyncTLSStream(SyncStream):
             with self._tls_lock:
                 if ready or sock.pending():  # type: ignore[attr-defined]
                     try:
-                        return sock.recv(max_bytes)
+                        if max_bytes <= BIG_READ:
+                            return sock.recv(max_bytes)
+                        return read_socket(sock, max_bytes)
                     except ssl.SSLWantReadError:  # part of a record: wait for the rest
                         for_write = False
                     except ssl.SSLWantWriteError:  # pragma: no cover - renegotiation

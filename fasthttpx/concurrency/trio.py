@@ -44,6 +44,7 @@ from .._exceptions import (
 )
 from ._errors import apply_socket_options, connect_error, unix_connect_error
 from ._layered import AsyncTLSLayer
+from ._read_buffer import BIG_READ, read_fd
 from .base import SocketOption
 
 if sys.version_info < (3, 11):  # pragma: no cover - trio depends on the backport there
@@ -112,7 +113,7 @@ async def _read_when_ready(fd: int, max_bytes: int) -> bytes:
     while True:
         await _wait_readable(fd)
         try:
-            return os.read(fd, max_bytes)
+            return os.read(fd, max_bytes) if max_bytes <= BIG_READ else read_fd(fd, max_bytes)
         except BlockingIOError:  # pragma: no cover - a spurious wakeup: wait again
             continue
 
@@ -154,7 +155,7 @@ class TrioStream:
         # after, so a task reading a busy stream still lets the others run.
         await _checkpoint_if_cancelled()
         try:
-            data = os.read(fd, max_bytes)
+            data = os.read(fd, max_bytes) if max_bytes <= BIG_READ else read_fd(fd, max_bytes)
         except BlockingIOError:
             return await self._wait_and_read(fd, max_bytes, timeout)
         except OSError as exc:

@@ -259,3 +259,30 @@ def test_tls_decrypted_bytes_left_over(runner: Runner, tls: TLS) -> None:
             await stream.close()
 
         runner.run(body)
+
+
+@pytest.mark.parametrize("secure", [False, True], ids=["plain", "tls"])
+def test_big_reads_small_and_bulk_in_turn(runner: Runner, tls: TLS, secure: bool) -> None:
+    """Reads of up to 256 KiB (WebSocket and HTTP/2 sessions) go through a reused buffer
+    while pieces are small and straight from the socket during a bulk transfer: each piece
+    read is the bytes sent, in order, whichever way the reads switch."""
+    parts = [b"a" * 34, bytes(range(256)) * 4096, b"b" * 10, b"c" * 200_000, b"d", b"e" * 70_000]
+    with peer(tls.server if secure else None) as p:
+        async def body(r: Runner) -> None:
+            if secure:
+                stream = await r.connect(p.port, ssl_context=tls.client,
+                                         server_hostname="localhost")
+            else:
+                stream = await r.connect(p.port)
+            conn = p.accepted()
+            for part in parts:
+                conn.sendall(part)
+                received = b""
+                while len(received) < len(part):
+                    piece = await stream.read(256 * 1024)
+                    assert piece, "EOF before all the data"
+                    received += piece
+                assert received == part
+            await stream.close()
+
+        runner.run(body)
