@@ -158,19 +158,24 @@ cdef class FrameWriter:
         self._pool = b""
         self._used = _RANDOM_POOL_SIZE
 
+    cdef const unsigned char* _next_key(self) except NULL:
+        """The next 4 bytes of the random pool (refilled 4 KiB at a time). The pointer is good
+        until the next call: the frame builders copy the key before anything else."""
+        cdef Py_ssize_t used = self._used
+        if used >= _RANDOM_POOL_SIZE:
+            self._pool = os.urandom(_RANDOM_POOL_SIZE)
+            used = 0
+        self._used = used + 4
+        return <const unsigned char*>PyBytes_AS_STRING(self._pool) + used
+
     def frame(self, int opcode, payload, bint rsv1=False):
         """One final frame carrying ``payload``, masked with a fresh random key."""
         if type(payload) is not bytes:
             raise TypeError(f"a frame payload must be bytes, not {type(payload).__name__}")
         if not 0 <= opcode <= 0xF:
             raise ValueError(f"invalid opcode {opcode}")
-        cdef Py_ssize_t used = self._used
-        if used >= _RANDOM_POOL_SIZE:
-            self._pool = os.urandom(_RANDOM_POOL_SIZE)
-            used = 0
-        self._used = used + 4
         return _build_frame(0x80 | (0x40 if rsv1 else 0) | opcode, <bytes>payload,
-                            <const unsigned char*>PyBytes_AS_STRING(self._pool) + used)
+                            self._next_key())
 
     def frame_text(self, text):
         """``frame(TEXT, text in UTF-8)``, masking the string's UTF-8 in place."""
@@ -178,26 +183,14 @@ cdef class FrameWriter:
             raise TypeError(f"a text message must be str, not {type(text).__name__}")
         cdef Py_ssize_t size
         cdef const char* utf8 = PyUnicode_AsUTF8AndSize(text, &size)
-        cdef Py_ssize_t used = self._used
-        if used >= _RANDOM_POOL_SIZE:
-            self._pool = os.urandom(_RANDOM_POOL_SIZE)
-            used = 0
-        self._used = used + 4
-        return _build_frame_from(0x81, <const unsigned char*>utf8, size,
-                                 <const unsigned char*>PyBytes_AS_STRING(self._pool) + used)
+        return _build_frame_from(0x81, <const unsigned char*>utf8, size, self._next_key())
 
     def frame_pieces(self, int opcode, payload, bint rsv1=False,
                      Py_ssize_t piece_size=_PIECE_SIZE):
         """``frame(opcode, payload)`` (a str: its UTF-8) as `MaskedPieces`, fresh key."""
         if not 0 <= opcode <= 0xF:
             raise ValueError(f"invalid opcode {opcode}")
-        cdef Py_ssize_t used = self._used
-        if used >= _RANDOM_POOL_SIZE:
-            self._pool = os.urandom(_RANDOM_POOL_SIZE)
-            used = 0
-        self._used = used + 4
-        return _pieces_of(0x80 | (0x40 if rsv1 else 0) | opcode, payload,
-                          <const unsigned char*>PyBytes_AS_STRING(self._pool) + used,
+        return _pieces_of(0x80 | (0x40 if rsv1 else 0) | opcode, payload, self._next_key(),
                           piece_size)
 
     def pieces_with_key(self, int opcode, payload, bint fin, bint rsv1, key,
@@ -268,6 +261,9 @@ cdef class MaskedPieces:
 
 cdef MaskedPieces _pieces_of(int first, object payload, const unsigned char* key_source,
                              Py_ssize_t piece_size):
+    # The key first, as in ``_build_frame_from``: ``key_source`` may point into the random pool.
+    cdef unsigned char key[4]
+    memcpy(key, key_source, 4)
     if piece_size <= 0 or piece_size % 4:
         raise ValueError("piece_size must be a positive multiple of 4")
     cdef MaskedPieces pieces = MaskedPieces.__new__(MaskedPieces)
@@ -283,7 +279,7 @@ cdef MaskedPieces _pieces_of(int first, object payload, const unsigned char* key
     pieces._size = size
     pieces._pos = 0
     pieces._piece = piece_size
-    memcpy(pieces._key, key_source, 4)
+    memcpy(pieces._key, key, 4)
     cdef unsigned long long length = <unsigned long long>size
     cdef int header, i
     cdef unsigned char* out = pieces._head
