@@ -166,7 +166,8 @@ class FrameReader:
     ``max_message_size``: payload bytes of one message, all its frames together.
 
     Bytes are never copied to be joined before they are parsed: a frame inside one read is
-    sliced out of it; a payload spread over reads is kept as pieces and joined once."""
+    sliced out of it; a payload spread over reads is kept as pieces and joined once (the
+    compiled twin copies each read into one bytes object of the payload's size instead)."""
 
     __slots__ = ("_buf", "_pos", "_more", "_pieces", "_got", "_need", "_opcode", "_fin",
                  "_rsv1", "_in_message", "_message_size", "_max_size", "_allow_rsv1", "_error")
