@@ -93,6 +93,7 @@ class AsyncEventSource:
         self._reconnect = reconnect
         self._max_reconnects = max_reconnects
         self._retry_ms = retry_ms
+        self._max_event_size = max_event_size  # (httpx2's name: code that reads it works)
         # A Last-Event-ID the caller sent is the one to resume from until the server sets one.
         self._parser = EventStreamParser(
             max_event_size=max_event_size,

@@ -138,15 +138,17 @@ class Pong:
     def is_set(self) -> bool:
         return self._session._state.pongs_answered >= self._number
 
-    def wait(self, timeout: float | None = None) -> None:
-        """Raises ``WebSocketTimeout`` past ``timeout``, or the session's end (a
-        ``WebSocketDisconnect``...) if it ends first."""
+    def wait(self, timeout: float | None = None) -> bool:
+        """True once the pong came (as httpx2's ``Event.wait``); raises ``WebSocketTimeout``
+        past ``timeout``, or the session's end (a ``WebSocketDisconnect``...) if it ends
+        first."""
         session = self._session
         if not session._wait_until(self.is_set, timeout):
             state = session._state
             if state.ended is not None:
                 raise session._end_error()
             raise WebSocketTimeout(f"no pong within {timeout} s")
+        return True
 
 
 class WebSocketSession:

@@ -122,6 +122,11 @@ def _named_ancestor(ours: type[BaseException], module: ModuleType) -> type[Excep
     return None
 
 
+#: httpx2's ``client.websocket("ws://...")`` sends the WebSocket scheme down to the transport
+#: (httpcore2 reads ``ws`` as ``http`` and ``wss`` as ``https``, default ports included).
+_SCHEMES = {"http": "http", "https": "https", "ws": "http", "wss": "https"}
+
+
 def to_request(request: Any, byte_stream_class: type[Any], upgrades: bool = True) -> Request:
     """Our request for the library's ``request``, sharing its header list and extensions
     (``upgrades``: the transport may switch protocols, i.e. it speaks HTTP/1.1)."""
@@ -138,7 +143,8 @@ def to_request(request: Any, byte_stream_class: type[Any], upgrades: bool = True
         extensions = {**extensions, "upgrade": True}  # the library's dict stays as it was
     return Request.from_parts(
         request.method,
-        URL.from_parts(url.scheme, url.raw_host.decode("ascii"), url.port, url.raw_path),
+        URL.from_parts(_SCHEMES.get(url.scheme, url.scheme), url.raw_host.decode("ascii"),
+                       url.port, url.raw_path),
         fields,
         stream,
         extensions,

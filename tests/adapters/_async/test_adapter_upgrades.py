@@ -119,10 +119,12 @@ def httpx2_lib() -> Lib:
     return load_lib("httpx2")
 
 
-async def test_httpx2_websocket_echo(httpx2_lib: Lib, backend_name: str) -> None:
+@pytest.mark.parametrize("scheme", ["ws", "http"])
+async def test_httpx2_websocket_echo(httpx2_lib: Lib, backend_name: str, scheme: str) -> None:
+    """httpx2's examples use ``ws://`` URLs (its tests ``http://``): both reach the server."""
     with WebSocketsServer(echo) as server:
         async with httpx2_lib.adapter.AsyncClient(timeout=5) as client:
-            async with client.websocket(server.url.replace("ws://", "http://")) as ws:
+            async with client.websocket(server.url.replace("ws://", f"{scheme}://")) as ws:
                 await ws.send_text("héllo")
                 assert await ws.receive_text() == "héllo"
                 await ws.send_bytes(b"\x00\xff" * 15000)

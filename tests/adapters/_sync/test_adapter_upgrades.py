@@ -120,10 +120,12 @@ def httpx2_lib() -> Lib:
     return load_lib("httpx2")
 
 
-def test_httpx2_websocket_echo(httpx2_lib: Lib, backend_name: str) -> None:
+@pytest.mark.parametrize("scheme", ["ws", "http"])
+def test_httpx2_websocket_echo(httpx2_lib: Lib, backend_name: str, scheme: str) -> None:
+    """httpx2's examples use ``ws://`` URLs (its tests ``http://``): both reach the server."""
     with WebSocketsServer(echo) as server:
         with httpx2_lib.adapter.Client(timeout=5) as client:
-            with client.websocket(server.url.replace("ws://", "http://")) as ws:
+            with client.websocket(server.url.replace("ws://", f"{scheme}://")) as ws:
                 ws.send_text("héllo")
                 assert ws.receive_text() == "héllo"
                 ws.send_bytes(b"\x00\xff" * 15000)

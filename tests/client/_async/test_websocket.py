@@ -163,7 +163,7 @@ async def test_ping_pong_both_ways(backend: Any) -> None:
         async with fasthttpx.AsyncClient(backend=backend) as client:
             async with client.websocket(server.url) as ws:
                 pong = await ws.ping()  # nobody receives: wait() reads by itself
-                await pong.wait(5)
+                assert await pong.wait(5) is True  # as httpx2's event
                 assert pong.is_set()
                 pong = await ws.ping(b"payload")
                 await pong.wait(5)

@@ -164,7 +164,7 @@ def test_ping_pong_both_ways(backend: Any) -> None:
         with fasthttpx.Client(backend=backend) as client:
             with client.websocket(server.url) as ws:
                 pong = ws.ping()  # nobody receives: wait() reads by itself
-                pong.wait(5)
+                assert pong.wait(5) is True  # as httpx2's event
                 assert pong.is_set()
                 pong = ws.ping(b"payload")
                 pong.wait(5)
