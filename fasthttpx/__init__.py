@@ -6,7 +6,19 @@ the compiled parser (``"cython"``) or its pure-Python twin (``"python"``) is run
 """
 
 from . import adapters  # the engine under httpx / httpx2: their modules load only on demand
-from ._api import delete, get, head, options, parallel, patch, post, put, request, stream
+from ._api import (
+    delete,
+    get,
+    head,
+    options,
+    parallel,
+    patch,
+    post,
+    put,
+    request,
+    stream,
+    websocket,
+)
 from ._async.client import AsyncClient
 from ._async.sse import AsyncEventSource
 from ._auth import Auth, BasicAuth, DigestAuth, FunctionAuth, NetRCAuth
@@ -98,7 +110,7 @@ __all__ = [
     "SSEError", "stream", "StreamClosed",
     "StreamConsumed", "StreamError",
     "SyncByteStream", "Timeout", "TimeoutException", "TooManyRedirects", "TransportError",
-    "UnsupportedProtocol", "URL", "WebSocketDisconnect", "WebSocketError",
+    "UnsupportedProtocol", "URL", "websocket", "WebSocketDisconnect", "WebSocketError",
     "WebSocketInvalidTypeReceived", "WebSocketNetworkError", "WebSocketProtocolError",
     "WebSocketTimeout", "WebSocketUpgradeError", "WriteError", "WriteTimeout", "WSGITransport",
 ]

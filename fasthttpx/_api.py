@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._response import Response
 from ._sync.client import Client
 from ._sync.parallel import Parallel
 from ._urls import URL
 
+if TYPE_CHECKING:
+    from ._sync.websocket import WebSocketSession
+
 __all__ = [
     "parallel", "request", "stream", "get", "options", "head", "post", "put", "patch", "delete",
+    "websocket",
 ]
 
 _CLIENT_KEYWORDS = ("verify", "cert", "trust_env", "http1", "http2", "proxy", "limits")
@@ -80,3 +84,15 @@ def parallel(**kwargs: Any) -> Iterator[Parallel]:
     with a ``Client`` made for the block and closed after it."""
     with Client(**kwargs) as client, client.parallel() as group:
         yield group
+
+
+@contextmanager
+def websocket(url: URL | str, **kwargs: Any) -> Iterator[WebSocketSession]:
+    """``with fasthttpx.websocket("ws://...") as ws:`` — a WebSocket session on a throw-away
+    ``Client`` (as httpx2's): the client's settings (``verify``, ``proxy``, ``timeout``...) and
+    the session's (see ``Client.websocket``) in one call; the client closes with the session."""
+    client_kwargs = _split(kwargs)
+    if "timeout" in kwargs:
+        client_kwargs["timeout"] = kwargs.pop("timeout")
+    with Client(**client_kwargs) as client, client.websocket(url, **kwargs) as session:
+        yield session

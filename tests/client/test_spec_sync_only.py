@@ -32,3 +32,19 @@ def test_trio_backend_import_message() -> None:
     from fasthttpx.concurrency.trio import TrioBackend
 
     assert TrioBackend().__class__.__name__ == "TrioBackend"
+
+
+def test_module_level_websocket() -> None:
+    """``fasthttpx.websocket(url)`` as httpx2's: client and session settings in one call, and
+    the throw-away client closes with the session."""
+    from tests.kit.ws_server import WebSocketsServer, echo
+
+    with WebSocketsServer(echo, subprotocols=["chat"]) as server:
+        with fasthttpx.websocket(server.url, subprotocols=["chat"], timeout=5,
+                                 max_message_size_bytes=None) as ws:
+            assert ws.subprotocol == "chat"
+            ws.send_text("héllo")
+            assert ws.receive_text() == "héllo"
+            ws.send_bytes(b"z" * 300_000)
+            assert ws.receive_bytes() == b"z" * 300_000
+    assert server.closes == [(1000, "")]
