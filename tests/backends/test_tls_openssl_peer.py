@@ -15,6 +15,7 @@ import socket
 import ssl
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -80,11 +81,31 @@ class SServer:
 
 @pytest.fixture
 def s_server(pem: tuple[str, TLS], request: pytest.FixtureRequest) -> Iterator[SServer]:
-    server = SServer(pem[0], request.param)
+    server = _started(pem[0], request.param)
     try:
         yield server
     finally:
         server.close()
+
+
+def _started(pem: str, version: str) -> SServer:
+    """An s_server that is accepting: the free port found is only free until s_server binds
+    it, so one that exits first (the port was taken meanwhile) is replaced on another port;
+    a slow start under load gets 20 s."""
+    for _ in range(3):
+        server = SServer(pem, version)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and server.proc.poll() is None:
+            if server.printed(b"ACCEPT"):
+                return server
+            time.sleep(0.01)
+        if server.printed(b"ACCEPT"):
+            return server
+        exited = server.proc.poll() is not None
+        server.close()
+        if not exited:  # pragma: no cover - alive but silent for 20 s: no point retrying
+            break
+    raise AssertionError(f"openssl s_server did not start: {b''.join(server.lines)!r}")
 
 
 @pytest.mark.parametrize(
@@ -100,7 +121,6 @@ def test_handshake_messages_mid_connection(
     pem[1].ca.configure_trust(context)
 
     async def body(r: Runner) -> None:
-        assert await r.wait_until(lambda: s_server.printed(b"ACCEPT"))
         stream = await r.connect(s_server.port, ssl_context=context, server_hostname="localhost")
         await stream.write(b"before\r\n")
         assert await r.wait_until(lambda: s_server.printed(b"before"))
