@@ -104,7 +104,7 @@ cdef object _digits_value(const unsigned char* s, Py_ssize_t n):
 
 
 cdef str _too_large(object max_event_size):
-    return f"server-sent event exceeded the {max_event_size} byte limit (max_event_size)"
+    return f"Server-sent event exceeded the {max_event_size} byte limit (max_event_size)"
 
 
 @cython.final

@@ -47,7 +47,7 @@ _line_end = re.compile(rb"[\r\n]").search
 
 
 def _too_large(max_event_size: int) -> str:
-    return f"server-sent event exceeded the {max_event_size} byte limit (max_event_size)"
+    return f"Server-sent event exceeded the {max_event_size} byte limit (max_event_size)"
 
 
 class EventStreamParser:

@@ -138,9 +138,9 @@ class AsyncPong:
         return self._session._state.pongs_answered >= self._number
 
     async def wait(self, timeout: float | None = None) -> bool:
-        """True once the pong came (as httpx2's ``Event.wait``); raises ``WebSocketTimeout``
-        past ``timeout``, or the session's end (a ``WebSocketDisconnect``...) if it ends
-        first."""
+        """True once the pong came (what httpx2's event returns then); past ``timeout`` it
+        raises ``WebSocketTimeout`` (httpx2's returns False), and the session's end (a
+        ``WebSocketDisconnect``...) if it ends first."""
         session = self._session
         if not await session._wait_until(self.is_set, timeout):
             state = session._state

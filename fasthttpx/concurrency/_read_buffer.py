@@ -9,7 +9,9 @@ and copying out what arrived costs a ``memcpy`` of the bytes that came instead; 
 come back big (a bulk transfer, which keeps the threshold raised) they are read directly.
 
 One buffer per thread: the sync backend reads different connections from different threads,
-and what a thread reads is copied out before the thread reads again.
+and what a thread reads is copied out before the thread reads again (a read re-entered on
+the same thread meanwhile reads without it). Each thread that makes big reads keeps its
+256 KiB until it ends.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ _SIZE = 256 * 1024
 
 class _ThreadState(threading.local):
     def __init__(self) -> None:
-        self.buffer = memoryview(bytearray(_SIZE))
+        self.buffer: memoryview | None = memoryview(bytearray(_SIZE))
         #: The last big read filled more than ``BIG_READ``: a bulk transfer, whose reads are
         #: big enough to keep glibc's threshold up. They are read directly (no copy) until a
         #: small one comes again.
@@ -42,24 +44,32 @@ def read_socket(sock: socket.socket, max_bytes: int) -> bytes:
     """``sock.recv(max_bytes)`` for ``max_bytes`` over ``BIG_READ``, without the allocator's
     system calls (errors as ``recv``'s)."""
     state = _thread
-    if state.bulk:
+    buffer = state.buffer
+    if state.bulk or buffer is None:
         data = sock.recv(max_bytes)
         state.bulk = len(data) > BIG_READ
         return data
-    buffer = state.buffer if max_bytes >= _SIZE else state.buffer[:max_bytes]
-    count = sock.recv_into(buffer)
-    state.bulk = count > BIG_READ
-    return buffer[:count].tobytes()
+    state.buffer = None  # in use: a read re-entered on this thread (a signal handler, a
+    try:  # finalizer run by the collector) reads without it
+        count = sock.recv_into(buffer if max_bytes >= _SIZE else buffer[:max_bytes])
+        state.bulk = count > BIG_READ
+        return buffer[:count].tobytes()
+    finally:
+        state.buffer = buffer
 
 
 def read_fd(fd: int, max_bytes: int) -> bytes:
     """``os.read(fd, max_bytes)`` for ``max_bytes`` over ``BIG_READ``, as `read_socket`."""
     state = _thread
-    if state.bulk:
+    buffer = state.buffer
+    if state.bulk or buffer is None:
         data = os.read(fd, max_bytes)
         state.bulk = len(data) > BIG_READ
         return data
-    buffer = state.buffer if max_bytes >= _SIZE else state.buffer[:max_bytes]
-    count = os.readv(fd, [buffer])
-    state.bulk = count > BIG_READ
-    return buffer[:count].tobytes()
+    state.buffer = None  # in use (see `read_socket`)
+    try:
+        count = os.readv(fd, [buffer if max_bytes >= _SIZE else buffer[:max_bytes]])
+        state.bulk = count > BIG_READ
+        return buffer[:count].tobytes()
+    finally:
+        state.buffer = buffer

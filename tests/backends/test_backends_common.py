@@ -286,3 +286,32 @@ def test_big_reads_small_and_bulk_in_turn(runner: Runner, tls: TLS, secure: bool
             await stream.close()
 
         runner.run(body)
+
+
+def test_a_big_read_reentered_on_the_same_thread_keeps_both_reads_apart() -> None:
+    """The reused read buffer is out of use while a read fills it: a read made meanwhile on
+    the same thread (a signal handler or a finalizer closing another session) must neither
+    use nor clobber it."""
+    import socket
+
+    from fasthttpx.concurrency._read_buffer import read_socket
+
+    inner_a, inner_b = socket.socketpair()
+    nested: list[bytes] = []
+
+    class Interrupted(socket.socket):
+        def recv_into(self, buffer: Any, *args: Any) -> int:  # type: ignore[override]
+            count = super().recv_into(buffer, *args)
+            nested.append(read_socket(inner_a, 256 * 1024))  # runs between read and copy
+            return count
+
+    outer_a, outer_b = socket.socketpair()
+    outer = Interrupted(outer_a.family, outer_a.type, fileno=outer_a.detach())
+    try:
+        outer_b.sendall(b"A" * 1000)
+        inner_b.sendall(b"B" * 10)
+        assert read_socket(outer, 256 * 1024) == b"A" * 1000
+        assert nested == [b"B" * 10]
+    finally:
+        for sock in (outer, outer_b, inner_a, inner_b):
+            sock.close()

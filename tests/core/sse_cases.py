@@ -19,7 +19,7 @@ from fasthttpx._sse_event import ServerSentEvent
 
 Ev = tuple[str, str, str, "int | None"]
 BOM = b"\xef\xbb\xbf"
-TOO_LARGE = "server-sent event exceeded the {} byte limit (max_event_size)"
+TOO_LARGE = "Server-sent event exceeded the {} byte limit (max_event_size)"
 
 
 @dataclass(frozen=True)
