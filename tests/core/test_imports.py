@@ -11,7 +11,7 @@ Layers, lowest first (a module may import its own layer or lower ones):
 4. I/O shell: ``_async/``, ``_sync/`` (which never import each other), and ``_response``,
    the one ``Response`` class that joins the two generated halves of its body reading
 5. public API: ``__init__``, ``_api``, ``_transports``, ``_cli``, ``_demo``, ``__main__``,
-   ``adapters/`` (fasthttpx under httpx and httpx2)
+   ``websockets`` (HTTPX-WS's spelling), ``adapters/`` (fasthttpx under httpx and httpx2)
 
 The parser twins import only ``_events``, ``_exceptions`` and the chunked twin of their own
 kind; the event-stream parser twins only ``_sse_event`` and ``_exceptions``. Outside
@@ -73,7 +73,7 @@ def layer(module: str) -> int:
     name = parts[1]
     if name in ("_exceptions", "_events", "_version"):
         return 0
-    if name in ("_api", "_transports", "_cli", "_demo", "__main__", "adapters"):
+    if name in ("_api", "_transports", "_cli", "_demo", "__main__", "adapters", "websockets"):
         return 5  # adapters: fasthttpx under httpx and httpx2, built on the transports
     if name.endswith("_state") or name == "_prepared":  # _prepared formats HTTP/1.1 heads
         return 2
