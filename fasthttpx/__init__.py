@@ -5,7 +5,10 @@
 the compiled parser (``"cython"``) or its pure-Python twin (``"python"``) is running.
 """
 
-from . import adapters  # the engine under httpx / httpx2: their modules load only on demand
+from . import (
+    adapters,  # the engine under httpx / httpx2: their modules load only on demand
+    websockets,  # HTTPX-WS's spelling: connect_ws / aconnect_ws
+)
 from ._api import (
     delete,
     get,
@@ -90,7 +93,8 @@ __title__ = "fasthttpx"
 __description__ = "A fast HTTP client with an HTTPX-style API and a compiled HTTP/1.1 core."
 
 # As HTTPX's: every public name, sorted case-insensitively (`concurrency` is the backends'
-# subpackage, bound here by the imports above; `adapters` the httpx/httpx2 engine's).
+# subpackage, bound here by the imports above; `adapters` the httpx/httpx2 engine's;
+# `websockets` HTTPX-WS's spelling).
 # `__implementation__` is an attribute only.
 __all__ = [
     "__description__", "__title__", "__version__", "adapters", "ASGITransport",
@@ -112,5 +116,6 @@ __all__ = [
     "SyncByteStream", "Timeout", "TimeoutException", "TooManyRedirects", "TransportError",
     "UnsupportedProtocol", "URL", "websocket", "WebSocketDisconnect", "WebSocketError",
     "WebSocketInvalidTypeReceived", "WebSocketNetworkError", "WebSocketProtocolError",
-    "WebSocketTimeout", "WebSocketUpgradeError", "WriteError", "WriteTimeout", "WSGITransport",
+    "websockets", "WebSocketTimeout", "WebSocketUpgradeError", "WriteError", "WriteTimeout",
+    "WSGITransport",
 ]
