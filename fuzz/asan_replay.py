@@ -6,7 +6,7 @@ own Python coverage breaks too, so a coverage-guided run under ASan learns nothi
 this replays every input the guided runs kept (``fuzz/work/*``) and the seed corpus through
 the ASan-built cores, then spends the rest of ``--seconds`` on random mutations of them (bit
 flips, byte inserts and deletions, splices of two inputs), each checked by
-``fuzz_differential.test_one_input`` and ``fuzz_sse_differential.test_one_input``. An
+``fuzz_differential``, ``fuzz_sse_differential`` and ``fuzz_websocket_differential``. An
 out-of-bounds read or write aborts with ASan's report.
 
     LD_PRELOAD=$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 \\
@@ -26,12 +26,15 @@ sys.path.insert(0, HERE)
 
 import fuzz_differential  # noqa: E402
 import fuzz_sse_differential  # noqa: E402
+import fuzz_websocket_differential  # noqa: E402
 
 
 def check(data: bytes) -> None:
-    """Every input goes through both differential checks (HTTP/1.1 cores, event stream)."""
+    """Every input goes through every differential check (HTTP/1.1 cores, event stream,
+    WebSocket frame codec)."""
     fuzz_differential.test_one_input(data)
     fuzz_sse_differential.test_one_input(data)
+    fuzz_websocket_differential.test_one_input(data)
 
 
 def mutate(rng: random.Random, data: bytes, other: bytes) -> bytes:
@@ -61,9 +64,11 @@ def main() -> None:
     args = parser.parse_args()
     import fasthttpx._parser
     import fasthttpx._sse
+    import fasthttpx._websocket
 
     print("compiled parser:", fasthttpx._parser.__file__)
     print("compiled event-stream parser:", fasthttpx._sse.__file__)
+    print("compiled WebSocket codec:", fasthttpx._websocket.__file__)
     corpus: list[bytes] = []
     for directory in args.dirs:
         for name in sorted(os.listdir(directory)):
