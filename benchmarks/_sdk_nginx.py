@@ -11,14 +11,9 @@ whole, with a ``content-length`` (the SDKs read them as server-sent events all t
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import tempfile
-import time
 from pathlib import Path
 
-from tests.http2.nginx import find_nginx
+from tests.http2.nginx import NginxProcess, find_nginx
 from tests.kit import fake_api
 
 __all__ = ["NginxAPI", "find_nginx"]
@@ -76,53 +71,26 @@ def write_answers(root: Path, tokens: int) -> str:
     return "".join(blocks)
 
 
-class NginxAPI:
-    """nginx on 127.0.0.1 answering the four scenarios; ``url`` is its origin."""
+class NginxAPI(NginxProcess):
+    """nginx on 127.0.0.1 answering the four scenarios (``start()`` it); ``url`` is its
+    origin."""
+
+    def __init__(self, binary: str, tokens: int, cpu: int | None) -> None:
+        super().__init__(binary, cpu)
+        self.tokens = tokens
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     def url_for(self, scenario: str) -> str:
         """The base URL a scenario's SDK client uses (its answers live under it)."""
         return f"{self.url}/{scenario}"
 
-    def __init__(self, binary: str, tokens: int, cpu: int | None) -> None:
-        self._dir = tempfile.TemporaryDirectory(prefix="fasthttpx-sdk-nginx-")
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = int(sock.getsockname()[1])
-        base = Path(self._dir.name)
-        (base / "body").mkdir()
-        user = "user root;" if os.geteuid() == 0 else ""
+    def _write_config(self, port: int) -> Path:
+        base = self.base
+        (base / "body").mkdir(exist_ok=True)
         config = base / "nginx.conf"
-        locations = write_answers(base / "root", tokens)
-        config.write_text(_CONFIG.format(dir=base, user=user, port=port,
-                                         locations=locations))
-        self.url = f"http://127.0.0.1:{port}"
-        self.proc = subprocess.Popen(
-            [binary, "-c", str(config), "-p", str(base), "-e", str(base / "error.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            preexec_fn=(lambda: os.sched_setaffinity(0, {cpu})) if cpu is not None else None,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.5).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        self.proc.terminate()
-        _, stderr = self.proc.communicate(timeout=10)
-        log = (base / "error.log").read_text() if (base / "error.log").exists() else ""
-        self._dir.cleanup()
-        raise RuntimeError(f"nginx did not start: {stderr.decode()[-1000:]} {log[-1000:]}")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        if self.proc.stderr is not None:
-            self.proc.stderr.close()
-        self._dir.cleanup()
+        config.write_text(_CONFIG.format(dir=base, user=self.user_line(), port=port,
+                                         locations=write_answers(base / "root", self.tokens)))
+        return config

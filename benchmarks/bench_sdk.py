@@ -392,14 +392,14 @@ class Server:
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
         if not line.startswith("PORT "):
-            self.stop()
+            self.close()
             raise RuntimeError(f"fake API did not start: {line!r}")
         self.url = f"http://127.0.0.1:{int(line.split()[1])}"
 
     def url_for(self, scenario: str) -> str:
         return self.url
 
-    def stop(self) -> None:
+    def close(self) -> None:
         self.proc.terminate()
         try:
             self.proc.wait(10)
@@ -472,6 +472,7 @@ def main() -> None:
             raise SystemExit("--server nginx: nginx is not installed "
                              "(apt-get install nginx-light)")
         server = NginxAPI(binary, args.tokens, server_cpu)
+        server.start()
     else:
         server = Server(server_cpu)
     try:
@@ -490,7 +491,7 @@ def main() -> None:
                         results[(scenario, engine)] = value
             print(f"  round {index + 1} done", file=sys.stderr)
     finally:
-        server.stop()
+        server.close()
     print_table(results, scenarios, engines, args)
     if client_cpu is not None:
         os.sched_setaffinity(0, {client_cpu})

@@ -1,6 +1,7 @@
 """nginx for the HTTP/2 client tests: a real, fast, independent HTTP/2 server (issue 16).
 
-:class:`NginxServer` starts the nginx binary found on ``PATH`` (or ``/usr/sbin/nginx``) on
+:class:`NginxServer` (an :class:`NginxProcess`, which the SDK benchmark's nginx also is) starts
+the nginx binary found on ``PATH`` (or ``/usr/sbin/nginx``) on
 127.0.0.1 with its own configuration, written with everything else it needs (its pid file,
 logs, temporary directories and the files it serves) into one temporary directory; the
 system's configuration is never read. TLS with a trustme certificate for ``localhost``,
@@ -26,6 +27,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import TypeVar
 
 from tests.kit.app import deterministic_bytes
 
@@ -91,50 +93,47 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class NginxServer:
-    """nginx serving the files above over TLS (``cert_file``: key and certificate chain)."""
+_Nginx = TypeVar("_Nginx", bound="NginxProcess")
 
-    def __init__(self, binary: str, cert_file: str) -> None:
+
+class NginxProcess:
+    """An nginx process on a free 127.0.0.1 port with its own configuration, everything it
+    writes in one temporary directory; ``_write_config`` (a subclass's) writes the
+    configuration for a port and returns its path. ``cpu``: pin nginx to that CPU."""
+
+    def __init__(self, binary: str, cpu: int | None = None) -> None:
         self.binary = binary
-        self.cert_file = cert_file
+        self.cpu = cpu
         self.port = 0
         self.version = nginx_version(binary)
         self._dir = tempfile.TemporaryDirectory(prefix="fasthttpx-nginx-")
         self._process: subprocess.Popen[bytes] | None = None
 
-    def url(self, path: str = "/") -> str:
-        return f"https://localhost:{self.port}{path}"
+    @property
+    def base(self) -> Path:
+        return Path(self._dir.name)
 
-    def _write_files(self) -> Path:
-        base = Path(self._dir.name)
-        for sub in ("tmp", "root/gz"):
-            (base / sub).mkdir(parents=True, exist_ok=True)
-        (base / "root/small.txt").write_bytes(SMALL)
-        (base / "root/large.bin").write_bytes(LARGE)
-        (base / "root/gz/text.txt").write_bytes(TEXT)
-        # Run as root, nginx's worker would be "nobody", which cannot read a private
-        # temporary directory: keep the worker as whoever runs the tests.
-        user = "user root;" if os.geteuid() == 0 else ""
-        # nginx 1.25.1 moved HTTP/2 from a "listen" parameter to "http2 on;".
-        if self.version >= (1, 25, 1):
-            listen = "listen 127.0.0.1:{port} ssl; http2 on;"
-        else:
-            listen = "listen 127.0.0.1:{port} ssl http2;"
-        config = base / "nginx.conf"
-        config.write_text(_CONFIG.format(dir=base, user=user, cert=self.cert_file,
-                                         listen=listen.format(port=self.port)))
-        return config
+    def _write_config(self, port: int) -> Path:  # pragma: no cover - subclasses write it
+        raise NotImplementedError
 
-    def start(self) -> NginxServer:
+    @staticmethod
+    def user_line() -> str:
+        """Run as root, nginx's worker would be "nobody", which cannot read a private
+        temporary directory: keep the worker as whoever runs nginx."""
+        return "user root;" if os.geteuid() == 0 else ""
+
+    def start(self: _Nginx) -> _Nginx:
+        cpu = self.cpu
         for _attempt in range(3):  # another process may take the free port first
             self.port = _free_port()
-            config = self._write_files()
+            config = self._write_config(self.port)
             command = [self.binary, "-c", str(config), "-p", self._dir.name]
             if self.version >= (1, 19, 5):  # the log before the configuration is read
                 command += ["-e", f"{self._dir.name}/error.log"]
             self._process = subprocess.Popen(
                 command,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                preexec_fn=(lambda: os.sched_setaffinity(0, {cpu})) if cpu is not None else None,
             )
             if self._wait_ready():
                 return self
@@ -181,3 +180,31 @@ class NginxServer:
     def close(self) -> None:
         self.stop()
         self._dir.cleanup()
+
+
+class NginxServer(NginxProcess):
+    """nginx serving the files above over TLS (``cert_file``: key and certificate chain)."""
+
+    def __init__(self, binary: str, cert_file: str) -> None:
+        super().__init__(binary)
+        self.cert_file = cert_file
+
+    def url(self, path: str = "/") -> str:
+        return f"https://localhost:{self.port}{path}"
+
+    def _write_config(self, port: int) -> Path:
+        base = self.base
+        for sub in ("tmp", "root/gz"):
+            (base / sub).mkdir(parents=True, exist_ok=True)
+        (base / "root/small.txt").write_bytes(SMALL)
+        (base / "root/large.bin").write_bytes(LARGE)
+        (base / "root/gz/text.txt").write_bytes(TEXT)
+        # nginx 1.25.1 moved HTTP/2 from a "listen" parameter to "http2 on;".
+        if self.version >= (1, 25, 1):
+            listen = "listen 127.0.0.1:{port} ssl; http2 on;"
+        else:
+            listen = "listen 127.0.0.1:{port} ssl http2;"
+        config = base / "nginx.conf"
+        config.write_text(_CONFIG.format(dir=base, user=self.user_line(), cert=self.cert_file,
+                                         listen=listen.format(port=port)))
+        return config
