@@ -86,14 +86,6 @@ def _failure_payload(code: int, reason: str) -> bytes:
     return code.to_bytes(2, "big") + encoded.decode("utf-8", "ignore").encode("utf-8")
 
 
-def frame_in_pieces(writer: FrameWriter, opcode: int, payload: bytes,
-                    rsv1: bool = False) -> bytes | Iterator[bytes]:
-    """One final frame for ``payload``: its bytes, or an iterator of its pieces when big."""
-    if len(payload) < SEND_IN_PIECES:
-        return writer.frame(opcode, payload, rsv1)
-    return writer.frame_pieces(opcode, payload, rsv1)
-
-
 class WebSocketState:
     """The protocol state of one session (see the module docstring).
 
@@ -321,21 +313,23 @@ class WebSocketState:
     # -- sending -------------------------------------------------------------------------
 
     def message_frame(self, opcode: int, payload: bytes) -> bytes | Iterator[bytes]:
-        """One message's frame (compressed when that was agreed and pays): bytes, or its
-        pieces when it is big (`frame_in_pieces`)."""
+        """One message's frame (compressed when that was agreed and pays): its bytes, or an
+        iterator of its pieces from ``SEND_IN_PIECES`` bytes."""
         deflater = self._deflater
-        if deflater is None or len(payload) < COMPRESSION_THRESHOLD:
-            if len(payload) < SEND_IN_PIECES:  # (`frame_in_pieces`, inlined: every message)
-                return self.writer.frame(opcode, payload)
-            return self.writer.frame_pieces(opcode, payload)
-        compressed = deflater.compress(payload) + deflater.flush(zlib.Z_SYNC_FLUSH)
-        if compressed.endswith(_DEFLATE_TAIL):
-            compressed = compressed[:-4]
-        assert self._deflate is not None
-        if self._deflate.client_no_context_takeover:
-            bits = self._deflate.client_max_window_bits or 15
-            self._deflater = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -bits)
-        return frame_in_pieces(self.writer, opcode, compressed, True)
+        compressed = deflater is not None and len(payload) >= COMPRESSION_THRESHOLD
+        if compressed:
+            assert deflater is not None and self._deflate is not None
+            payload = deflater.compress(payload) + deflater.flush(zlib.Z_SYNC_FLUSH)
+            if payload.endswith(_DEFLATE_TAIL):
+                payload = payload[:-4]
+            if self._deflate.client_no_context_takeover:
+                bits = self._deflate.client_max_window_bits or 15
+                self._deflater = zlib.compressobj(
+                    zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -bits
+                )
+        if len(payload) < SEND_IN_PIECES:
+            return self.writer.frame(opcode, payload, compressed)
+        return self.writer.frame_pieces(opcode, payload, compressed)
 
     def ping_frame(self, payload: bytes | None = None) -> tuple[int, bytes]:
         """A ping (with a random payload when none is given) and its number: it is answered

@@ -545,13 +545,7 @@ class AsyncWebSocketSession:
             if timeout is UNSET:
                 timeout = self._write_timeout
             if type(frame) is bytes:
-                try:
-                    await self._stream.write(frame, timeout)
-                except (WriteError, WriteTimeout) as exc:
-                    await self._write_failed(exc)
-                except BaseException:
-                    await self._send_interrupted()
-                    raise
+                await self._write(frame, timeout)
             else:
                 await self._write_pieces(frame, timeout)  # type: ignore[arg-type]
         finally:

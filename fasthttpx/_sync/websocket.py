@@ -546,13 +546,7 @@ class WebSocketSession:
             if timeout is UNSET:
                 timeout = self._write_timeout
             if type(frame) is bytes:
-                try:
-                    self._stream.write(frame, timeout)
-                except (WriteError, WriteTimeout) as exc:
-                    self._write_failed(exc)
-                except BaseException:
-                    self._send_interrupted()
-                    raise
+                self._write(frame, timeout)
             else:
                 self._write_pieces(frame, timeout)  # type: ignore[arg-type]
         finally:
