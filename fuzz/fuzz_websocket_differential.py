@@ -8,7 +8,8 @@ the same way and must agree on every frame and message, the error (code and reas
 ``pending`` and ``in_message`` (``_websocket.pyi``); and however the stream is cut, queued or
 read, the messages and the error are those of the whole stream read frame by frame. Headers
 claiming more bytes than follow (up to 2**63-1 without a limit: the compiled reader fills such
-a payload in place, preallocating up to 16 MiB) must just leave both twins waiting.
+a payload in place, preallocating up to 1 MiB and growing past it) must just leave both twins
+waiting.
 
 The same input drives ``FrameWriter().pieces_with_key`` (opcode, FIN, RSV1, key and a
 ``piece_size`` that is a multiple of 4 from the control bytes; the stream as the payload, or

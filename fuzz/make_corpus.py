@@ -7,7 +7,7 @@ of ``tests/core/sse_cases.py`` becomes an input of both event-stream targets. Ev
 stream of ``tests/websockets/test_codec_twins.py`` becomes two inputs of the WebSocket target
 (read whole frame by frame; cut in three, the first read queued, through ``take_messages``),
 with a few more for what that table cannot hold: lengths claimed far beyond the bytes sent
-(up to 2**63-1, around the compiled reader's 16 MiB preallocation), payloads spanning queued
+(up to 2**63-1, around the compiled reader's 1 MiB preallocation), payloads spanning queued
 reads, and ``FrameWriter`` arguments. Each file is named by the case id, so the corpus says
 where each seed came from. Run from the
 repository root: ``python fuzz/make_corpus.py``.
@@ -65,8 +65,8 @@ def websocket_seeds() -> dict[str, bytes]:
 
     after = _frame(0x81, b"after") + _frame(0x89, b"ping")
     big = [
-        ("63bit-max", (1 << 63) - 1), ("16mib-less-1", 16 * MIB - 1), ("16mib", 16 * MIB),
-        ("16mib-plus-1", 16 * MIB + 1), ("17mib", 17 * MIB), ("1tib", 1 << 40),
+        ("63bit-max", (1 << 63) - 1), ("1mib-less-1", MIB - 1), ("1mib", MIB),
+        ("1mib-plus-1", MIB + 1), ("16mib", 16 * MIB), ("17mib", 17 * MIB), ("1tib", 1 << 40),
     ]
     for label, size in big:
         stream = claim(size, b"z" * 300)
